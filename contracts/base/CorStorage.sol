@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
+import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
+import {ISessionManager} from "../interfaces/ISessionManager.sol";
+import {ITaskManager} from "../interfaces/ITaskManager.sol";
+import {Lanes} from "../libraries/Lanes.sol";
+import {
+    AssignmentMode,
+    FailReason,
+    Node,
+    NodeStatus,
+    Outcome,
+    Params,
+    Role,
+    Session,
+    SessionConfig,
+    SessionStatus,
+    SlashReason,
+    Task,
+    TaskStatus,
+    TaskView,
+    ValidationMode
+} from "../types/Types.sol";
+
+/// @title CorStorage
+/// @notice Storage layout, constants and shared internals of COR network. CorNetwork (task hot path) and
+/// CorRegistry (nodes, sessions, governance, views; reached through CorNetwork's fallback by delegatecall)
+/// both inherit it, so they read and write the same slots of the CorNetwork address.
+abstract contract CorStorage is Ownable2Step {
+    using Lanes for uint256;
+
+    // ================================================================== constants
+    uint8 public constant MAX_REDUNDANCY = 7;
+    uint8 public constant MAX_QUORUM = 7;
+    uint256 public constant MAX_MODELS = 16;
+    uint16 public constant BPS = 10_000;
+    uint16 public constant INITIAL_SCORE = 5_000;
+    uint16 public constant MAX_FEE_BPS = 1_000; // 10% each
+    uint16 public constant MAX_TOTAL_FEE_BPS = 2_500;
+    uint16 public constant MAX_SLASH_BPS = 5_000;
+    uint32 public constant MAX_COOLDOWN = 30 days;
+    uint32 public constant MAX_WINDOW = 7 days;
+    uint24 public constant MAX_TASK_TOKENS = 1 << 20;
+    uint8 internal constant VALIDATOR_SLOT = 255;
+
+    /// @notice The COR token every stake, deposit, escrow, reward and fee is held in.
+    address public immutable token;
+
+    // ================================================================== storage
+    Params internal _params;
+    uint256 internal _protocolFees;
+    uint32 internal _nodeCount;
+    uint32 internal _sessionCount;
+
+    mapping(address account => uint32) internal _nodeIdOf;
+    mapping(uint32 nodeId => Node) internal _nodes;
+    mapping(uint32 nodeId => mapping(bytes32 modelId => bool)) internal _servesModel;
+    mapping(bytes32 modelId => bool) internal _modelRegistered;
+
+    mapping(uint32 sessionId => Session) internal _sessions;
+    mapping(uint32 sessionId => mapping(address account => bool)) internal _submitters;
+
+    mapping(uint256 taskId => Task) internal _tasks;
+    /// @dev Per miner slot: the commitment until reveal, then the result hash.
+    mapping(uint256 taskId => mapping(uint256 slot => bytes32)) internal _hashes;
+    /// @dev Per attestation index: validator id in the low 32 bits, then one 16-bit score per slot.
+    mapping(uint256 taskId => mapping(uint256 index => uint256)) internal _attestations;
+
+    constructor(address token_, address owner_) Ownable(owner_) {
+        token = token_;
+    }
+
+    // ================================================================== INTERNAL: HELPERS
+    function _requireAssigned(uint256 taskId, Task storage t, uint8 slot) internal view returns (uint32 nodeId) {
+        nodeId = t.miners.get32(slot);
+        uint32 caller = _nodeIdOf[msg.sender];
+        if (slot >= MAX_REDUNDANCY || nodeId == 0) revert ITaskManager.NotAssigned(taskId, slot, msg.sender);
+        if (caller != nodeId) {
+            if (_nodes[nodeId].account == msg.sender) revert ITaskManager.RegistrationChanged(nodeId, caller);
+            revert ITaskManager.NotAssigned(taskId, slot, msg.sender);
+        }
+    }
+
+    function _requireNode(address account) internal view returns (uint32 nodeId) {
+        nodeId = _nodeIdOf[account];
+        if (nodeId == 0) revert INodeRegistry.NotRegistered(account);
+    }
+
+    function _task(uint256 taskId) internal view returns (Task storage t) {
+        t = _tasks[taskId];
+        if (t.status == TaskStatus.None) revert ITaskManager.UnknownTask(taskId);
+    }
+
+    function _openSession(uint32 sessionId) internal view returns (Session storage s) {
+        s = _sessions[sessionId];
+        if (s.status == SessionStatus.None) revert ISessionManager.UnknownSession(sessionId);
+        if (s.status != SessionStatus.Open) revert ISessionManager.SessionNotOpen(sessionId);
+    }
+
+    function _ownedSession(uint32 sessionId) internal view returns (Session storage s) {
+        s = _sessions[sessionId];
+        if (s.status == SessionStatus.None) revert ISessionManager.UnknownSession(sessionId);
+        if (s.owner != msg.sender) revert ISessionManager.NotSessionOwner(sessionId, msg.sender);
+    }
+
+    function _escrow(Task storage t, Session storage s) internal view returns (uint112) {
+        return uint112(s.redundancy) * t.maxTokens * s.pricePerToken;
+    }
+
+    function _minStake(Role role) internal view returns (uint96) {
+        if (role == Role.Miner) return _params.minStakeMiner;
+        if (role == Role.Router) return _params.minStakeRouter;
+        return _params.minStakeValidator;
+    }
+
+    /// @dev value + (sample - value) / 2^shift, rounding the step away from zero so a score always moves.
+    function _ewma(uint256 value, uint256 sample, uint256 shift) internal pure returns (uint16) {
+        if (sample >= value) return uint16(value + ((sample - value + (1 << shift) - 1) >> shift));
+        return uint16(value - ((value - sample + (1 << shift) - 1) >> shift));
+    }
+
+    function _fullMask(uint8 r) internal pure returns (uint8) {
+        return uint8((1 << r) - 1);
+    }
+
+    function _lowestBit(uint256 mask) internal pure returns (uint256 i) {
+        while (mask & (1 << i) == 0) ++i;
+    }
+
+    function _popcount(uint256 mask) internal pure returns (uint256 c) {
+        for (; mask != 0; mask &= mask - 1) {
+            ++c;
+        }
+    }
+
+    function _popcount32(uint256 lanes, uint256 r) internal pure returns (uint256 c) {
+        for (uint256 i; i < r; ++i) {
+            if (lanes.get32(i) != 0) ++c;
+        }
+    }
+
+    function _setParams(Params memory p) internal {
+        if (p.minStakeMiner == 0) revert INodeRegistry.ParamOutOfRange("minStakeMiner", 0, 1);
+        if (p.minStakeRouter == 0) revert INodeRegistry.ParamOutOfRange("minStakeRouter", 0, 1);
+        if (p.minStakeValidator == 0) revert INodeRegistry.ParamOutOfRange("minStakeValidator", 0, 1);
+        if (p.unstakeCooldown > MAX_COOLDOWN) {
+            revert INodeRegistry.ParamOutOfRange("unstakeCooldown", p.unstakeCooldown, MAX_COOLDOWN);
+        }
+        if (p.protocolFeeBps > MAX_FEE_BPS) {
+            revert INodeRegistry.ParamOutOfRange("protocolFeeBps", p.protocolFeeBps, MAX_FEE_BPS);
+        }
+        if (p.validatorFeeBps > MAX_FEE_BPS) {
+            revert INodeRegistry.ParamOutOfRange("validatorFeeBps", p.validatorFeeBps, MAX_FEE_BPS);
+        }
+        if (p.routerFeeBps > MAX_FEE_BPS) {
+            revert INodeRegistry.ParamOutOfRange("routerFeeBps", p.routerFeeBps, MAX_FEE_BPS);
+        }
+        uint256 total = uint256(p.protocolFeeBps) + p.validatorFeeBps + p.routerFeeBps;
+        if (total > MAX_TOTAL_FEE_BPS) revert INodeRegistry.ParamOutOfRange("totalFeeBps", total, MAX_TOTAL_FEE_BPS);
+        if (p.rejectSlashBps > MAX_SLASH_BPS) {
+            revert INodeRegistry.ParamOutOfRange("rejectSlashBps", p.rejectSlashBps, MAX_SLASH_BPS);
+        }
+        if (p.timeoutSlashBps > MAX_SLASH_BPS) {
+            revert INodeRegistry.ParamOutOfRange("timeoutSlashBps", p.timeoutSlashBps, MAX_SLASH_BPS);
+        }
+        if (p.attestDeviationBps > BPS) {
+            revert INodeRegistry.ParamOutOfRange("attestDeviationBps", p.attestDeviationBps, BPS);
+        }
+        _params = p;
+        emit INodeRegistry.ParamsUpdated(p);
+    }
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {FailReason, Outcome, TaskStatus} from "../types/Types.sol";
+
+/// @title Task queue, precommit/reveal and settlement of COR network
+/// @notice Task: Queued → Committing → Revealing → (Validating) → Finalized | Failed.
+/// Prompts and results live on IPFS; the chain keeps their hashes, CIDs are in events.
+interface ITaskManager {
+    // ------------------------------------------------------------------ errors
+    error UnknownTask(uint256 taskId);
+    error WrongPhase(uint256 taskId, TaskStatus status);
+    error WrongAssignmentMode(uint32 sessionId);
+    error NotAuthorizedSubmitter(uint32 sessionId, address caller);
+    error NotSessionRouter(uint32 sessionId, address caller);
+    error InvalidPrompt();
+    error InvalidSlot(uint8 slot);
+    error AssignmentCountMismatch(uint256 expected, uint256 given);
+    error NodeNotEligible(uint32 nodeId);
+    error ModelNotServed(uint32 nodeId, bytes32 modelId);
+    error ReputationTooLow(uint32 nodeId, uint16 score, uint16 minimum);
+    error DuplicateMiner(uint32 nodeId);
+    error NotEnoughMiners(uint256 available, uint256 required);
+    error NotAssigned(uint256 taskId, uint8 slot, address caller);
+    error RegistrationChanged(uint32 assignedNodeId, uint32 currentNodeId);
+    error ZeroCommitment();
+    error AlreadyCommitted(uint256 taskId, uint8 slot);
+    error AlreadyRevealed(uint256 taskId, uint8 slot);
+    error SlotDropped(uint256 taskId, uint8 slot);
+    error CommitmentMismatch(uint256 taskId, uint8 slot);
+    error TokensExceedMax(uint32 tokens, uint24 maxTokens);
+    error DeadlinePassed(uint40 deadline);
+    error DeadlineNotPassed(uint40 deadline);
+    error NothingToExpire(uint256 taskId, uint8 slot);
+    error NotValidator(address caller);
+    error AlreadyAttested(uint256 taskId, uint32 validatorId);
+    error ScoresLengthMismatch(uint256 expected, uint256 given);
+    error ScoreOutOfRange(uint256 score);
+
+    // ------------------------------------------------------------------ events
+    event TaskSubmitted(
+        uint256 indexed taskId,
+        uint32 indexed sessionId,
+        address indexed submitter,
+        bytes32 promptHash,
+        string promptCid,
+        uint24 maxTokens,
+        uint112 escrow
+    );
+    /// @notice `miners` is the full slot table after the change (index = slot, 0 = vacant).
+    event TaskAssigned(uint256 indexed taskId, uint32[] miners, TaskStatus status, uint40 deadline);
+    /// @notice Entered Revealing / Validating / Queued (after an expiry), with the new phase deadline.
+    event TaskPhaseChanged(uint256 indexed taskId, TaskStatus status, uint40 deadline);
+    event TaskCommitted(uint256 indexed taskId, uint32 indexed nodeId, uint8 slot, bytes32 commitment);
+    event TaskRevealed(
+        uint256 indexed taskId, uint32 indexed nodeId, uint8 slot, bytes32 resultHash, uint32 tokens, string resultCid
+    );
+    /// @notice A miner missed the deadline of `phase`; its slot is vacated (Committing) or dropped (Revealing).
+    event SlotExpired(uint256 indexed taskId, uint32 indexed nodeId, uint8 slot, TaskStatus phase, uint8 retries);
+    event Attested(uint256 indexed taskId, uint32 indexed validatorId, uint16[] scores);
+    /// @notice One node's settled work on a task (`slot` = miner slot, or 255 for a validator), with its score and
+    /// speed after the change. Counters follow from the outcomes: Accepted adds 1 accepted and `tokens` served,
+    /// Rejected 1 rejected, TimedOut 1 timed out (reputation history).
+    event WorkSettled(
+        uint256 indexed taskId,
+        uint32 indexed nodeId,
+        uint8 slot,
+        Outcome outcome,
+        uint32 tokens,
+        uint96 payout,
+        uint16 score,
+        uint16 speed
+    );
+    event TaskFinalized(
+        uint256 indexed taskId,
+        uint32 indexed sessionId,
+        uint8 winnerSlot,
+        uint32 winnerNodeId,
+        bytes32 resultHash,
+        uint112 paid,
+        uint112 refund,
+        uint112 protocolFee,
+        uint112 validatorFee,
+        uint112 routerFee
+    );
+    event TaskFailed(uint256 indexed taskId, uint32 indexed sessionId, FailReason reason, uint112 refund);
+
+    // ------------------------------------------------------------------ functions
+    /// @notice Submits a task, escrowing R × maxTokens × pricePerToken from the session's free balance.
+    /// Only the session owner or an authorized submitter. Dedicated sessions are assigned at once.
+    function submitTask(uint32 sessionId, bytes32 promptHash, string calldata promptCid, uint24 maxTokens)
+        external
+        returns (uint256 taskId);
+
+    /// @notice Router mode: the session's router (or its owner) fills every vacant slot, in slot order.
+    function assignTask(uint256 taskId, uint32[] calldata nodeIds) external;
+
+    /// @notice Claim mode: an eligible miner takes the first vacant slot.
+    function claimTask(uint256 taskId) external returns (uint8 slot);
+
+    /// @notice Posts keccak256(abi.encode(taskId, minerAccount, resultHash, salt)) before the phase deadline.
+    function commit(uint256 taskId, uint8 slot, bytes32 commitment) external;
+
+    /// @notice Reveals a committed result. The last reveal settles the task at once when results agree.
+    function reveal(
+        uint256 taskId,
+        uint8 slot,
+        bytes32 resultHash,
+        bytes32 salt,
+        uint32 tokens,
+        string calldata resultCid
+    ) external;
+
+    /// @notice Embedding mode: a validator's score per slot (0..10000, cosine to the medoid; ignored for slots
+    /// without a result). The quorum-th attestation settles the task.
+    function attest(uint256 taskId, uint16[] calldata scores) external;
+
+    /// @notice Settles a Validating task after its attest deadline with the attestations it has.
+    function finalize(uint256 taskId) external;
+
+    /// @notice Anyone expires a slot whose deadline passed: a late committer is replaced (up to the retry
+    /// limit), a late revealer is dropped; a vacant slot past its deadline fails the task.
+    function expire(uint256 taskId, uint8 slot) external;
+}

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {CORToken} from "../../contracts/CORToken.sol";
+import {CorNetwork} from "../../contracts/CorNetwork.sol";
+import {CorRegistry} from "../../contracts/CorRegistry.sol";
+import {ICorNetwork} from "../../contracts/interfaces/ICorNetwork.sol";
+import {Params} from "../../contracts/types/Types.sol";
+
+/// @title Deploy
+/// @notice The one way COR network is deployed, shared by the forge scripts and the tests.
+library Deploy {
+    uint256 internal constant SUPPLY = 1_000_000_000 ether; // 1e9 COR
+
+    /// @notice Defaults for a local network (seconds-scale windows are per session, not here).
+    function defaultParams() internal pure returns (Params memory) {
+        return Params({
+            minStakeMiner: 100 ether,
+            minStakeRouter: 100 ether,
+            unstakeCooldown: 1 hours,
+            minStakeValidator: 100 ether,
+            protocolFeeBps: 200,
+            validatorFeeBps: 300,
+            routerFeeBps: 100,
+            rejectSlashBps: 1000,
+            timeoutSlashBps: 200,
+            attestDeviationBps: 2000
+        });
+    }
+
+    /// @notice Deploys the COR token (whole supply to `holder`), the registry code and the network.
+    function deploy(address owner, address holder, Params memory params)
+        internal
+        returns (CORToken token, ICorNetwork network)
+    {
+        token = new CORToken(holder, SUPPLY);
+        CorRegistry registry = new CorRegistry(address(token));
+        network = ICorNetwork(address(new CorNetwork(address(token), owner, params, address(registry))));
+    }
+}

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Test} from "forge-std/Test.sol";
+
+import {CORToken} from "../../contracts/CORToken.sol";
+import {ICorNetwork} from "../../contracts/interfaces/ICorNetwork.sol";
+import {
+    AssignmentMode,
+    Params,
+    Role,
+    SessionConfig,
+    TaskStatus,
+    TaskView,
+    ValidationMode
+} from "../../contracts/types/Types.sol";
+import {Deploy} from "../../script/lib/Deploy.sol";
+
+/// @notice Deploys everything through the same Deploy library as the scripts, funds actors and offers
+/// lifecycle helpers. Every test contract inherits it.
+abstract contract BaseTest is Test {
+    bytes32 internal constant MODEL = keccak256("stories260K");
+    uint96 internal constant STAKE = 1_000 ether;
+    uint96 internal constant PRICE = 1e12; // COR wei per output token
+    uint24 internal constant MAX_TOKENS = 256;
+
+    CORToken internal token;
+    ICorNetwork internal network;
+    Params internal params;
+
+    address internal owner = makeAddr("owner");
+    address internal client = makeAddr("client");
+    address internal routerAccount = makeAddr("router");
+    address[] internal minerAccounts;
+    address[] internal validatorAccounts;
+    uint32[] internal minerIds;
+    uint32[] internal validatorIds;
+    uint32 internal routerId;
+
+    function setUp() public virtual {
+        params = Deploy.defaultParams();
+        (token, network) = Deploy.deploy(owner, address(this), params);
+        vm.prank(owner);
+        network.registerModel(MODEL, "stories260K", "hf:ggml-org/models/tinyllamas/stories260K.gguf");
+
+        _fund(client, 1_000_000 ether);
+        for (uint256 i; i < 7; ++i) {
+            address miner = makeAddr(string.concat("miner", vm.toString(i)));
+            minerAccounts.push(miner);
+            _fund(miner, 10_000 ether);
+            minerIds.push(_register(miner, Role.Miner));
+        }
+        for (uint256 i; i < 3; ++i) {
+            address validator = makeAddr(string.concat("validator", vm.toString(i)));
+            validatorAccounts.push(validator);
+            _fund(validator, 10_000 ether);
+            validatorIds.push(_register(validator, Role.Validator));
+        }
+        _fund(routerAccount, 10_000 ether);
+        routerId = _register(routerAccount, Role.Router);
+    }
+
+    // ------------------------------------------------------------------ setup helpers
+    function _fund(address account, uint256 amount) internal {
+        token.transfer(account, amount);
+        vm.prank(account);
+        token.approve(address(network), type(uint256).max);
+    }
+
+    function _register(address account, Role role) internal returns (uint32 nodeId) {
+        bytes32[] memory models = new bytes32[](role == Role.Miner ? 1 : 0);
+        if (role == Role.Miner) models[0] = MODEL;
+        vm.prank(account);
+        nodeId = network.register(role, STAKE, models, keccak256(abi.encode(account)), "http://127.0.0.1:0");
+    }
+
+    function _config(uint8 r, ValidationMode validation, AssignmentMode assignment)
+        internal
+        view
+        returns (SessionConfig memory c)
+    {
+        c.modelId = MODEL;
+        c.redundancy = r;
+        c.validation = validation;
+        c.assignment = assignment;
+        c.pricePerToken = PRICE;
+        c.maxTokens = MAX_TOKENS;
+        c.threshold = 8_000;
+        c.quorum = 1;
+        c.retryLimit = 2;
+        c.precommitWindow = 60;
+        c.revealWindow = 60;
+        c.attestWindow = 60;
+        c.routerId = assignment == AssignmentMode.Router ? routerId : 0;
+        if (assignment == AssignmentMode.Dedicated) {
+            c.dedicatedMiners = new uint32[](r);
+            for (uint256 i; i < r; ++i) {
+                c.dedicatedMiners[i] = minerIds[i];
+            }
+        }
+    }
+
+    function _openSession(SessionConfig memory c, uint112 amount) internal returns (uint32 sessionId) {
+        vm.prank(client);
+        sessionId = network.createSession(c, amount);
+    }
+
+    function _submit(uint32 sessionId) internal returns (uint256 taskId) {
+        vm.prank(client);
+        taskId = network.submitTask(sessionId, keccak256("prompt"), "bafkreiprompt", MAX_TOKENS);
+    }
+
+    function _firstMiners(uint256 r) internal view returns (uint32[] memory ids) {
+        ids = new uint32[](r);
+        for (uint256 i; i < r; ++i) {
+            ids[i] = minerIds[i];
+        }
+    }
+
+    function _assign(uint256 taskId, uint32[] memory ids) internal {
+        vm.prank(routerAccount);
+        network.assignTask(taskId, ids);
+    }
+
+    function _accountOf(uint32 nodeId) internal view returns (address) {
+        return network.getNode(nodeId).account;
+    }
+
+    function _salt(uint256 taskId, uint8 slot) internal pure returns (bytes32) {
+        return keccak256(abi.encode("salt", taskId, slot));
+    }
+
+    function _commitment(uint256 taskId, address miner, bytes32 resultHash, bytes32 salt)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(taskId, miner, resultHash, salt));
+    }
+
+    function _commit(uint256 taskId, uint8 slot, bytes32 resultHash) internal {
+        address miner = _accountOf(network.getTask(taskId).miners[slot]);
+        vm.prank(miner);
+        network.commit(taskId, slot, _commitment(taskId, miner, resultHash, _salt(taskId, slot)));
+    }
+
+    function _reveal(uint256 taskId, uint8 slot, bytes32 resultHash, uint32 tokens) internal {
+        address miner = _accountOf(network.getTask(taskId).miners[slot]);
+        vm.prank(miner);
+        network.reveal(taskId, slot, resultHash, _salt(taskId, slot), tokens, "bafkreiresult");
+    }
+
+    /// @dev Commits and reveals `hashes[i]` with `tokens` for every slot.
+    function _commitRevealAll(uint256 taskId, bytes32[] memory hashes, uint32 tokens) internal {
+        for (uint8 i; i < hashes.length; ++i) {
+            _commit(taskId, i, hashes[i]);
+        }
+        for (uint8 i; i < hashes.length; ++i) {
+            _reveal(taskId, i, hashes[i], tokens);
+        }
+    }
+
+    function _same(uint256 r, bytes32 h) internal pure returns (bytes32[] memory hashes) {
+        hashes = new bytes32[](r);
+        for (uint256 i; i < r; ++i) {
+            hashes[i] = h;
+        }
+    }
+
+    function _status(uint256 taskId) internal view returns (TaskStatus) {
+        return network.getTask(taskId).status;
+    }
+
+    /// @dev COR the protocol owes: must always equal token.balanceOf(network).
+    function _owed(uint32 sessions, uint32 nodes) internal view returns (uint256 total) {
+        for (uint32 s = 1; s <= sessions; ++s) {
+            total += network.getSession(s).deposit + network.getSession(s).escrowed;
+        }
+        for (uint32 n = 1; n <= nodes; ++n) {
+            total += network.getNode(n).stake + network.getNode(n).rewards;
+        }
+        total += network.protocolFees();
+    }
+}

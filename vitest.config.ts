@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// One vitest run covers every workspace. Suites that start real processes (anvil, ponder,
+// an IPFS daemon, llama.cpp) run in forked workers, one file at a time per worker.
+export default defineConfig({
+  test: {
+    include: ["sdk/src/**/*.test.ts", "agents/**/*.test.ts", "indexer/test/**/*.test.ts"],
+    exclude: ["**/node_modules/**"],
+    pool: "forks",
+    maxWorkers: 2,
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+  },
+});
