@@ -53,6 +53,7 @@ export const startAnvil = async (opts: { port?: number; blockTime?: number; acco
   const started = Date.now();
   for (;;) {
     try {
+      if (child.exitCode !== null) throw new Error("exited");
       await client.getChainId();
       break;
     } catch {

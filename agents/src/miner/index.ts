@@ -1,0 +1,244 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { type Hex, parseEther, toHex } from "viem";
+import { WebSocketServer, type WebSocket } from "ws";
+import { loadDeployment } from "../../../sdk/src/deployments.ts";
+import { AssignmentMode, TaskStatus, commitmentOf, contentHash } from "../../../sdk/src/protocol.ts";
+import { createContentStore } from "../../../sdk/src/storage/index.ts";
+import { type InferenceEngine, createInferenceEngine, resolveModelPath } from "../inference/index.ts";
+import { type NetworkLog, createClients, createTxSender, followEvents, networkAbi } from "../shared/chain.ts";
+import { readConfig } from "../shared/config.ts";
+import { AgentError } from "../shared/errors.ts";
+import { startHttpServer } from "../shared/health.ts";
+import { openJournal } from "../shared/journal.ts";
+import { createLogger } from "../shared/logger.ts";
+import { ensureRegistered } from "../shared/node.ts";
+
+/** Fault injection for tests and drills: `garbage` commits nonsense, `silent` never commits. */
+export type MinerBehavior = "honest" | "garbage" | "silent";
+
+export const minerConfigSpec = {
+  rpcUrl: { env: "COR_RPC_URL", description: "JSON-RPC URL of the chain", default: "http://127.0.0.1:8545", parse: "url" },
+  privateKey: { env: "COR_PRIVATE_KEY", description: "the miner account's private key", required: true, parse: "hex32" },
+  deployment: { env: "COR_DEPLOYMENT", description: "deployment JSON file or chain id", default: "31337" },
+  model: { env: "COR_MODEL", description: "GGUF path or hf: URI (default: ../shared/models/stories260K.gguf)" },
+  threads: { env: "COR_THREADS", description: "llama.cpp threads", default: "1", parse: "int" },
+  concurrency: { env: "COR_CONCURRENCY", description: "generations at once", default: "1", parse: "int" },
+  port: { env: "COR_PORT", description: "HTTP port for /health and the /stream WebSocket", default: "0", parse: "int" },
+  host: { env: "COR_HOST", description: "bind address", default: "127.0.0.1" },
+  dataDir: { env: "COR_DATA_DIR", description: "journal + keys directory", default: ".data/miner" },
+  ipfsApi: { env: "COR_IPFS_API", description: "Kubo RPC URL (default: embedded store)" },
+  ipfsDir: { env: "COR_IPFS_DIR", description: "embedded IPFS block directory", default: ".data/ipfs" },
+  stake: { env: "COR_STAKE", description: "stake in COR when registering", default: "1000" },
+  behavior: { env: "COR_BEHAVIOR", description: "honest | garbage | silent", default: "honest" },
+} as const;
+
+type Pending = { slot: number; resultHash: Hex; salt: Hex; cid: string; tokens: number; revealed?: boolean };
+
+/** Messages a miner streams to routers over ws://…/stream, one JSON object each. */
+export type StreamMessage =
+  | { type: "token"; taskId: string; nodeId: number; index: number; piece: string }
+  | { type: "done"; taskId: string; nodeId: number; tokens: number; resultCid: string; resultHash: Hex; ms: number };
+
+export const startMiner = async (overrides: Partial<Record<keyof typeof minerConfigSpec, string>> = {}) => {
+  const cfg = readConfig(minerConfigSpec, overrides);
+  const behavior = cfg.behavior as MinerBehavior;
+  const deployment = loadDeployment(/^\d+$/.test(cfg.deployment) ? Number(cfg.deployment) : cfg.deployment);
+  const clients = await createClients(cfg.rpcUrl, cfg.privateKey as Hex, deployment);
+  let logger = createLogger("miner", { account: clients.account.address });
+  const tx = createTxSender(clients, logger);
+  const store = await createContentStore({ ipfsApi: cfg.ipfsApi, directory: cfg.ipfsDir });
+  const modelPath = await resolveModelPath(cfg.model);
+  const engine: InferenceEngine = await createInferenceEngine({
+    modelPath,
+    threads: Number(cfg.threads),
+    maxConcurrency: Number(cfg.concurrency),
+  });
+  const modelId = `0x${engine.sha256}` as Hex;
+  const journal = openJournal<Pending>(join(cfg.dataDir, "journal.json"));
+
+  // Stream server: routers connect to ws://host:port/stream and receive every token this miner produces.
+  const sockets = new Set<WebSocket>();
+  let ready = false;
+  let nodeId = 0;
+  const inFlight = new Set<string>();
+  const http = await startHttpServer({
+    port: Number(cfg.port),
+    host: cfg.host,
+    health: () => ({ ready, nodeId, model: engine.modelFile, active: engine.active, queued: engine.queued, behavior }),
+  });
+  const wss = new WebSocketServer({ server: http.server, path: "/stream" });
+  wss.on("connection", (ws) => {
+    sockets.add(ws);
+    ws.on("close", () => sockets.delete(ws));
+  });
+  const broadcast = (msg: StreamMessage) => {
+    const data = JSON.stringify(msg);
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(data);
+  };
+  const endpoint = `http://${cfg.host}:${http.port}`;
+
+  nodeId = await ensureRegistered(clients, tx, logger, {
+    role: "Miner",
+    stake: parseEther(cfg.stake),
+    models: [modelId],
+    endpoint,
+    dataDir: cfg.dataDir,
+  });
+  logger = logger.child({ node: nodeId });
+
+  const read = <T>(functionName: string, args: readonly unknown[]) =>
+    clients.publicClient.readContract({ address: deployment.network, abi: networkAbi, functionName, args } as never) as Promise<T>;
+  const submitted = new Map<string, { promptCid: string; promptHash: Hex; maxTokens: number; sessionId: number }>();
+  const sessions = new Map<number, { assignment: number; modelId: Hex }>();
+
+  const promptOf = async (taskId: bigint) => {
+    const known = submitted.get(taskId.toString());
+    if (known) return known;
+    const logs = await clients.publicClient.getContractEvents({
+      address: deployment.network,
+      abi: networkAbi,
+      eventName: "TaskSubmitted",
+      args: { taskId },
+      fromBlock: BigInt(deployment.startBlock),
+    });
+    const args = (logs[0] as unknown as NetworkLog | undefined)?.args;
+    if (!args) throw new AgentError(`No TaskSubmitted event for task ${taskId}`);
+    return {
+      promptCid: args.promptCid as string,
+      promptHash: args.promptHash as Hex,
+      maxTokens: Number(args.maxTokens),
+      sessionId: Number(args.sessionId),
+    };
+  };
+
+  const reveal = async (taskId: bigint) => {
+    const key = taskId.toString();
+    const p = journal.get(key);
+    if (!p || p.revealed) return;
+    const started = Date.now();
+    try {
+      await tx.write("reveal", [taskId, p.slot, p.resultHash, p.salt, p.tokens, p.cid], `reveal task=${key}`);
+      journal.set(key, { ...p, revealed: true });
+      logger.info(`Revealed result task=${key} cid=${p.cid} (${Date.now() - started}ms)`);
+    } catch (err) {
+      const msg = String((err as Error).message);
+      if (/AlreadyRevealed|WrongPhase|SlotDropped/.test(msg)) journal.set(key, { ...p, revealed: true });
+      else logger.warn({ err: msg }, `Reveal failed task=${key}`);
+    }
+  };
+
+  const work = async (taskId: bigint, slot: number) => {
+    const key = taskId.toString();
+    if (inFlight.has(key)) return;
+    inFlight.add(key);
+    try {
+      const task = await read<{ status: number; committedMask: number; miners: readonly number[] }>("getTask", [taskId]);
+      const mine = Number(task.miners[slot]) === nodeId;
+      if (!mine) return;
+      if (task.committedMask & (1 << slot)) {
+        if (task.status === TaskStatus.Revealing) await reveal(taskId);
+        return;
+      }
+      if (task.status !== TaskStatus.Committing && task.status !== TaskStatus.Queued) return;
+      if (behavior === "silent") {
+        logger.info(`Ignoring task=${key} (behavior=silent)`);
+        return;
+      }
+      const info = await promptOf(taskId);
+      const promptBytes = await store.get(info.promptCid, { timeoutMs: 15_000 });
+      if (contentHash(promptBytes) !== info.promptHash) throw new AgentError(`Prompt of task ${key} does not match its hash`);
+      const prompt = new TextDecoder().decode(promptBytes);
+      let index = 0;
+      const result = await engine.generate({
+        prompt,
+        maxTokens: info.maxTokens,
+        onToken: (piece) => broadcast({ type: "token", taskId: key, nodeId, index: index++, piece }),
+      });
+      const text = behavior === "garbage" ? `zzzz ${randomBytes(8).toString("hex")} qqq 123 !!!` : result.text;
+      const bytes = new TextEncoder().encode(text);
+      const { cid } = await store.add(bytes);
+      const resultHash = contentHash(bytes);
+      const salt = toHex(randomBytes(32));
+      // The salt is journaled before the commitment is sent: a crash after commit can still reveal.
+      journal.set(key, { slot, resultHash, salt, cid, tokens: result.tokens });
+      await tx.write("commit", [taskId, slot, commitmentOf(taskId, clients.account.address, resultHash, salt)], `commit task=${key}`);
+      broadcast({ type: "done", taskId: key, nodeId, tokens: result.tokens, resultCid: cid, resultHash, ms: result.ms });
+      logger.info(`Committed result task=${key} tokens=${result.tokens} (${Math.round(result.tokens / Math.max(result.ms, 1) * 1000)} tok/s)`);
+      const after = await read<{ status: number }>("getTask", [taskId]);
+      if (after.status === TaskStatus.Revealing) await reveal(taskId);
+    } catch (err) {
+      logger.warn({ err: String((err as Error).message ?? err) }, `Task failed task=${key}`);
+    } finally {
+      inFlight.delete(key);
+    }
+  };
+
+  const onLogs = async (logs: NetworkLog[]) => {
+    const final = new Set<string>();
+    for (const log of logs) {
+      if (log.eventName === "TaskFinalized" || log.eventName === "TaskFailed") final.add(String(log.args.taskId));
+    }
+    for (const log of logs) {
+      const a = log.args;
+      const key = a.taskId !== undefined ? String(a.taskId) : "";
+      switch (log.eventName) {
+        case "SessionCreated": {
+          const config = a.config as { assignment: number; modelId: Hex };
+          sessions.set(Number(a.sessionId), { assignment: config.assignment, modelId: config.modelId });
+          break;
+        }
+        case "TaskSubmitted": {
+          const info = {
+            promptCid: a.promptCid as string,
+            promptHash: a.promptHash as Hex,
+            maxTokens: Number(a.maxTokens),
+            sessionId: Number(a.sessionId),
+          };
+          submitted.set(key, info);
+          const session = sessions.get(info.sessionId);
+          if (!final.has(key) && session?.assignment === AssignmentMode.Claim && session.modelId === modelId && behavior !== "silent") {
+            tx.write("claimTask", [BigInt(key)], `claim task=${key}`).catch((err) =>
+              logger.debug(`Claim lost task=${key}: ${String(err.message).split("\n")[0]}`),
+            );
+          }
+          break;
+        }
+        case "TaskAssigned": {
+          if (final.has(key)) break;
+          const miners = (a.miners as readonly number[]).map(Number);
+          const slot = miners.indexOf(nodeId);
+          if (slot >= 0) void work(BigInt(key), slot);
+          break;
+        }
+        case "TaskPhaseChanged":
+          if (Number(a.status) === TaskStatus.Revealing && journal.get(key)) void reveal(BigInt(key));
+          break;
+        case "TaskFinalized":
+        case "TaskFailed":
+          submitted.delete(key);
+          if (journal.get(key)) journal.delete(key);
+          break;
+      }
+    }
+  };
+
+  const follower = followEvents(clients, { fromBlock: BigInt(deployment.startBlock), logger, onLogs });
+  ready = true;
+  logger.info(`Miner ready model=${engine.modelFile} endpoint=${endpoint} behavior=${behavior}`);
+
+  return {
+    nodeId,
+    endpoint,
+    port: http.port,
+    logger,
+    stop: async () => {
+      follower.stop();
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      await http.close();
+      await engine.close();
+      await store.close();
+    },
+  };
+};

@@ -1,0 +1,3 @@
+import { runNetwork } from "./network.ts";
+
+await runNetwork(process.argv.slice(2));
