@@ -16,7 +16,7 @@ export const spawnAgent = (role: string, flags: Record<string, string>, env: Nod
   return spawn(process.execPath, args, {
     cwd: repoRoot(),
     env: { ...process.env, ...env },
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", process.env.COR_CHILD_STDOUT === "ignore" ? "ignore" : "inherit", "inherit"],
   });
 };
 

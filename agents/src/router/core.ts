@@ -120,7 +120,17 @@ export const createRouterCore = (opts: {
     return ranked.slice(0, count).map((m) => m.nodeId);
   };
 
-  const assign = async (taskId: bigint) => {
+  /** Assigns a Queued task's vacant slots; concurrent calls for one task share one attempt. */
+  const assigning = new Map<string, Promise<void>>();
+  const assign = (taskId: bigint): Promise<void> => {
+    const key = taskId.toString();
+    const running = assigning.get(key);
+    if (running) return running;
+    const p = assignOnce(taskId).finally(() => assigning.delete(key));
+    assigning.set(key, p);
+    return p;
+  };
+  const assignOnce = async (taskId: bigint) => {
     const key = taskId.toString();
     const task = await read<{ status: number; miners: readonly number[]; sessionId: number }>("getTask", [taskId]);
     if (task.status !== TaskStatus.Queued) return;
@@ -133,7 +143,13 @@ export const createRouterCore = (opts: {
       logger.warn(`Not enough live miners task=${key} need=${vacant} have=${picked.length}`);
       return;
     }
-    await tx.write("assignTask", [taskId, picked], `assign task=${key}`);
+    try {
+      await tx.write("assignTask", [taskId, picked], `assign task=${key}`);
+    } catch (err) {
+      // Someone else (the owner, or an earlier attempt) filled the slots first: nothing left to do.
+      if (/WrongPhase/.test(String((err as Error).message))) return;
+      throw err;
+    }
     for (const id of picked) {
       const m = miners.get(id);
       if (m) m.load++;

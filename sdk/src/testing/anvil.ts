@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -21,7 +21,16 @@ export const anvilKey = (index: number): Hex => {
 
 export const repoRoot = (): string => dirname(deploymentsDir());
 
-const bin = (name: string) => join(repoRoot(), "node_modules", ".bin", name);
+/**
+ * The real foundry binary (node_modules/@foundry-rs/<tool>-<platform>/bin/<tool>) when present: the .bin shim is a
+ * node wrapper that does not pass SIGTERM on, which would leave orphaned anvils behind.
+ */
+const bin = (name: string) => {
+  const dir = join(repoRoot(), "node_modules", "@foundry-rs");
+  const native = existsSync(dir) ? readdirSync(dir).find((d) => d.startsWith(`${name}-`)) : undefined;
+  const path = native ? join(dir, native, "bin", name) : "";
+  return path && existsSync(path) ? path : join(repoRoot(), "node_modules", ".bin", name);
+};
 
 /** A free TCP port on 127.0.0.1. */
 export const freePort = (): Promise<number> =>
