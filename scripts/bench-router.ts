@@ -43,7 +43,7 @@ const network = async (blockTime?: number) => {
   const common = { "rpc-url": anvil.rpcUrl, deployment: file, "ipfs-dir": join(root, "ipfs") };
   const minerPort = await freePort();
   const routerPort = await freePort();
-  const env = { COR_LOG_LEVEL: "warn", COR_MAX_TOKENS: "1024" };
+  const env = { COR_LOG_LEVEL: process.env.BENCH_CHILD_LOG ?? "warn", COR_MAX_TOKENS: "1024" };
   const miner = spawnAgent("miner", { ...common, "private-key": anvilKey(1), "data-dir": join(root, "miner"), port: String(minerPort), threads: "1" }, env);
   await waitHealthy(`http://127.0.0.1:${minerPort}/health`, 120_000);
   const router = spawnAgent("router", { ...common, "private-key": anvilKey(2), "data-dir": join(root, "router"), port: String(routerPort), redundancy: "1", validation: "ExactMatch" }, env);
@@ -113,7 +113,9 @@ const streamOnce = async (routerUrl: string, minerPort: number) => {
   }
   direct.close();
   const hops = routerAt.map((t, idx) => t - (directAt.get(idx) ?? t)).filter((x) => x >= 0);
-  return { tokens: routerAt.length, seconds: (last - first) / 1000, hops, text };
+  const minerTimes = [...directAt.values()].sort((a, b) => a - b);
+  const minerRate = (minerTimes.length - 1) / ((minerTimes[minerTimes.length - 1] - minerTimes[0]) / 1000);
+  return { tokens: routerAt.length, seconds: (last - first) / 1000, hops, text, minerRate };
 };
 
 const main = async () => {
@@ -123,6 +125,7 @@ const main = async () => {
   const directRates: number[] = [];
   const routerRates: number[] = [];
   const hops: number[] = [];
+  const sameTask: number[] = [];
   await streamOnce(net.routerUrl, net.minerPort); // warm-up (house session, sockets)
   for (let run = 0; run < RUNS; run++) {
     let first = 0;
@@ -142,6 +145,7 @@ const main = async () => {
     const s = await streamOnce(net.routerUrl, net.minerPort);
     if (s.text !== r.text) throw new Error("router stream differs from direct generation");
     routerRates.push((s.tokens - 1) / s.seconds);
+    sameTask.push((s.tokens - 1) / s.seconds / s.minerRate);
     hops.push(...s.hops);
   }
   await net.stop();
@@ -170,6 +174,7 @@ const main = async () => {
     `  direct node-llama-cpp          ${d.toFixed(0)} tok/s`,
     `  through the router (SSE)       ${r.toFixed(0)} tok/s`,
     `  ratio router/direct            ${(r / d).toFixed(3)}   (target ≥ 0.97)`,
+    `  same task: router SSE / the miner's own stream   ${median(sameTask).toFixed(3)}   (router overhead alone)`,
     `  added latency per router hop   p50 ${median(hops).toFixed(3)} ms, p99 ${pct(hops, 99).toFixed(3)} ms over ${hops.length} tokens   (target p50 ≤ 1 ms; LiteLLM 3.25 ms)`,
     `  submit → finalized (1 s blocks, R=1, 32 tokens)   median ${median(finality).toFixed(2)} s  [${finality.map((f) => f.toFixed(2)).join(", ")}]`,
   ];
