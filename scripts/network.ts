@@ -92,7 +92,7 @@ export const runNetwork = async (argv: string[]) => {
   if (!values["no-indexer"] && existsSync(join(root, "indexer", "ponder.config.ts"))) {
     const ponder = spawn(join(root, "node_modules", ".bin", "ponder"), ["start", "--schema", `cor_${Date.now()}`, "--hostname", "127.0.0.1", "--port", "42069"], {
       cwd: join(root, "indexer"),
-      env: { ...process.env, PONDER_TELEMETRY_DISABLED: "1", COR_DEPLOYMENT_FILE: deploymentFile, PONDER_RPC_URL_31337: anvil.rpcUrl, COR_RPC_URL: anvil.rpcUrl, DATABASE_URL: "" , PONDER_DATABASE_DIR: join(dataDir, "ponder") },
+      env: { ...process.env, PONDER_TELEMETRY_DISABLED: "1", COR_DEPLOYMENT_FILE: deploymentFile, PONDER_RPC_URL_31337: anvil.rpcUrl, COR_RPC_URL: anvil.rpcUrl, DATABASE_URL: "", PONDER_PGLITE_DIR: join(dataDir, "ponder") },
       stdio: ["ignore", "ignore", "inherit"],
     });
     children.push({ name: "indexer", url: "http://127.0.0.1:42069/health", process: ponder });

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { type CorTestNetwork, setupNetwork } from "../testing/fixture.ts";
+import { registerMiners } from "../testing/flow.ts";
+import { parseCor } from "../utils/units.ts";
+import { createSession, sessionDefaults, toSessionConfig } from "./createSession.ts";
+import { getSession } from "./getSession.ts";
+
+let net: CorTestNetwork;
+beforeAll(async () => {
+  net = await setupNetwork();
+});
+afterAll(async () => {
+  await net?.stop();
+});
+
+test("toSessionConfig fills the defaults and maps names to enum values", () => {
+  const config = toSessionConfig({ modelId: `0x${"11".repeat(32)}`, validation: "Embedding", assignment: "Claim" });
+  expect(config).toMatchObject({
+    redundancy: 1,
+    validation: 2,
+    assignment: 1,
+    pricePerToken: sessionDefaults.pricePerToken,
+    maxTokens: 256,
+    precommitWindow: 60,
+    revealWindow: 60,
+    attestWindow: 60,
+    dedicatedMiners: [],
+  });
+  expect(() => toSessionConfig({ modelId: "0x00", validation: "Fuzzy" as never })).toThrow(/Unknown ValidationMode/);
+});
+
+test("createSession pulls exactly the deposit and stores the configuration", async () => {
+  const { network, modelId } = net.deployment;
+  await net.fund(1, parseCor("12"));
+  const networkBefore = await net.balanceOf(network);
+
+  const { sessionId, deposit, approvalHash } = await createSession(net.client(1), {
+    network,
+    modelId,
+    deposit: parseCor("10"),
+    redundancy: 3,
+    pricePerToken: parseCor("0.001"),
+    maxTokens: 100,
+    windows: { precommit: 30, reveal: 40 },
+  });
+
+  expect(sessionId).toBe(1);
+  expect(deposit).toBe(parseCor("10"));
+  expect(approvalHash).toBeDefined();
+  expect(await net.balanceOf(1)).toBe(parseCor("2"));
+  expect(await net.balanceOf(network)).toBe(networkBefore + parseCor("10"));
+  const session = await getSession(net.publicClient, { network, sessionId });
+  expect(session).toMatchObject({
+    owner: net.address(1),
+    status: "Open",
+    modelId,
+    redundancy: 3,
+    validation: "ExactMatch",
+    assignment: "Router",
+    deposit: parseCor("10"),
+    escrowed: 0n,
+    taskCount: 0,
+    pricePerToken: parseCor("0.001"),
+    maxTokens: 100,
+    windows: { precommit: 30, reveal: 40, attest: 60 },
+    dedicatedMiners: [],
+  });
+});
+
+test("a Dedicated session keeps its miners", async () => {
+  const { network } = net.deployment;
+  const miners = await registerMiners(net, [2, 3]);
+  await net.fund(1, parseCor("1"));
+  const { sessionId } = await createSession(net.client(1), {
+    network,
+    modelId: net.deployment.modelId,
+    deposit: parseCor("1"),
+    redundancy: 2,
+    assignment: "Dedicated",
+    dedicatedMiners: miners,
+  });
+  expect((await getSession(net.publicClient, { network, sessionId })).dedicatedMiners).toEqual(miners);
+});
+
+test("invalid configurations revert with decoded errors", async () => {
+  const { network, modelId } = net.deployment;
+  const client = net.client(1);
+  const redundancy = await createSession(client, { network, modelId, deposit: 0n, redundancy: 8 }).catch((e) => e);
+  expect(redundancy.errorName).toBe("InvalidRedundancy");
+  expect(redundancy.shortMessage).toBe("Redundancy 8 is out of range: use 1..7 miners per task.");
+
+  const window = await createSession(client, { network, modelId, deposit: 0n, windows: { reveal: 0 } }).catch((e) => e);
+  expect(window.errorName).toBe("InvalidWindow");
+
+  const model = await createSession(client, { network, modelId: `0x${"00".repeat(32)}`, deposit: 0n }).catch((e) => e);
+  expect(model.errorName).toBe("UnknownModel");
+});

@@ -1,0 +1,93 @@
+import {
+  type Account,
+  type Chain,
+  type Client,
+  type Hash,
+  parseEventLogs,
+  type Transport,
+  type WaitForTransactionReceiptErrorType,
+  type WriteContractErrorType,
+} from "viem";
+import type { ContractRevertedErrorType } from "../errors/contract.ts";
+import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { iCorNetworkAbi } from "../generated/abis.ts";
+import { ensureAllowance, resolveToken } from "../utils/allowance.ts";
+import { type SessionConfigInput, type SessionConfigStruct, toSessionConfig } from "../utils/sessionConfig.ts";
+import { type AnyClient, type ApproveParameters, type WriteParameters, writeNetwork } from "../utils/write.ts";
+
+export {
+  type SessionConfigInput,
+  type SessionConfigStruct,
+  sessionDefaults,
+  toSessionConfig,
+} from "../utils/sessionConfig.ts";
+
+export type CreateSessionParameters = WriteParameters &
+  ApproveParameters &
+  SessionConfigInput & {
+    /** COR (wei) to fund the session with; each task escrows R × maxTokens × pricePerToken from it. */
+    deposit: bigint;
+  };
+
+export type CreateSessionReturnType = {
+  sessionId: number;
+  /** The session's free balance (wei). */
+  deposit: bigint;
+  /** The configuration as sent. */
+  config: SessionConfigStruct;
+  hash: Hash;
+  approvalHash: Hash | undefined;
+};
+
+export type CreateSessionErrorType =
+  | ContractRevertedErrorType
+  | AccountRequiredErrorType
+  | WriteContractErrorType
+  | WaitForTransactionReceiptErrorType;
+
+/**
+ * Opens a session: approves the network for the deposit (when needed), then calls `createSession` with the
+ * configuration completed from {@link sessionDefaults}.
+ *
+ * @param client - Client with an account (or pass `account`).
+ * @param parameters - {@link CreateSessionParameters}
+ * @returns The session id. {@link CreateSessionReturnType}
+ *
+ * @example
+ * const { sessionId } = await createSession(client, {
+ *   network: deployment.network,
+ *   modelId: deployment.modelId,
+ *   deposit: parseCor('10'),
+ *   redundancy: 3,
+ *   pricePerToken: parseCor('0.001'),
+ *   maxTokens: 128,
+ * })
+ */
+export async function createSession<chain extends Chain | undefined, account extends Account | undefined>(
+  client: Client<Transport, chain, account>,
+  parameters: CreateSessionParameters,
+): Promise<CreateSessionReturnType> {
+  const c = client as AnyClient;
+  const { network, deposit, approve = true } = parameters;
+  const config = toSessionConfig(parameters);
+  let approvalHash: Hash | undefined;
+  if (approve) {
+    const token = await resolveToken(c, network, parameters.token);
+    approvalHash = await ensureAllowance(c, {
+      token,
+      spender: network,
+      amount: deposit,
+      account: parameters.account,
+      receiptTimeout: parameters.receiptTimeout,
+    });
+  }
+  const { hash, receipt } = await writeNetwork(c, {
+    network,
+    functionName: "createSession",
+    args: [config, deposit],
+    account: parameters.account,
+    receiptTimeout: parameters.receiptTimeout,
+  });
+  const [event] = parseEventLogs({ abi: iCorNetworkAbi, logs: receipt.logs, eventName: "SessionCreated" });
+  return { sessionId: event.args.sessionId, deposit: event.args.deposit, config, hash, approvalHash };
+}

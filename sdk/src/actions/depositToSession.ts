@@ -1,0 +1,73 @@
+import {
+  type Account,
+  type Chain,
+  type Client,
+  type Hash,
+  parseEventLogs,
+  type Transport,
+  type WaitForTransactionReceiptErrorType,
+  type WriteContractErrorType,
+} from "viem";
+import type { ContractRevertedErrorType } from "../errors/contract.ts";
+import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { iCorNetworkAbi } from "../generated/abis.ts";
+import { ensureAllowance, resolveToken } from "../utils/allowance.ts";
+import { type AnyClient, type ApproveParameters, type WriteParameters, writeNetwork } from "../utils/write.ts";
+
+export type DepositToSessionParameters = WriteParameters &
+  ApproveParameters & {
+    sessionId: number;
+    /** COR (wei) to add to the session's free balance. */
+    amount: bigint;
+  };
+
+export type DepositToSessionReturnType = {
+  /** The session's free balance after the top-up (wei). */
+  deposit: bigint;
+  hash: Hash;
+  approvalHash: Hash | undefined;
+};
+
+export type DepositToSessionErrorType =
+  | ContractRevertedErrorType
+  | AccountRequiredErrorType
+  | WriteContractErrorType
+  | WaitForTransactionReceiptErrorType;
+
+/**
+ * Tops up an open session (anyone may). Approves the network first when needed.
+ *
+ * @param client - Client with an account (or pass `account`).
+ * @param parameters - {@link DepositToSessionParameters}
+ * @returns The new free balance. {@link DepositToSessionReturnType}
+ *
+ * @example
+ * const { deposit } = await depositToSession(client, { network, sessionId: 3, amount: parseCor('5') })
+ */
+export async function depositToSession<chain extends Chain | undefined, account extends Account | undefined>(
+  client: Client<Transport, chain, account>,
+  parameters: DepositToSessionParameters,
+): Promise<DepositToSessionReturnType> {
+  const c = client as AnyClient;
+  const { network, sessionId, amount, approve = true } = parameters;
+  let approvalHash: Hash | undefined;
+  if (approve) {
+    const token = await resolveToken(c, network, parameters.token);
+    approvalHash = await ensureAllowance(c, {
+      token,
+      spender: network,
+      amount,
+      account: parameters.account,
+      receiptTimeout: parameters.receiptTimeout,
+    });
+  }
+  const { hash, receipt } = await writeNetwork(c, {
+    network,
+    functionName: "deposit",
+    args: [sessionId, amount],
+    account: parameters.account,
+    receiptTimeout: parameters.receiptTimeout,
+  });
+  const [event] = parseEventLogs({ abi: iCorNetworkAbi, logs: receipt.logs, eventName: "SessionDeposited" });
+  return { deposit: event.args.deposit, hash, approvalHash };
+}

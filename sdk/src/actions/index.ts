@@ -1,0 +1,147 @@
+// One action per file, viem style: `action(client, parameters)` with …Parameters, …ReturnType, …ErrorType.
+export {
+  type AddStakeErrorType,
+  type AddStakeParameters,
+  type AddStakeReturnType,
+  addStake,
+} from "./addStake.ts";
+export {
+  type AssignTaskErrorType,
+  type AssignTaskParameters,
+  type AssignTaskReturnType,
+  assignTask,
+} from "./assignTask.ts";
+export {
+  type AuthorizeSubmitterErrorType,
+  type AuthorizeSubmitterParameters,
+  type AuthorizeSubmitterReturnType,
+  authorizeSubmitter,
+} from "./authorizeSubmitter.ts";
+export {
+  type CloseSessionErrorType,
+  type CloseSessionParameters,
+  type CloseSessionReturnType,
+  closeSession,
+} from "./closeSession.ts";
+export {
+  type CommitResultErrorType,
+  type CommitResultParameters,
+  type CommitResultReturnType,
+  commitResult,
+  randomSalt,
+} from "./commitResult.ts";
+export {
+  type CreateSessionErrorType,
+  type CreateSessionParameters,
+  type CreateSessionReturnType,
+  createSession,
+  type SessionConfigInput,
+  type SessionConfigStruct,
+  sessionDefaults,
+  toSessionConfig,
+} from "./createSession.ts";
+export {
+  type DepositToSessionErrorType,
+  type DepositToSessionParameters,
+  type DepositToSessionReturnType,
+  depositToSession,
+} from "./depositToSession.ts";
+export {
+  type FetchResultErrorType,
+  type FetchResultParameters,
+  type FetchResultReturnType,
+  fetchResult,
+  type TaskResult,
+} from "./fetchResult.ts";
+export {
+  type GetNodeErrorType,
+  type GetNodeParameters,
+  type GetNodeReturnType,
+  getNode,
+  type NodeSelector,
+} from "./getNode.ts";
+export {
+  type GetParamsErrorType,
+  type GetParamsParameters,
+  type GetParamsReturnType,
+  getParams,
+} from "./getParams.ts";
+export {
+  type GetReputationErrorType,
+  type GetReputationParameters,
+  type GetReputationReturnType,
+  getReputation,
+  type WorkRecord,
+} from "./getReputation.ts";
+export {
+  type GetSessionErrorType,
+  type GetSessionParameters,
+  type GetSessionReturnType,
+  getSession,
+} from "./getSession.ts";
+export {
+  type GetTaskErrorType,
+  type GetTaskParameters,
+  type GetTaskReturnType,
+  getTask,
+} from "./getTask.ts";
+export {
+  type RegisterNodeErrorType,
+  type RegisterNodeParameters,
+  type RegisterNodeReturnType,
+  registerNode,
+} from "./registerNode.ts";
+export {
+  type RequestExitErrorType,
+  type RequestExitParameters,
+  type RequestExitReturnType,
+  requestExit,
+} from "./requestExit.ts";
+export {
+  type RevealResultErrorType,
+  type RevealResultParameters,
+  type RevealResultReturnType,
+  revealResult,
+} from "./revealResult.ts";
+export {
+  type SubmitTaskErrorType,
+  type SubmitTaskParameters,
+  type SubmitTaskReturnType,
+  submitTask,
+} from "./submitTask.ts";
+export {
+  type VerifyResultErrorType,
+  type VerifyResultParameters,
+  type VerifyResultReturnType,
+  verifyResult,
+} from "./verifyResult.ts";
+export {
+  type WaitForTaskResultErrorType,
+  type WaitForTaskResultParameters,
+  type WaitForTaskResultReturnType,
+  waitForTaskResult,
+} from "./waitForTaskResult.ts";
+export {
+  type TaskTimelineEvent,
+  type WatchTaskParameters,
+  type WatchTaskReturnType,
+  watchTask,
+} from "./watchTask.ts";
+export {
+  type WithdrawDepositErrorType,
+  type WithdrawDepositParameters,
+  type WithdrawDepositReturnType,
+  withdrawDeposit,
+} from "./withdrawDeposit.ts";
+export {
+  type WithdrawRewardsErrorType,
+  type WithdrawRewardsParameters,
+  type WithdrawRewardsReturnType,
+  withdrawRewards,
+} from "./withdrawRewards.ts";
+export {
+  type WithdrawStakeErrorType,
+  type WithdrawStakeParameters,
+  type WithdrawStakeReturnType,
+  withdrawStake,
+} from "./withdrawStake.ts";

@@ -1,0 +1,103 @@
+import {
+  type Account,
+  type Chain,
+  type Client,
+  type Hash,
+  type Hex,
+  parseEventLogs,
+  type Transport,
+  type WaitForTransactionReceiptErrorType,
+  type WriteContractErrorType,
+} from "viem";
+import type { ContractRevertedErrorType } from "../errors/contract.ts";
+import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { iCorNetworkAbi } from "../generated/abis.ts";
+import { ensureAllowance, resolveToken } from "../utils/allowance.ts";
+import { type RoleName, roleValue } from "../utils/enums.ts";
+import { type AnyClient, type ApproveParameters, type WriteParameters, writeNetwork } from "../utils/write.ts";
+
+const ZERO_KEY = `0x${"0".repeat(64)}` as Hex;
+
+export type RegisterNodeParameters = WriteParameters &
+  ApproveParameters & {
+    /** "Miner" | "Router" | "Validator" (or the enum value). */
+    role: Exclude<RoleName, "None"> | number;
+    /** COR (wei) to stake; at least the role's minimum (getParams().minStake). */
+    stake: bigint;
+    /** Model ids served. Miners: 1..16 registered models; routers and validators: none (default []). */
+    models?: readonly Hex[] | undefined;
+    /** X25519 public key for prompt encryption (default zero: no encrypted prompts). */
+    encryptionKey?: Hex | undefined;
+    /** URL where the node is reachable; only in the NodeRegistered event (default ""). */
+    endpoint?: string | undefined;
+  };
+
+export type RegisterNodeReturnType = {
+  /** The new registration id. */
+  nodeId: number;
+  hash: Hash;
+  /** The approval sent first, when the allowance was too low. */
+  approvalHash: Hash | undefined;
+};
+
+export type RegisterNodeErrorType =
+  | ContractRevertedErrorType
+  | AccountRequiredErrorType
+  | WriteContractErrorType
+  | WaitForTransactionReceiptErrorType;
+
+/**
+ * Registers the signer as a node: approves the network for the stake (when needed), then calls `register`.
+ *
+ * @param client - Client with an account (or pass `account`).
+ * @param parameters - {@link RegisterNodeParameters}
+ * @returns The node id and transaction hashes. {@link RegisterNodeReturnType}
+ *
+ * @example
+ * import { createWalletClient, http } from 'viem'
+ * import { privateKeyToAccount } from 'viem/accounts'
+ * import { loadDeployment, parseCor, registerNode } from '@cor-network/sdk'
+ *
+ * const deployment = loadDeployment(31337)
+ * const client = createWalletClient({ account: privateKeyToAccount(key), transport: http(rpcUrl) })
+ * const { nodeId } = await registerNode(client, {
+ *   network: deployment.network,
+ *   role: 'Miner',
+ *   stake: parseCor('100'),
+ *   models: [deployment.modelId],
+ *   endpoint: 'http://127.0.0.1:8545',
+ * })
+ */
+export async function registerNode<chain extends Chain | undefined, account extends Account | undefined>(
+  client: Client<Transport, chain, account>,
+  parameters: RegisterNodeParameters,
+): Promise<RegisterNodeReturnType> {
+  const c = client as AnyClient;
+  const { network, stake, approve = true } = parameters;
+  let approvalHash: Hash | undefined;
+  if (approve) {
+    const token = await resolveToken(c, network, parameters.token);
+    approvalHash = await ensureAllowance(c, {
+      token,
+      spender: network,
+      amount: stake,
+      account: parameters.account,
+      receiptTimeout: parameters.receiptTimeout,
+    });
+  }
+  const { hash, receipt } = await writeNetwork(c, {
+    network,
+    functionName: "register",
+    args: [
+      roleValue(parameters.role),
+      stake,
+      parameters.models ?? [],
+      parameters.encryptionKey ?? ZERO_KEY,
+      parameters.endpoint ?? "",
+    ],
+    account: parameters.account,
+    receiptTimeout: parameters.receiptTimeout,
+  });
+  const [event] = parseEventLogs({ abi: iCorNetworkAbi, logs: receipt.logs, eventName: "NodeRegistered" });
+  return { nodeId: event.args.nodeId, hash, approvalHash };
+}

@@ -1,0 +1,149 @@
+import type { BlockNumber, Chain, Client, GetBlockNumberErrorType, Transport } from "viem";
+import { getBlockNumber } from "viem/actions";
+import { getAction } from "viem/utils";
+import {
+  type NotFoundErrorType,
+  type ResultVerificationErrorType,
+  TaskFailedError,
+  type TaskFailedErrorType,
+  TimeoutError,
+  type TimeoutErrorType,
+} from "../errors/task.ts";
+import type { ContentStore, StorageError } from "../storage/index.ts";
+import { failReasonName, type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
+import { getTaskLogs, type TaskLog } from "../utils/logs.ts";
+import type { NetworkParameter } from "../utils/write.ts";
+import { fetchFinalizedResult, type TaskResult } from "./fetchResult.ts";
+
+export type WaitForTaskResultParameters = NetworkParameter & {
+  taskId: bigint;
+  /** Where results are stored (the embedded store, or Kubo). */
+  store: Pick<ContentStore, "get">;
+  /** Block to start reading the task's events from: submitTask's `blockNumber`. Default 0. */
+  fromBlock?: BlockNumber | undefined;
+  /** Give up after this long, in ms. Default 120 000. */
+  timeout?: number | undefined;
+  /** Time between polls, in ms. Default the client's pollingInterval. */
+  pollingInterval?: number | undefined;
+  /** Give up fetching the result bytes after this long (ms); the store's default otherwise. */
+  fetchTimeout?: number | undefined;
+  /** Called on every status change seen (Queued → Committing → Revealing → …). */
+  onStatus?: ((status: TaskStatusName) => void) | undefined;
+  /** Stops waiting (rejects with the signal's reason). */
+  signal?: AbortSignal | undefined;
+};
+
+export type WaitForTaskResultReturnType = TaskResult;
+
+export type WaitForTaskResultErrorType =
+  | TaskFailedErrorType
+  | TimeoutErrorType
+  | ResultVerificationErrorType
+  | NotFoundErrorType
+  | StorageError
+  | GetBlockNumberErrorType;
+
+const statusOf = (log: TaskLog): TaskStatusName | undefined => {
+  switch (log.eventName) {
+    case "TaskSubmitted":
+      return "Queued";
+    case "TaskAssigned":
+    case "TaskPhaseChanged":
+      return taskStatusNameOf(log.args.status);
+    case "TaskFinalized":
+      return "Finalized";
+    case "TaskFailed":
+      return "Failed";
+    default:
+      return undefined;
+  }
+};
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+
+/**
+ * Waits until a task settles and returns its verified result.
+ *
+ * Polls the task's events from `fromBlock` (block ranges, not filters, so no block is missed on an automine
+ * anvil or behind a load balancer) until TaskFinalized or TaskFailed. Then finds the winner's result CID in its
+ * TaskRevealed event, downloads the bytes from the content store and checks `contentHash(bytes)` against the
+ * on-chain `resultHash` (getTask).
+ *
+ * @param client - Any client.
+ * @param parameters - {@link WaitForTaskResultParameters}
+ * @returns The verified result. {@link WaitForTaskResultReturnType}
+ * @throws TaskFailedError (with the FailReason), TimeoutError, ResultVerificationError.
+ *
+ * @example
+ * const { taskId, blockNumber } = await submitTask(client, { network, sessionId, prompt: 'Once upon a time', store })
+ * const result = await waitForTaskResult(client, { network, taskId, store, fromBlock: blockNumber })
+ * console.log(result.text, result.tokens, formatCor(result.cost))
+ */
+export async function waitForTaskResult<chain extends Chain | undefined>(
+  client: Client<Transport, chain>,
+  parameters: WaitForTaskResultParameters,
+): Promise<WaitForTaskResultReturnType> {
+  const c = client as Client<Transport, Chain | undefined>;
+  const { network, taskId, signal } = parameters;
+  const fromBlock = parameters.fromBlock ?? 0n;
+  const timeout = parameters.timeout ?? 120_000;
+  const interval = parameters.pollingInterval ?? c.pollingInterval;
+  const started = Date.now();
+  let cursor = fromBlock;
+  let status: TaskStatusName | undefined;
+
+  for (;;) {
+    if (signal?.aborted) throw signal.reason;
+    const head = await getAction(c, getBlockNumber, "getBlockNumber")({ cacheTime: 0 });
+    if (head >= cursor) {
+      const logs = await getTaskLogs(c, {
+        network,
+        taskId,
+        fromBlock: cursor,
+        toBlock: head,
+        eventNames: ["TaskSubmitted", "TaskAssigned", "TaskPhaseChanged", "TaskFinalized", "TaskFailed"],
+      });
+      cursor = head + 1n;
+      for (const log of logs) {
+        const next = statusOf(log);
+        if (next && next !== status) {
+          status = next;
+          parameters.onStatus?.(next);
+        }
+        if (log.eventName === "TaskFailed") {
+          throw new TaskFailedError({ taskId, reason: failReasonName(log.args.reason), refund: log.args.refund });
+        }
+        if (log.eventName === "TaskFinalized") {
+          return fetchFinalizedResult(c, {
+            network,
+            taskId,
+            store: parameters.store,
+            fromBlock,
+            finalized: log,
+            fetchTimeout: parameters.fetchTimeout,
+          });
+        }
+      }
+    }
+    if (Date.now() - started >= timeout) {
+      throw new TimeoutError({
+        what: `task ${taskId} to settle`,
+        timeoutMs: timeout,
+        details: status ? `last status seen: ${status}` : `no event of the task seen from block ${fromBlock}`,
+      });
+    }
+    await sleep(Math.min(interval, Math.max(0, timeout - (Date.now() - started))), signal);
+  }
+}

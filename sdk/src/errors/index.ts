@@ -1,0 +1,25 @@
+export { BaseError, type BaseErrorParameters, type BaseErrorType, setErrorConfig, walk } from "./base.ts";
+export {
+  type ContractErrorContext,
+  ContractRevertedError,
+  type ContractRevertedErrorType,
+  type CorErrorArgs,
+  decodeCorError,
+  isContractError,
+  TransactionRevertedError,
+  toCorError,
+  withContractErrors,
+} from "./contract.ts";
+export { describeError, type ErrorDescription, errorDescriptions } from "./messages.ts";
+export {
+  AccountRequiredError,
+  type AccountRequiredErrorType,
+  NotFoundError,
+  type NotFoundErrorType,
+  ResultVerificationError,
+  type ResultVerificationErrorType,
+  TaskFailedError,
+  type TaskFailedErrorType,
+  TimeoutError,
+  type TimeoutErrorType,
+} from "./task.ts";

@@ -1,0 +1,57 @@
+import { expect, test } from "vitest";
+import * as protocol from "../protocol.ts";
+import { computeCid } from "../storage/index.ts";
+import * as enums from "./enums.ts";
+import { commitmentHash, contentHashOf } from "./hash.ts";
+import { indexOfTask, sessionOfTask, toTaskId } from "./ids.ts";
+import { displayCor, formatCor, parseCor } from "./units.ts";
+
+test("the browser-safe enum copies equal protocol.ts", () => {
+  expect(enums.Role).toEqual(protocol.Role);
+  expect(enums.NodeStatus).toEqual(protocol.NodeStatus);
+  expect(enums.ValidationMode).toEqual(protocol.ValidationMode);
+  expect(enums.AssignmentMode).toEqual(protocol.AssignmentMode);
+  expect(enums.SessionStatus).toEqual(protocol.SessionStatus);
+  expect(enums.TaskStatus).toEqual(protocol.TaskStatus);
+  expect(enums.Outcome).toEqual(protocol.Outcome);
+  expect(enums.FailReason).toEqual(protocol.FailReason);
+});
+
+test("enum names and values convert both ways", () => {
+  expect(enums.roleName(1)).toBe("Miner");
+  expect(enums.taskStatusNameOf(5)).toBe("Finalized");
+  expect(enums.failReasonName(1)).toBe("RetriesExhausted");
+  expect(enums.roleValue("Validator")).toBe(3);
+  expect(enums.validationModeValue(2)).toBe(2);
+  expect(() => enums.assignmentModeValue("Auction" as never)).toThrow(
+    'Unknown AssignmentMode "Auction": use one of Router, Claim, Dedicated',
+  );
+  expect(() => enums.taskStatusNameOf(9)).toThrow(RangeError);
+});
+
+test("task id helpers equal protocol.ts", () => {
+  const id = toTaskId(3, 7);
+  expect(id).toBe(protocol.taskIdOf(3, 7));
+  expect(sessionOfTask(id)).toBe(3);
+  expect(indexOfTask(id)).toBe(7);
+});
+
+test("COR units", async () => {
+  expect(parseCor("1.5")).toBe(1_500_000_000_000_000_000n);
+  expect(parseCor(2)).toBe(2_000_000_000_000_000_000n);
+  expect(formatCor(1_200_000_000_000_000_000n)).toBe("1.2");
+  expect(displayCor(500_000_000_000_000_000n)).toBe("0.5 COR");
+  // Content hashes are keccak256 of the exact bytes stored under the CID.
+  expect(await computeCid("x")).toMatch(/^bafk/);
+});
+
+test("the browser-safe hash copies equal protocol.ts", () => {
+  const bytes = new Uint8Array([0, 1, 2, 255]);
+  expect(contentHashOf(bytes)).toBe(protocol.contentHash(bytes));
+  expect(contentHashOf("héllo")).toBe(protocol.contentHash("héllo"));
+  const salt = `0x${"11".repeat(32)}` as const;
+  const miner = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+  expect(commitmentHash(9n, miner, contentHashOf("r"), salt)).toBe(
+    protocol.commitmentOf(9n, miner, protocol.contentHash("r"), salt),
+  );
+});

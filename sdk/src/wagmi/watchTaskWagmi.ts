@@ -1,0 +1,48 @@
+import { watchContractEvent } from "@wagmi/core";
+import { type TaskEventName, taskEventsAbi } from "../utils/abi.ts";
+import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
+import type { TaskLog } from "../utils/logs.ts";
+import type { CorConfig } from "./config.ts";
+
+export type WatchTaskWagmiParameters = {
+  taskId: bigint;
+  /** Every new event of the task, with the status it implies (undefined for commits, reveals, work records). */
+  onEvent: (event: { eventName: TaskEventName; args: TaskLog["args"]; status: TaskStatusName | undefined }) => void;
+  onError?: ((error: Error) => void) | undefined;
+  /** Also deliver events from this block on (e.g. submitTaskWagmi's blockNumber); default: new events only. */
+  fromBlock?: bigint | undefined;
+};
+
+/**
+ * Watches a task's new events through wagmi's watchContractEvent (e.g. to drive a UI). Returns unwatch.
+ *
+ * @example
+ * const unwatch = watchTaskWagmi(cor, { taskId, onEvent: ({ eventName, status }) => render(eventName, status) })
+ */
+export function watchTaskWagmi(cor: CorConfig, parameters: WatchTaskWagmiParameters): () => void {
+  return watchContractEvent(cor.config, {
+    address: cor.deployment.network,
+    abi: taskEventsAbi,
+    chainId: cor.chain.id,
+    strict: true,
+    poll: true,
+    fromBlock: parameters.fromBlock,
+    onError: parameters.onError,
+    onLogs: (logs) => {
+      for (const log of logs as unknown as TaskLog[]) {
+        if (log.args.taskId !== parameters.taskId) continue;
+        const status =
+          log.eventName === "TaskAssigned" || log.eventName === "TaskPhaseChanged"
+            ? taskStatusNameOf(log.args.status)
+            : log.eventName === "TaskSubmitted"
+              ? "Queued"
+              : log.eventName === "TaskFinalized"
+                ? "Finalized"
+                : log.eventName === "TaskFailed"
+                  ? "Failed"
+                  : undefined;
+        parameters.onEvent({ eventName: log.eventName, args: log.args, status });
+      }
+    },
+  });
+}
