@@ -7,24 +7,22 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {CorStorage} from "./base/CorStorage.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {ISessionManager} from "./interfaces/ISessionManager.sol";
-import {ITaskManager} from "./interfaces/ITaskManager.sol";
 import {Lanes} from "./libraries/Lanes.sol";
 import {
     AssignmentMode,
-    FailReason,
     Node,
+    NodeLedger,
+    NodeRecord,
     NodeStatus,
-    Outcome,
     Params,
     Role,
     Session,
     SessionConfig,
     SessionStatus,
-    SlashReason,
     Task,
+    TaskState,
     TaskStatus,
-    TaskView,
-    ValidationMode
+    TaskView
 } from "./types/Types.sol";
 
 /// @title CorRegistry
@@ -80,11 +78,11 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
 
         nodeId = ++_nodeCount;
         _nodeIdOf[msg.sender] = nodeId;
-        Node storage n = _nodes[nodeId];
+        NodeRecord storage n = _nodes[nodeId];
         n.account = msg.sender;
         n.role = role;
-        n.status = NodeStatus.Active;
-        n.score = INITIAL_SCORE;
+        n.ledger.status = NodeStatus.Active;
+        n.ledger.score = INITIAL_SCORE;
         n.stake = stake;
         n.encryptionKey = encryptionKey;
         for (uint256 i; i < models.length; ++i) {
@@ -100,8 +98,8 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
     function addStake(uint96 amount) external onlyDelegated {
         if (amount == 0) revert ZeroAmount();
         uint32 nodeId = _requireNode(msg.sender);
-        Node storage n = _nodes[nodeId];
-        if (n.status == NodeStatus.Exiting) revert WrongNodeStatus(nodeId, n.status);
+        NodeRecord storage n = _nodes[nodeId];
+        if (n.ledger.status == NodeStatus.Exiting) revert WrongNodeStatus(nodeId, n.ledger.status);
         uint96 stake = n.stake + amount;
         n.stake = stake;
         emit StakeAdded(nodeId, amount, stake);
@@ -134,12 +132,12 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
     /// @inheritdoc INodeRegistry
     function requestExit() external onlyDelegated {
         uint32 nodeId = _requireNode(msg.sender);
-        Node storage n = _nodes[nodeId];
-        if (n.status == NodeStatus.Exiting) revert WrongNodeStatus(nodeId, n.status);
+        NodeRecord storage n = _nodes[nodeId];
+        if (n.ledger.status == NodeStatus.Exiting) revert WrongNodeStatus(nodeId, n.ledger.status);
         uint40 until = uint40(block.timestamp + _params.unstakeCooldown);
         // A jailed node cannot exit before its jail term ends.
-        if (n.status == NodeStatus.Jailed && n.until > until) until = n.until;
-        n.status = NodeStatus.Exiting;
+        if (n.ledger.status == NodeStatus.Jailed && n.until > until) until = n.until;
+        n.ledger.status = NodeStatus.Exiting;
         n.until = until;
         emit ExitRequested(nodeId, until);
     }
@@ -147,12 +145,12 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
     /// @inheritdoc INodeRegistry
     function withdrawStake() external onlyDelegated {
         uint32 nodeId = _requireNode(msg.sender);
-        Node storage n = _nodes[nodeId];
-        if (n.status != NodeStatus.Exiting) revert WrongNodeStatus(nodeId, n.status);
+        NodeRecord storage n = _nodes[nodeId];
+        if (n.ledger.status != NodeStatus.Exiting) revert WrongNodeStatus(nodeId, n.ledger.status);
         if (block.timestamp < n.until) revert CooldownActive(n.until);
         uint96 amount = n.stake;
         n.stake = 0;
-        n.status = NodeStatus.Unregistered;
+        n.ledger.status = NodeStatus.Unregistered;
         delete _nodeIdOf[msg.sender];
         emit NodeUnregistered(nodeId, msg.sender, amount);
 
@@ -162,33 +160,35 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
     /// @inheritdoc INodeRegistry
     function unjail() external onlyDelegated {
         uint32 nodeId = _requireNode(msg.sender);
-        Node storage n = _nodes[nodeId];
-        if (n.status != NodeStatus.Jailed) revert WrongNodeStatus(nodeId, n.status);
+        NodeRecord storage n = _nodes[nodeId];
+        if (n.ledger.status != NodeStatus.Jailed) revert WrongNodeStatus(nodeId, n.ledger.status);
         if (block.timestamp < n.until) revert CooldownActive(n.until);
         uint96 minimum = _minStake(n.role);
         if (n.stake < minimum) revert StakeBelowMinimum(n.stake, minimum);
-        n.status = NodeStatus.Active;
+        n.ledger.status = NodeStatus.Active;
         emit NodeUnjailed(nodeId);
     }
 
     /// @inheritdoc INodeRegistry
     function jail(uint32 nodeId, uint32 duration) external onlyDelegated onlyOwner {
-        Node storage n = _nodes[nodeId];
-        if (n.status != NodeStatus.Active && n.status != NodeStatus.Jailed) revert WrongNodeStatus(nodeId, n.status);
+        NodeRecord storage n = _nodes[nodeId];
+        if (n.ledger.status != NodeStatus.Active && n.ledger.status != NodeStatus.Jailed) {
+            revert WrongNodeStatus(nodeId, n.ledger.status);
+        }
         if (duration > MAX_COOLDOWN) revert ParamOutOfRange("duration", duration, MAX_COOLDOWN);
         uint40 until = uint40(block.timestamp + duration);
-        n.status = NodeStatus.Jailed;
+        n.ledger.status = NodeStatus.Jailed;
         n.until = until;
         emit NodeJailed(nodeId, until);
     }
 
     /// @inheritdoc INodeRegistry
     function withdrawRewards(uint32 nodeId) external onlyDelegated returns (uint96 amount) {
-        Node storage n = _nodes[nodeId];
+        NodeRecord storage n = _nodes[nodeId];
         if (n.account != msg.sender) revert NotNodeAccount(nodeId, msg.sender);
-        amount = n.rewards;
+        amount = n.ledger.rewards;
         if (amount == 0) revert NothingToWithdraw();
-        n.rewards = 0;
+        n.ledger.rewards = 0;
         emit RewardsWithdrawn(nodeId, msg.sender, amount);
 
         IERC20(token).safeTransfer(msg.sender, amount);
@@ -216,7 +216,8 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
         if (!_modelRegistered[c.modelId]) revert UnknownModel(c.modelId);
         if (c.redundancy == 0 || c.redundancy > MAX_REDUNDANCY) revert InvalidRedundancy(c.redundancy);
         if (c.quorum == 0 || c.quorum > MAX_QUORUM) revert InvalidQuorum(c.quorum);
-        if (c.threshold > BPS || c.minReputation > BPS) revert InvalidThreshold(c.threshold);
+        if (c.threshold > BPS) revert InvalidThreshold(c.threshold);
+        if (c.minReputation > BPS) revert InvalidThreshold(c.minReputation);
         if (c.maxTokens == 0 || c.maxTokens > MAX_TASK_TOKENS) revert InvalidMaxTokens(c.maxTokens);
         if (
             c.precommitWindow == 0 || c.revealWindow == 0 || c.attestWindow == 0 || c.precommitWindow > MAX_WINDOW
@@ -351,7 +352,23 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
 
     /// @inheritdoc INodeRegistry
     function getNode(uint32 nodeId) external view returns (Node memory) {
-        return _nodes[nodeId];
+        NodeRecord storage n = _nodes[nodeId];
+        NodeLedger memory l = n.ledger;
+        return Node({
+            account: n.account,
+            role: n.role,
+            until: n.until,
+            status: l.status,
+            score: l.score,
+            speed: l.speed,
+            accepted: l.accepted,
+            rejected: l.rejected,
+            timedOut: l.timedOut,
+            tokensServed: l.tokensServed,
+            rewards: l.rewards,
+            stake: n.stake,
+            encryptionKey: n.encryptionKey
+        });
     }
 
     /// @inheritdoc INodeRegistry
@@ -372,30 +389,37 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
     /// @notice See ICorNetwork.getTask.
     function getTask(uint256 taskId) external view returns (TaskView memory v) {
         Task storage t = _tasks[taskId];
-        Session storage s = _sessions[t.sessionId];
-        uint256 r = s.redundancy;
-        v.sessionId = t.sessionId;
-        v.status = t.status;
-        v.deadline = t.deadline;
-        v.retries = t.retries;
-        v.attestations = t.attestations;
-        v.maxTokens = t.maxTokens;
-        v.committedMask = t.committedMask;
-        v.revealedMask = t.revealedMask;
-        v.droppedMask = t.droppedMask;
+        TaskState memory st = t.state;
+        if (st.status == TaskStatus.None) return v;
+        uint256 r = st.redundancy;
+        v.sessionId = _sessionOf(taskId);
+        v.status = st.status;
+        v.deadline = st.deadline;
+        v.retries = st.retries;
+        v.attestations = st.attestations;
+        v.maxTokens = st.maxTokens;
+        v.committedMask = st.committedMask;
+        v.revealedMask = st.revealedMask;
+        v.droppedMask = st.droppedMask;
         v.miners = new uint32[](r);
         v.tokens = new uint32[](r);
         v.hashes = new bytes32[](r);
         for (uint256 i; i < r; ++i) {
             v.miners[i] = t.miners.get32(i);
-            v.tokens[i] = t.tokens.get32(i);
-            v.hashes[i] = _hashes[taskId][i];
+            if (st.revealedMask & (1 << i) != 0) {
+                v.tokens[i] = _tokensOf(taskId, t, st, i);
+                v.hashes[i] = _resultOf(taskId, st, i);
+            } else {
+                v.hashes[i] = _hashes[taskId][i];
+            }
         }
-        if (t.winner != 0) {
-            v.resultHash = _hashes[taskId][t.winner - 1];
-            v.winnerNodeId = t.miners.get32(t.winner - 1);
+        if (st.winner != 0) {
+            v.resultHash = _resultOf(taskId, st, st.winner - 1);
+            v.winnerNodeId = t.miners.get32(st.winner - 1);
         }
-        if (t.status != TaskStatus.Finalized && t.status != TaskStatus.Failed) v.escrow = _escrow(t, s);
+        if (st.status != TaskStatus.Finalized && st.status != TaskStatus.Failed) {
+            v.escrow = _escrow(st, _sessions[v.sessionId]);
+        }
     }
 
     /// @notice See ICorNetwork.getAttestation.
@@ -405,7 +429,7 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
         returns (uint32 validatorId, uint16[] memory scores)
     {
         uint256 packed = _attestations[taskId][index];
-        uint256 r = _sessions[_tasks[taskId].sessionId].redundancy;
+        uint256 r = _tasks[taskId].state.redundancy;
         validatorId = uint32(packed);
         scores = new uint16[](r);
         for (uint256 i; i < r; ++i) {

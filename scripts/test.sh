@@ -5,6 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 export PONDER_TELEMETRY_DISABLED=1
+# The npm wrapper (node_modules/.bin/forge) drops forge's exit code: call the native binary.
+forge() { "$(ls -d "$PWD"/node_modules/@foundry-rs/forge-*/bin/forge | head -1)" "$@"; }
 status=0
 forge_passed=0; forge_failed=0
 
@@ -22,7 +24,7 @@ grep -qE "^Ran [0-9]+ test suites" "$forge_out" || { echo "forge test did not ru
 [ "$forge_failed" = "0" ] || status=1
 
 echo "== gas snapshot (snapshots/lifecycle.json must not change)"
-if FORGE_SNAPSHOT_CHECK=true forge test --isolate --match-path 'test/*.gas.t.sol' >/dev/null 2>&1; then
+if bash scripts/gas.sh --check >/dev/null 2>&1; then
   forge_passed=$((forge_passed + 1))
 else
   echo "gas snapshot changed or gas test failed: run 'npm run gas' and review snapshots/lifecycle.json"

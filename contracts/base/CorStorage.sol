@@ -2,29 +2,21 @@
 pragma solidity ^0.8.24;
 
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 
 import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
 import {ISessionManager} from "../interfaces/ISessionManager.sol";
 import {ITaskManager} from "../interfaces/ITaskManager.sol";
 import {Lanes} from "../libraries/Lanes.sol";
 import {
-    AssignmentMode,
-    FailReason,
-    Node,
+    NodeRecord,
     NodeStatus,
-    Outcome,
     Params,
     Role,
     Session,
-    SessionConfig,
     SessionStatus,
-    SlashReason,
     Task,
-    TaskStatus,
-    TaskView,
-    ValidationMode
+    TaskState,
+    TaskStatus
 } from "../types/Types.sol";
 
 /// @title CorStorage
@@ -58,7 +50,7 @@ abstract contract CorStorage is Ownable2Step {
     uint32 internal _sessionCount;
 
     mapping(address account => uint32) internal _nodeIdOf;
-    mapping(uint32 nodeId => Node) internal _nodes;
+    mapping(uint32 nodeId => NodeRecord) internal _nodes;
     mapping(uint32 nodeId => mapping(bytes32 modelId => bool)) internal _servesModel;
     mapping(bytes32 modelId => bool) internal _modelRegistered;
 
@@ -66,7 +58,8 @@ abstract contract CorStorage is Ownable2Step {
     mapping(uint32 sessionId => mapping(address account => bool)) internal _submitters;
 
     mapping(uint256 taskId => Task) internal _tasks;
-    /// @dev Per miner slot: the commitment until reveal, then the result hash.
+    /// @dev Per miner slot: the commitment until reveal; then the result hash, or, for a slot whose result equals the
+    /// lead result (TaskState.matchedMask, lead excluded), its output token count.
     mapping(uint256 taskId => mapping(uint256 slot => bytes32)) internal _hashes;
     /// @dev Per attestation index: validator id in the low 32 bits, then one 16-bit score per slot.
     mapping(uint256 taskId => mapping(uint256 index => uint256)) internal _attestations;
@@ -76,10 +69,12 @@ abstract contract CorStorage is Ownable2Step {
     }
 
     // ================================================================== INTERNAL: HELPERS
-    function _requireAssigned(uint256 taskId, Task storage t, uint8 slot) internal view returns (uint32 nodeId) {
-        nodeId = t.miners.get32(slot);
+    /// @dev The caller must be the current registration of the node assigned to `slot`. An account that exited and
+    /// registered again (or is gone) gets RegistrationChanged, anyone else NotAssigned.
+    function _requireAssigned(uint256 taskId, uint256 miners, uint8 slot) internal view returns (uint32 nodeId) {
+        nodeId = slot < MAX_REDUNDANCY ? miners.get32(slot) : 0;
         uint32 caller = _nodeIdOf[msg.sender];
-        if (slot >= MAX_REDUNDANCY || nodeId == 0) revert ITaskManager.NotAssigned(taskId, slot, msg.sender);
+        if (nodeId == 0) revert ITaskManager.NotAssigned(taskId, slot, msg.sender);
         if (caller != nodeId) {
             if (_nodes[nodeId].account == msg.sender) revert ITaskManager.RegistrationChanged(nodeId, caller);
             revert ITaskManager.NotAssigned(taskId, slot, msg.sender);
@@ -91,9 +86,14 @@ abstract contract CorStorage is Ownable2Step {
         if (nodeId == 0) revert INodeRegistry.NotRegistered(account);
     }
 
-    function _task(uint256 taskId) internal view returns (Task storage t) {
-        t = _tasks[taskId];
-        if (t.status == TaskStatus.None) revert ITaskManager.UnknownTask(taskId);
+    /// @dev Reverts UnknownTask for a task that does not exist, else WrongPhase.
+    function _revertPhase(uint256 taskId, TaskStatus status) internal pure {
+        if (status == TaskStatus.None) revert ITaskManager.UnknownTask(taskId);
+        revert ITaskManager.WrongPhase(taskId, status);
+    }
+
+    function _sessionOf(uint256 taskId) internal pure returns (uint32) {
+        return uint32(taskId >> 32);
     }
 
     function _openSession(uint32 sessionId) internal view returns (Session storage s) {
@@ -108,8 +108,26 @@ abstract contract CorStorage is Ownable2Step {
         if (s.owner != msg.sender) revert ISessionManager.NotSessionOwner(sessionId, msg.sender);
     }
 
-    function _escrow(Task storage t, Session storage s) internal view returns (uint112) {
-        return uint112(s.redundancy) * t.maxTokens * s.pricePerToken;
+    /// @dev What a task holds while open: R × maxTokens × pricePerToken (bounded by uint96 at session creation).
+    function _escrow(TaskState memory st, Session storage s) internal view returns (uint112) {
+        return uint112(st.redundancy) * st.maxTokens * s.pricePerToken;
+    }
+
+    /// @dev Output tokens revealed for `slot` (see TaskState for where they are kept).
+    function _tokensOf(uint256 taskId, Task storage t, TaskState memory st, uint256 slot)
+        internal
+        view
+        returns (uint32)
+    {
+        if (slot + 1 == st.lead) return st.leadTokens;
+        if (st.matchedMask & (1 << slot) != 0) return uint32(uint256(_hashes[taskId][slot]));
+        return t.tokens.get32(slot);
+    }
+
+    /// @dev Result hash revealed for `slot`: a slot that matched the lead keeps only its token count.
+    function _resultOf(uint256 taskId, TaskState memory st, uint256 slot) internal view returns (bytes32) {
+        if (st.matchedMask & (1 << slot) != 0) slot = st.lead - 1;
+        return _hashes[taskId][slot];
     }
 
     function _minStake(Role role) internal view returns (uint96) {
@@ -128,10 +146,6 @@ abstract contract CorStorage is Ownable2Step {
         return uint8((1 << r) - 1);
     }
 
-    function _lowestBit(uint256 mask) internal pure returns (uint256 i) {
-        while (mask & (1 << i) == 0) ++i;
-    }
-
     function _popcount(uint256 mask) internal pure returns (uint256 c) {
         for (; mask != 0; mask &= mask - 1) {
             ++c;
@@ -142,6 +156,11 @@ abstract contract CorStorage is Ownable2Step {
         for (uint256 i; i < r; ++i) {
             if (lanes.get32(i) != 0) ++c;
         }
+    }
+
+    /// @dev `value + 1`, saturating at `max` (reputation counters never revert a settlement).
+    function _inc(uint256 value, uint256 max) internal pure returns (uint256) {
+        return value < max ? value + 1 : max;
     }
 
     function _setParams(Params memory p) internal {

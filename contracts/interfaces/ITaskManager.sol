@@ -55,7 +55,9 @@ interface ITaskManager {
     event TaskRevealed(
         uint256 indexed taskId, uint32 indexed nodeId, uint8 slot, bytes32 resultHash, uint32 tokens, string resultCid
     );
-    /// @notice A miner missed the deadline of `phase`; its slot is vacated (Committing) or dropped (Revealing).
+    /// @notice A miner missed the deadline of `phase`; its slot is vacated (Queued / Committing) or dropped
+    /// (Revealing). `retries` counts the reassignments so far: it is not incremented by the expiry that exhausts the
+    /// retry limit (that one fails the task instead).
     event SlotExpired(uint256 indexed taskId, uint32 indexed nodeId, uint8 slot, TaskStatus phase, uint8 retries);
     event Attested(uint256 indexed taskId, uint32 indexed validatorId, uint16[] scores);
     /// @notice One node's settled work on a task (`slot` = miner slot, or 255 for a validator), with its score and
@@ -71,6 +73,11 @@ interface ITaskManager {
         uint16 score,
         uint16 speed
     );
+    /// @notice `winnerSlot` / `winnerNodeId` / `resultHash`: the accepted result. When every revealed result agrees
+    /// (fast path) or the session has no validation, it is the first result revealed; in ExactMatch the first
+    /// revealed result if it is in the majority, else the lowest slot of the majority; in Embedding the slot with
+    /// the highest median score (ties: lowest slot). `paid` = Σ accepted tokens × price (what the client pays,
+    /// fees included); `refund` = escrow − paid, back to the session's free balance.
     event TaskFinalized(
         uint256 indexed taskId,
         uint32 indexed sessionId,
@@ -102,6 +109,8 @@ interface ITaskManager {
     function commit(uint256 taskId, uint8 slot, bytes32 commitment) external;
 
     /// @notice Reveals a committed result. The last reveal settles the task at once when results agree.
+    /// Checks in order: phase (UnknownTask / WrongPhase), caller (NotAssigned / RegistrationChanged),
+    /// AlreadyRevealed, SlotDropped, DeadlinePassed, CommitmentMismatch, TokensExceedMax.
     function reveal(
         uint256 taskId,
         uint8 slot,
@@ -120,5 +129,7 @@ interface ITaskManager {
 
     /// @notice Anyone expires a slot whose deadline passed: a late committer is replaced (up to the retry
     /// limit), a late revealer is dropped; a vacant slot past its deadline fails the task.
+    /// Checks in order: phase (UnknownTask / WrongPhase unless Queued, Committing or Revealing), InvalidSlot,
+    /// DeadlineNotPassed, NothingToExpire.
     function expire(uint256 taskId, uint8 slot) external;
 }

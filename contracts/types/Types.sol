@@ -71,13 +71,12 @@ enum SlashReason {
     TimedOut
 }
 
-/// @notice One registration of a node. Packed in four slots.
+/// @notice One registration of a node, as returned by getNode. Stored as a NodeRecord (same fields, laid out so
+/// that the work ledger is one slot).
 struct Node {
-    // slot 0: identity
     address account;
     Role role;
     uint40 until; // end of the unstake cooldown (Exiting) or of the jail term (Jailed), unix seconds
-    // slot 1: state and work ledger: the one slot an eligibility check reads and a settlement writes per node
     NodeStatus status;
     uint16 score; // exponentially weighted reputation, 0..10000 (starts at 5000, weight 1/8 per sample)
     uint16 speed; // exponentially weighted output tokens per second (weight 1/4 per sample, capped at 65535)
@@ -86,9 +85,7 @@ struct Node {
     uint24 timedOut;
     uint40 tokensServed;
     uint96 rewards; // unclaimed COR (wei), pulled with withdrawRewards
-    // slot 2
     uint96 stake; // COR (wei)
-    // slot 3
     bytes32 encryptionKey; // X25519 public key used to wrap per-task prompt keys
 }
 
@@ -140,28 +137,6 @@ struct Session {
     uint256 dedicated;
 }
 
-/// @notice A task as stored (id = sessionId << 32 | index within the session): one slot of state plus two slots of 32-bit lanes indexed by miner slot (0..6).
-struct Task {
-    // slot 0
-    uint32 sessionId;
-    TaskStatus status;
-    uint8 committedMask; // bit i: slot i precommitted
-    uint8 revealedMask; // bit i: slot i revealed
-    uint8 droppedMask; // bit i: slot i committed but missed the reveal deadline
-    uint40 deadline; // deadline of the current phase, unix seconds
-    uint40 assignedAt; // time of the latest slot fill (start of the speed measurement)
-    uint8 retries; // expired slots reassigned so far
-    uint8 winner; // 1 + slot of the accepted result once Finalized, else 0
-    uint8 attestations; // validator attestations stored
-    uint24 maxTokens; // max output tokens per miner; escrow = R * maxTokens * pricePerToken
-    uint56 commitDelays; // 8-bit lanes: seconds from assignment to precommit, per slot (capped at 255)
-    uint8 redundancy; // copy of the session's R, so commit and reveal never read the session
-    // slot 1: node id per slot (0 = vacant)
-    uint256 miners;
-    // slot 2: output tokens per slot, set on reveal
-    uint256 tokens;
-}
-
 /// @notice Protocol parameters, owner-settable within the caps in ICorNetwork.
 struct Params {
     uint96 minStakeMiner;
@@ -193,4 +168,70 @@ struct TaskView {
     bytes32 resultHash; // accepted result (zero until Finalized)
     uint32 winnerNodeId;
     uint256 escrow;
+}
+
+// ====================================================================== storage-only types (not in the ABI)
+
+/// @notice A node registration as stored: four slots. The ledger is a nested struct so that it starts a slot of its
+/// own: an eligibility check reads it and a settlement writes it with one SLOAD and one SSTORE (Packing).
+struct NodeRecord {
+    // slot 0: identity
+    address account;
+    Role role;
+    uint40 until;
+    // slot 1
+    NodeLedger ledger;
+    // slot 2
+    uint96 stake;
+    // slot 3
+    bytes32 encryptionKey;
+}
+
+/// @notice State and work ledger of a node: exactly one slot (8 + 16 + 16 + 32 + 24 + 24 + 40 + 96 bits).
+/// Counters saturate at their maximum instead of overflowing, so settlement can never revert on them.
+struct NodeLedger {
+    NodeStatus status;
+    uint16 score;
+    uint16 speed;
+    uint32 accepted;
+    uint24 rejected;
+    uint24 timedOut;
+    uint40 tokensServed;
+    uint96 rewards;
+}
+
+/// @notice A task as stored under id = sessionId << 32 | index (the session id is never stored: it is the high
+/// bits of the id). Three slots: the state word, then two words of 32-bit lanes indexed by miner slot (0..6).
+struct Task {
+    // slot 0
+    TaskState state;
+    // slot 1: node id per slot (0 = vacant)
+    uint256 miners;
+    // slot 2: output tokens of the slots whose result differs from the lead result (see TaskState.lead)
+    uint256 tokens;
+}
+
+/// @notice Everything commit, reveal and settlement need, in one slot (9 x 8 + 24 + 24 + 40 + 32 + 56 = 256 bits),
+/// read and written once per transaction (Packing).
+///
+/// The first result revealed is the lead: its slot's hash word keeps the full result hash and its token count is
+/// `leadTokens`. A later result equal to the lead's is only flagged in `matchedMask`, its hash word then holds its
+/// token count; a result that differs keeps its full hash and its token count goes to `Task.tokens`. All revealed
+/// results agree (fast path) iff matchedMask == revealedMask, and no reveal on the fast path touches a fresh slot.
+struct TaskState {
+    TaskStatus status;
+    uint8 committedMask; // bit i: slot i precommitted
+    uint8 revealedMask; // bit i: slot i revealed
+    uint8 droppedMask; // bit i: slot i committed but missed the reveal deadline
+    uint8 matchedMask; // bit i: slot i revealed the lead result (the lead included)
+    uint8 lead; // 1 + slot of the first revealed result, 0 before any reveal
+    uint8 winner; // 1 + slot of the accepted result once Finalized, else 0
+    uint8 retries; // expired slots reassigned so far
+    uint8 attestations; // validator attestations stored
+    uint8 redundancy; // copy of the session's R, so commit and reveal never read the session
+    uint24 maxTokens; // max output tokens per miner; escrow = R * maxTokens * pricePerToken
+    uint24 leadTokens; // output tokens of the lead slot
+    uint40 deadline; // deadline of the current phase, unix seconds
+    uint32 assignedAt; // time of the latest slot fill, unix seconds mod 2^32 (start of the speed measurement)
+    uint56 commitDelays; // 8-bit lanes: seconds from assignment to precommit, per slot (capped at 255)
 }

@@ -7,8 +7,10 @@ import {CORToken} from "../../contracts/CORToken.sol";
 import {ICorNetwork} from "../../contracts/interfaces/ICorNetwork.sol";
 import {
     AssignmentMode,
+    Node,
     Params,
     Role,
+    Session,
     SessionConfig,
     TaskStatus,
     TaskView,
@@ -150,6 +152,12 @@ abstract contract BaseTest is Test {
         network.reveal(taskId, slot, resultHash, _salt(taskId, slot), tokens, "bafkreiresult");
     }
 
+    /// @dev Reveal by `minerAccounts[slot]` without any view call first (safe right after vm.expectRevert).
+    function _revealFirst(uint256 taskId, uint8 slot, bytes32 resultHash, uint32 tokens) internal {
+        vm.prank(minerAccounts[slot]);
+        network.reveal(taskId, slot, resultHash, _salt(taskId, slot), tokens, "bafkreiresult");
+    }
+
     /// @dev Commits and reveals `hashes[i]` with `tokens` for every slot.
     function _commitRevealAll(uint256 taskId, bytes32[] memory hashes, uint32 tokens) internal {
         for (uint8 i; i < hashes.length; ++i) {
@@ -171,13 +179,79 @@ abstract contract BaseTest is Test {
         return network.getTask(taskId).status;
     }
 
+    // ------------------------------------------------------------------ lifecycle helpers
+    uint112 internal constant DEPOSIT = 1_000 ether;
+
+    /// @dev Opens a session of the client with DEPOSIT.
+    function _session(uint8 r, ValidationMode validation, AssignmentMode assignment) internal returns (uint32) {
+        return _openSession(_config(r, validation, assignment), DEPOSIT);
+    }
+
+    /// @dev A Router-mode task of a fresh session, assigned to the first `r` miners (status Committing).
+    function _assignedTask(uint8 r, ValidationMode validation) internal returns (uint256 taskId) {
+        taskId = _submit(_session(r, validation, AssignmentMode.Router));
+        _assign(taskId, _firstMiners(r));
+    }
+
+    /// @dev An assigned task whose every slot committed `hashes[i]` (status Revealing).
+    function _revealingTask(bytes32[] memory hashes, ValidationMode validation) internal returns (uint256 taskId) {
+        taskId = _assignedTask(uint8(hashes.length), validation);
+        for (uint8 i; i < hashes.length; ++i) {
+            _commit(taskId, i, hashes[i]);
+        }
+    }
+
+    function _attest(uint256 validator, uint256 taskId, uint16[] memory scores) internal {
+        vm.prank(validatorAccounts[validator]);
+        network.attest(taskId, scores);
+    }
+
+    function _scores(uint16 a, uint16 b, uint16 c) internal pure returns (uint16[] memory scores) {
+        scores = new uint16[](3);
+        (scores[0], scores[1], scores[2]) = (a, b, c);
+    }
+
+    function _hashes3(bytes32 a, bytes32 b, bytes32 c) internal pure returns (bytes32[] memory hashes) {
+        hashes = new bytes32[](3);
+        (hashes[0], hashes[1], hashes[2]) = (a, b, c);
+    }
+
+    function _ids(uint32 a) internal pure returns (uint32[] memory ids) {
+        ids = new uint32[](1);
+        ids[0] = a;
+    }
+
+    function _node(uint32 nodeId) internal view returns (Node memory) {
+        return network.getNode(nodeId);
+    }
+
+    function _sessionOf(uint32 sessionId) internal view returns (Session memory) {
+        return network.getSession(sessionId);
+    }
+
+    function _setParams(Params memory p) internal {
+        vm.prank(owner);
+        network.setParams(p);
+    }
+
+    /// @dev What an accepted miner is credited for `tokens` at PRICE with `feeBps` of fees.
+    function _net(uint256 tokens, uint256 feeBps) internal pure returns (uint256) {
+        return tokens * PRICE * (10_000 - feeBps) / 10_000;
+    }
+
+    function _assertConserved() internal view {
+        assertEq(token.balanceOf(address(network)), _owed(network.sessionCount(), network.nodeCount()), "conserved");
+    }
+
     /// @dev COR the protocol owes: must always equal token.balanceOf(network).
     function _owed(uint32 sessions, uint32 nodes) internal view returns (uint256 total) {
         for (uint32 s = 1; s <= sessions; ++s) {
-            total += network.getSession(s).deposit + network.getSession(s).escrowed;
+            Session memory session = network.getSession(s);
+            total += uint256(session.deposit) + session.escrowed;
         }
         for (uint32 n = 1; n <= nodes; ++n) {
-            total += network.getNode(n).stake + network.getNode(n).rewards;
+            Node memory node = network.getNode(n);
+            total += uint256(node.stake) + node.rewards;
         }
         total += network.protocolFees();
     }
