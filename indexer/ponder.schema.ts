@@ -1,0 +1,474 @@
+/**
+ * Read model of COR network: every table is rebuilt from CorNetwork (and COR token) events alone, no
+ * `readContract`. Column names are snake_case in SQL (`session_id`), camelCase in GraphQL (`sessionId`).
+ *
+ * Conventions: amounts are COR wei (`numeric(78)`), `*_block` are block numbers, `*_time` unix seconds of
+ * the chain, ids are the on-chain ids (task id = sessionId << 32 | index). Event-log tables are keyed by
+ * (block, logIndex); state tables by their natural id, composite where the chain has one.
+ */
+import { index, onchainEnum, onchainTable, primaryKey, relations } from "ponder";
+
+// ---------------------------------------------------------------------------------------------- enums
+// Same names as contracts/types/Types.sol; the ABI value is the index in the list.
+export const role = onchainEnum("role", ["None", "Miner", "Router", "Validator"]);
+export const nodeStatus = onchainEnum("node_status", ["Unregistered", "Active", "Jailed", "Exiting"]);
+export const validationMode = onchainEnum("validation_mode", ["None", "ExactMatch", "Embedding"]);
+export const assignmentMode = onchainEnum("assignment_mode", ["Router", "Claim", "Dedicated"]);
+export const sessionStatus = onchainEnum("session_status", ["None", "Open", "Closed"]);
+export const taskStatus = onchainEnum("task_status", [
+  "None",
+  "Queued",
+  "Committing",
+  "Revealing",
+  "Validating",
+  "Finalized",
+  "Failed",
+]);
+export const outcome = onchainEnum("outcome", ["Accepted", "Rejected", "TimedOut"]);
+export const failReason = onchainEnum("fail_reason", [
+  "NoMiners",
+  "RetriesExhausted",
+  "NoResults",
+  "NoMajority",
+  "NoAttestations",
+  "AllRejected",
+]);
+export const slashReason = onchainEnum("slash_reason", ["Rejected", "TimedOut"]);
+/**
+ * What became of one miner slot assignment. `Pending` until settled; `Expired` = missed the precommit
+ * deadline (slot vacated, reassigned); `Dropped` = committed but missed the reveal deadline; `Void` = the task
+ * settled without judging it (failed task, or a registration that ended before settlement: not paid).
+ */
+export const slotOutcome = onchainEnum("slot_outcome", [
+  "Pending",
+  "Accepted",
+  "Rejected",
+  "Expired",
+  "Dropped",
+  "Void",
+]);
+
+// ---------------------------------------------------------------------------------------------- network
+/** One row per chain: current parameters and running totals (the money-conservation terms). */
+export const network = onchainTable("network", (t) => ({
+  chainId: t.integer().primaryKey(),
+  address: t.hex().notNull(),
+  // Params (latest ParamsUpdated)
+  minStakeMiner: t.bigint().notNull(),
+  minStakeRouter: t.bigint().notNull(),
+  minStakeValidator: t.bigint().notNull(),
+  unstakeCooldown: t.integer().notNull(),
+  protocolFeeBps: t.integer().notNull(),
+  validatorFeeBps: t.integer().notNull(),
+  routerFeeBps: t.integer().notNull(),
+  rejectSlashBps: t.integer().notNull(),
+  timeoutSlashBps: t.integer().notNull(),
+  attestDeviationBps: t.integer().notNull(),
+  // Counters
+  nodeCount: t.integer().notNull(),
+  sessionCount: t.integer().notNull(),
+  taskCount: t.integer().notNull(),
+  tasksFinalized: t.integer().notNull(),
+  tasksFailed: t.integer().notNull(),
+  tokensServed: t.bigint().notNull(),
+  // Balances held by the network contract: deposits + escrowed + stakes + rewardsUnclaimed + protocolFees
+  deposits: t.bigint().notNull(),
+  escrowed: t.bigint().notNull(),
+  stakes: t.bigint().notNull(),
+  rewardsUnclaimed: t.bigint().notNull(),
+  protocolFees: t.bigint().notNull(),
+  // Flows
+  paid: t.bigint().notNull(),
+  rewardsWithdrawn: t.bigint().notNull(),
+  protocolFeesWithdrawn: t.bigint().notNull(),
+  slashed: t.bigint().notNull(),
+  updatedBlock: t.bigint().notNull(),
+}));
+
+/** Every ParamsUpdated (the constructor emits the first). */
+export const paramsChange = onchainTable(
+  "params_change",
+  (t) => ({
+    block: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    time: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    minStakeMiner: t.bigint().notNull(),
+    minStakeRouter: t.bigint().notNull(),
+    minStakeValidator: t.bigint().notNull(),
+    unstakeCooldown: t.integer().notNull(),
+    protocolFeeBps: t.integer().notNull(),
+    validatorFeeBps: t.integer().notNull(),
+    routerFeeBps: t.integer().notNull(),
+    rejectSlashBps: t.integer().notNull(),
+    timeoutSlashBps: t.integer().notNull(),
+    attestDeviationBps: t.integer().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.block, table.logIndex] }) }),
+);
+
+/** Network activity per UTC day of chain time (`day` = unix seconds of 00:00). */
+export const dailyStat = onchainTable("daily_stat", (t) => ({
+  day: t.bigint().primaryKey(),
+  tasksSubmitted: t.integer().notNull(),
+  tasksFinalized: t.integer().notNull(),
+  tasksFailed: t.integer().notNull(),
+  tokensServed: t.bigint().notNull(),
+  paid: t.bigint().notNull(),
+  protocolFees: t.bigint().notNull(),
+  validatorFees: t.bigint().notNull(),
+  routerFees: t.bigint().notNull(),
+  slashed: t.bigint().notNull(),
+  nodesRegistered: t.integer().notNull(),
+  sessionsCreated: t.integer().notNull(),
+}));
+
+export const protocolFeeWithdrawal = onchainTable(
+  "protocol_fee_withdrawal",
+  (t) => ({
+    block: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    time: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    to: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.block, table.logIndex] }) }),
+);
+
+// ---------------------------------------------------------------------------------------------- models, nodes
+export const model = onchainTable("model", (t) => ({
+  id: t.hex().primaryKey(),
+  name: t.text().notNull(),
+  uri: t.text().notNull(),
+  registeredBlock: t.bigint().notNull(),
+  registeredTime: t.bigint().notNull(),
+}));
+
+/** A node is one registration (an account that exits and registers again gets a new id). */
+export const node = onchainTable(
+  "node",
+  (t) => ({
+    id: t.integer().primaryKey(),
+    account: t.hex().notNull(),
+    role: role().notNull(),
+    status: nodeStatus().notNull(),
+    /** End of the jail term (Jailed) or of the unstake cooldown (Exiting), unix seconds; as stored. */
+    until: t.bigint().notNull(),
+    stake: t.bigint().notNull(),
+    models: t.hex().array().notNull(),
+    encryptionKey: t.hex().notNull(),
+    endpoint: t.text().notNull(),
+    // Reputation (WorkSettled carries score and speed after each change)
+    score: t.integer().notNull(),
+    speed: t.integer().notNull(),
+    accepted: t.integer().notNull(),
+    rejected: t.integer().notNull(),
+    timedOut: t.integer().notNull(),
+    tokensServed: t.bigint().notNull(),
+    // Money
+    rewardsUnclaimed: t.bigint().notNull(),
+    rewardsEarned: t.bigint().notNull(),
+    rewardsWithdrawn: t.bigint().notNull(),
+    slashed: t.bigint().notNull(),
+    registeredBlock: t.bigint().notNull(),
+    registeredTime: t.bigint().notNull(),
+    unregisteredBlock: t.bigint(),
+    unregisteredTime: t.bigint(),
+    updatedBlock: t.bigint().notNull(),
+  }),
+  (table) => ({ accountIdx: index().on(table.account), roleIdx: index().on(table.role, table.status) }),
+);
+
+/** One row per WorkSettled: the node's reputation after each settled piece of work. */
+export const reputationEvent = onchainTable(
+  "reputation_event",
+  (t) => ({
+    block: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    time: t.bigint().notNull(),
+    nodeId: t.integer().notNull(),
+    taskId: t.bigint().notNull(),
+    /** Miner slot, or 255 for a validator. */
+    slot: t.integer().notNull(),
+    outcome: outcome().notNull(),
+    tokens: t.integer().notNull(),
+    payout: t.bigint().notNull(),
+    score: t.integer().notNull(),
+    speed: t.integer().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.block, table.logIndex] }),
+    nodeIdx: index().on(table.nodeId, table.block),
+    taskIdx: index().on(table.taskId),
+  }),
+);
+
+export const slashing = onchainTable(
+  "slashing",
+  (t) => ({
+    block: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    time: t.bigint().notNull(),
+    nodeId: t.integer().notNull(),
+    taskId: t.bigint().notNull(),
+    reason: slashReason().notNull(),
+    amount: t.bigint().notNull(),
+    stakeAfter: t.bigint().notNull(),
+    statusAfter: nodeStatus().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.block, table.logIndex] }), nodeIdx: index().on(table.nodeId) }),
+);
+
+export const rewardWithdrawal = onchainTable(
+  "reward_withdrawal",
+  (t) => ({
+    block: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    time: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    nodeId: t.integer().notNull(),
+    account: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.block, table.logIndex] }), nodeIdx: index().on(table.nodeId) }),
+);
+
+// ---------------------------------------------------------------------------------------------- sessions
+export const session = onchainTable(
+  "session",
+  (t) => ({
+    id: t.integer().primaryKey(),
+    owner: t.hex().notNull(),
+    status: sessionStatus().notNull(),
+    modelId: t.hex().notNull(),
+    redundancy: t.integer().notNull(),
+    validation: validationMode().notNull(),
+    assignment: assignmentMode().notNull(),
+    pricePerToken: t.bigint().notNull(),
+    maxTokens: t.integer().notNull(),
+    minReputation: t.integer().notNull(),
+    threshold: t.integer().notNull(),
+    quorum: t.integer().notNull(),
+    retryLimit: t.integer().notNull(),
+    precommitWindow: t.integer().notNull(),
+    revealWindow: t.integer().notNull(),
+    attestWindow: t.integer().notNull(),
+    routerId: t.integer().notNull(),
+    dedicatedMiners: t.integer().array().notNull(),
+    /** Free balance (not held by any task), as stored on-chain. */
+    deposit: t.bigint().notNull(),
+    /** Held by open tasks. */
+    escrowed: t.bigint().notNull(),
+    /** Sum of every deposit in (creation + top-ups). */
+    deposited: t.bigint().notNull(),
+    /** Paid for finalized tasks (miners + fees). */
+    spent: t.bigint().notNull(),
+    /** Withdrawn by the owner: withdrawDeposit + the refund on close. */
+    refunded: t.bigint().notNull(),
+    taskCount: t.integer().notNull(),
+    tasksFinalized: t.integer().notNull(),
+    tasksFailed: t.integer().notNull(),
+    tokensServed: t.bigint().notNull(),
+    createdBlock: t.bigint().notNull(),
+    createdTime: t.bigint().notNull(),
+    closedBlock: t.bigint(),
+    closedTime: t.bigint(),
+  }),
+  (table) => ({ ownerIdx: index().on(table.owner) }),
+);
+
+/** Accounts a session owner authorized (or revoked) to submit tasks. */
+export const submitter = onchainTable(
+  "submitter",
+  (t) => ({
+    sessionId: t.integer().notNull(),
+    account: t.hex().notNull(),
+    allowed: t.boolean().notNull(),
+    updatedBlock: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.sessionId, table.account] }) }),
+);
+
+// ---------------------------------------------------------------------------------------------- tasks
+export const task = onchainTable(
+  "task",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    sessionId: t.integer().notNull(),
+    /** 1-based index within the session. */
+    index: t.integer().notNull(),
+    submitter: t.hex().notNull(),
+    promptHash: t.hex().notNull(),
+    promptCid: t.text().notNull(),
+    maxTokens: t.integer().notNull(),
+    redundancy: t.integer().notNull(),
+    /** R × maxTokens × pricePerToken, held from submit until settlement. */
+    escrow: t.bigint().notNull(),
+    status: taskStatus().notNull(),
+    /** Deadline of the current phase, unix seconds. */
+    deadline: t.bigint().notNull(),
+    // Slot table, as stored on-chain (index = slot)
+    miners: t.integer().array().notNull(),
+    tokens: t.integer().array().notNull(),
+    /** Commitment until the slot reveals, then its result hash (zero while vacant). */
+    hashes: t.hex().array().notNull(),
+    committedMask: t.integer().notNull(),
+    revealedMask: t.integer().notNull(),
+    droppedMask: t.integer().notNull(),
+    /** Assignments per slot so far (the next assignment of slot i is attempt slotAttempts[i]). */
+    slotAttempts: t.integer().array().notNull(),
+    retries: t.integer().notNull(),
+    attestationCount: t.integer().notNull(),
+    // Outcome
+    winnerSlot: t.integer(),
+    winnerNodeId: t.integer(),
+    resultHash: t.hex(),
+    resultCid: t.text(),
+    /** Output tokens of the accepted result. */
+    outputTokens: t.integer(),
+    /** Output tokens paid for (every accepted slot). */
+    tokensPaid: t.integer().notNull(),
+    /** What the session paid (the task's cost: miners + fees). */
+    paid: t.bigint(),
+    refund: t.bigint(),
+    protocolFee: t.bigint(),
+    validatorFee: t.bigint(),
+    routerFee: t.bigint(),
+    failReason: failReason(),
+    // Timeline
+    submittedBlock: t.bigint().notNull(),
+    submittedTime: t.bigint().notNull(),
+    /** Latest slot fill (the contract's assignedAt). */
+    assignedBlock: t.bigint(),
+    assignedTime: t.bigint(),
+    revealingBlock: t.bigint(),
+    revealingTime: t.bigint(),
+    validatingBlock: t.bigint(),
+    validatingTime: t.bigint(),
+    finalizedBlock: t.bigint(),
+    finalizedTime: t.bigint(),
+    failedBlock: t.bigint(),
+    failedTime: t.bigint(),
+    /** finalizedTime − submittedTime. */
+    finalitySeconds: t.integer(),
+  }),
+  (table) => ({
+    sessionIdx: index().on(table.sessionId),
+    statusIdx: index().on(table.status),
+    submittedIdx: index().on(table.submittedTime),
+  }),
+);
+
+/** One miner's turn on one slot of a task; a slot reassigned after an expiry gets attempt + 1. */
+export const assignment = onchainTable(
+  "assignment",
+  (t) => ({
+    taskId: t.bigint().notNull(),
+    slot: t.integer().notNull(),
+    attempt: t.integer().notNull(),
+    nodeId: t.integer().notNull(),
+    sessionId: t.integer().notNull(),
+    assignedBlock: t.bigint().notNull(),
+    assignedTime: t.bigint().notNull(),
+    commitment: t.hex(),
+    committedBlock: t.bigint(),
+    committedTime: t.bigint(),
+    resultHash: t.hex(),
+    resultCid: t.text(),
+    tokens: t.integer(),
+    revealedBlock: t.bigint(),
+    revealedTime: t.bigint(),
+    outcome: slotOutcome().notNull(),
+    payout: t.bigint().notNull(),
+    /** Node score and speed right after this work settled. */
+    scoreAfter: t.integer(),
+    speedAfter: t.integer(),
+    settledBlock: t.bigint(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.taskId, table.slot, table.attempt] }),
+    nodeIdx: index().on(table.nodeId),
+  }),
+);
+
+/** A validator's scores for a task (one per slot, 0..10000) and whether it agreed with the medians. */
+export const attestation = onchainTable(
+  "attestation",
+  (t) => ({
+    taskId: t.bigint().notNull(),
+    validatorId: t.integer().notNull(),
+    index: t.integer().notNull(),
+    scores: t.integer().array().notNull(),
+    block: t.bigint().notNull(),
+    time: t.bigint().notNull(),
+    /** Accepted = agreed with every median, Rejected = deviated; null until the task settles. */
+    outcome: outcome(),
+    payout: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.taskId, table.validatorId] }),
+    validatorIdx: index().on(table.validatorId),
+  }),
+);
+
+// ---------------------------------------------------------------------------------------------- COR token
+export const tokenBalance = onchainTable("token_balance", (t) => ({
+  account: t.hex().primaryKey(),
+  balance: t.bigint().notNull(),
+}));
+
+// ---------------------------------------------------------------------------------------------- relations
+// GraphQL follows these: { session(id: 1) { tasks { items { assignments { items { node { score } } } } } } }
+export const modelRelations = relations(model, ({ many }) => ({ sessions: many(session) }));
+
+export const nodeRelations = relations(node, ({ many }) => ({
+  assignments: many(assignment),
+  attestations: many(attestation),
+  reputationEvents: many(reputationEvent),
+  slashings: many(slashing),
+  rewardWithdrawals: many(rewardWithdrawal),
+}));
+
+export const sessionRelations = relations(session, ({ one, many }) => ({
+  model: one(model, { fields: [session.modelId], references: [model.id] }),
+  router: one(node, { fields: [session.routerId], references: [node.id] }),
+  tasks: many(task),
+  submitters: many(submitter),
+}));
+
+export const submitterRelations = relations(submitter, ({ one }) => ({
+  session: one(session, { fields: [submitter.sessionId], references: [session.id] }),
+}));
+
+export const taskRelations = relations(task, ({ one, many }) => ({
+  session: one(session, { fields: [task.sessionId], references: [session.id] }),
+  winner: one(node, { fields: [task.winnerNodeId], references: [node.id] }),
+  assignments: many(assignment),
+  attestations: many(attestation),
+  reputationEvents: many(reputationEvent),
+}));
+
+export const assignmentRelations = relations(assignment, ({ one }) => ({
+  task: one(task, { fields: [assignment.taskId], references: [task.id] }),
+  node: one(node, { fields: [assignment.nodeId], references: [node.id] }),
+}));
+
+export const attestationRelations = relations(attestation, ({ one }) => ({
+  task: one(task, { fields: [attestation.taskId], references: [task.id] }),
+  validator: one(node, { fields: [attestation.validatorId], references: [node.id] }),
+}));
+
+export const reputationEventRelations = relations(reputationEvent, ({ one }) => ({
+  node: one(node, { fields: [reputationEvent.nodeId], references: [node.id] }),
+  task: one(task, { fields: [reputationEvent.taskId], references: [task.id] }),
+}));
+
+export const slashingRelations = relations(slashing, ({ one }) => ({
+  node: one(node, { fields: [slashing.nodeId], references: [node.id] }),
+  task: one(task, { fields: [slashing.taskId], references: [task.id] }),
+}));
+
+export const rewardWithdrawalRelations = relations(rewardWithdrawal, ({ one }) => ({
+  node: one(node, { fields: [rewardWithdrawal.nodeId], references: [node.id] }),
+}));

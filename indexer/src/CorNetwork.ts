@@ -1,0 +1,772 @@
+/**
+ * Handlers for every CorNetwork event (CorNetwork + CorRegistry code, one address). Each row is derived from
+ * event payloads alone: the contracts emit what the read side needs (STYLE.md "Events are the indexer's API").
+ *
+ * Order matters and follows the contract: TaskSubmitted precedes the TaskPhaseChanged/TaskAssigned of the same
+ * call; WorkSettled (and NodeSlashed) precede the TaskFinalized/TaskFailed that settles them; SlotExpired
+ * precedes the WorkSettled(TimedOut) of the same slot.
+ */
+
+import type { Context, Event } from "ponder:registry";
+import { ponder } from "ponder:registry";
+import {
+  assignment,
+  assignmentMode,
+  attestation,
+  dailyStat,
+  failReason,
+  model,
+  network,
+  node,
+  nodeStatus,
+  outcome,
+  paramsChange,
+  protocolFeeWithdrawal,
+  reputationEvent,
+  rewardWithdrawal,
+  role,
+  session,
+  slashing,
+  slashReason,
+  type slotOutcome,
+  submitter,
+  task,
+  taskStatus,
+  validationMode,
+} from "ponder:schema";
+
+// ---------------------------------------------------------------------------------------------- helpers
+const ZERO_HASH = `0x${"0".repeat(64)}` as const;
+const VALIDATOR_SLOT = 255;
+const DAY = 86_400n;
+
+/** Enum value names indexed by their ABI value (the order in Types.sol). */
+const ROLE = role.enumValues;
+const NODE_STATUS = nodeStatus.enumValues;
+const TASK_STATUS = taskStatus.enumValues;
+const OUTCOME = outcome.enumValues;
+const FAIL_REASON = failReason.enumValues;
+const SLASH_REASON = slashReason.enumValues;
+const VALIDATION = validationMode.enumValues;
+const ASSIGNMENT = assignmentMode.enumValues;
+type SlotOutcome = (typeof slotOutcome.enumValues)[number];
+
+type AnyEvent = Pick<Event, "block" | "log" | "transaction">;
+
+type NetworkRow = typeof network.$inferSelect;
+type NetworkDelta = Partial<
+  Pick<
+    NetworkRow,
+    | "nodeCount"
+    | "sessionCount"
+    | "taskCount"
+    | "tasksFinalized"
+    | "tasksFailed"
+    | "tokensServed"
+    | "deposits"
+    | "escrowed"
+    | "stakes"
+    | "rewardsUnclaimed"
+    | "protocolFees"
+    | "paid"
+    | "rewardsWithdrawn"
+    | "protocolFeesWithdrawn"
+    | "slashed"
+  >
+>;
+
+type DailyRow = typeof dailyStat.$inferSelect;
+type DailyDelta = Partial<Omit<DailyRow, "day">>;
+
+const NETWORK_ZERO: Omit<NetworkRow, "chainId" | "address" | "updatedBlock"> = {
+  minStakeMiner: 0n,
+  minStakeRouter: 0n,
+  minStakeValidator: 0n,
+  unstakeCooldown: 0,
+  protocolFeeBps: 0,
+  validatorFeeBps: 0,
+  routerFeeBps: 0,
+  rejectSlashBps: 0,
+  timeoutSlashBps: 0,
+  attestDeviationBps: 0,
+  nodeCount: 0,
+  sessionCount: 0,
+  taskCount: 0,
+  tasksFinalized: 0,
+  tasksFailed: 0,
+  tokensServed: 0n,
+  deposits: 0n,
+  escrowed: 0n,
+  stakes: 0n,
+  rewardsUnclaimed: 0n,
+  protocolFees: 0n,
+  paid: 0n,
+  rewardsWithdrawn: 0n,
+  protocolFeesWithdrawn: 0n,
+  slashed: 0n,
+};
+
+const DAILY_ZERO: DailyDelta = {
+  tasksSubmitted: 0,
+  tasksFinalized: 0,
+  tasksFailed: 0,
+  tokensServed: 0n,
+  paid: 0n,
+  protocolFees: 0n,
+  validatorFees: 0n,
+  routerFees: 0n,
+  slashed: 0n,
+  nodesRegistered: 0,
+  sessionsCreated: 0,
+};
+
+/** Adds `delta` (numbers and bigints) to `row`'s fields of the same names. */
+const addTo = <T extends Record<string, unknown>>(row: T, delta: Partial<T>): Partial<T> => {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(delta)) {
+    const current = row[key];
+    out[key] = typeof value === "bigint" ? (current as bigint) + value : (current as number) + (value as number);
+  }
+  return out as Partial<T>;
+};
+
+/**
+ * The network row holds the running totals: every money flow moves one of them, so
+ * token.balanceOf(network) == deposits + escrowed + stakes + rewardsUnclaimed + protocolFees at every block.
+ */
+const bumpNetwork = async (context: Context, event: AnyEvent, delta: NetworkDelta) => {
+  await context.db
+    .insert(network)
+    .values({
+      ...NETWORK_ZERO,
+      ...delta,
+      chainId: context.chain.id,
+      address: event.log.address,
+      updatedBlock: event.block.number,
+    })
+    .onConflictDoUpdate((row) => ({ ...addTo(row, delta), updatedBlock: event.block.number }));
+};
+
+/** Daily activity: one row per chain-time day, created by the first event of the day that counts. */
+const bumpDay = async (context: Context, event: AnyEvent, delta: DailyDelta) => {
+  const day = event.block.timestamp - (event.block.timestamp % DAY);
+  await context.db
+    .insert(dailyStat)
+    .values({ ...(DAILY_ZERO as Omit<DailyRow, "day">), ...delta, day })
+    .onConflictDoUpdate((row) => addTo(row, delta));
+};
+
+const logKey = (event: AnyEvent) => ({
+  block: event.block.number,
+  logIndex: event.log.logIndex,
+  time: event.block.timestamp,
+});
+
+const requireRow = <T>(row: T | null, what: string): T => {
+  if (row === null)
+    throw new Error(`Indexer invariant: ${what} not found (events out of order or startBlock too late)`);
+  return row;
+};
+
+const getTask = async (context: Context, taskId: bigint) =>
+  requireRow(await context.db.find(task, { id: taskId }), `task ${taskId}`);
+
+/** The assignment currently holding `slot` of a task (its latest attempt). */
+const currentAssignmentKey = (row: typeof task.$inferSelect, slot: number) => ({
+  taskId: row.id,
+  slot,
+  attempt: (row.slotAttempts[slot] ?? 1) - 1,
+});
+
+/** Marks the task's still-pending assignments Void: the task settled without judging them. */
+const voidPending = async (context: Context, row: typeof task.$inferSelect) => {
+  for (let slot = 0; slot < row.redundancy; slot++) {
+    if ((row.slotAttempts[slot] ?? 0) === 0) continue;
+    const key = currentAssignmentKey(row, slot);
+    const a = await context.db.find(assignment, key);
+    if (a && a.outcome === "Pending") await context.db.update(assignment, key).set({ outcome: "Void" });
+  }
+};
+
+const withBit = (mask: number, slot: number) => mask | (1 << slot);
+
+// ---------------------------------------------------------------------------------------------- governance
+ponder.on("CorNetwork:ParamsUpdated", async ({ event, context }) => {
+  const p = event.args.params;
+  const params = {
+    minStakeMiner: p.minStakeMiner,
+    minStakeRouter: p.minStakeRouter,
+    minStakeValidator: p.minStakeValidator,
+    unstakeCooldown: p.unstakeCooldown,
+    protocolFeeBps: p.protocolFeeBps,
+    validatorFeeBps: p.validatorFeeBps,
+    routerFeeBps: p.routerFeeBps,
+    rejectSlashBps: p.rejectSlashBps,
+    timeoutSlashBps: p.timeoutSlashBps,
+    attestDeviationBps: p.attestDeviationBps,
+  };
+  // History of governance: every change is kept, the network row holds the latest.
+  await context.db.insert(paramsChange).values({ ...logKey(event), txHash: event.transaction.hash, ...params });
+  // The network row exists from the constructor's ParamsUpdated on; later changes overwrite the params only.
+  await context.db
+    .insert(network)
+    .values({
+      ...NETWORK_ZERO,
+      ...params,
+      chainId: context.chain.id,
+      address: event.log.address,
+      updatedBlock: event.block.number,
+    })
+    .onConflictDoUpdate({ ...params, updatedBlock: event.block.number });
+});
+
+ponder.on("CorNetwork:ProtocolFeesWithdrawn", async ({ event, context }) => {
+  // A withdrawal is a money flow an analyst audits: one row each.
+  await context.db.insert(protocolFeeWithdrawal).values({
+    ...logKey(event),
+    txHash: event.transaction.hash,
+    to: event.args.to,
+    amount: event.args.amount,
+  });
+  // The protocol's balance goes to zero (the whole amount is withdrawn).
+  await bumpNetwork(context, event, {
+    protocolFees: -event.args.amount,
+    protocolFeesWithdrawn: event.args.amount,
+  });
+});
+
+// ---------------------------------------------------------------------------------------------- models
+ponder.on("CorNetwork:ModelRegistered", async ({ event, context }) => {
+  // The model catalog: sessions and nodes reference model ids, the name/uri only exist in this event.
+  await context.db.insert(model).values({
+    id: event.args.modelId,
+    name: event.args.name,
+    uri: event.args.uri,
+    registeredBlock: event.block.number,
+    registeredTime: event.block.timestamp,
+  });
+});
+
+// ---------------------------------------------------------------------------------------------- nodes
+ponder.on("CorNetwork:NodeRegistered", async ({ event, context }) => {
+  const { nodeId, account, stake, models, encryptionKey, endpoint, score } = event.args;
+  // A new registration is a new node id: the row every reputation and payout figure hangs on.
+  await context.db.insert(node).values({
+    id: nodeId,
+    account,
+    role: ROLE[event.args.role],
+    status: "Active",
+    until: 0n,
+    stake,
+    models: [...models],
+    encryptionKey,
+    endpoint,
+    score,
+    speed: 0,
+    accepted: 0,
+    rejected: 0,
+    timedOut: 0,
+    tokensServed: 0n,
+    rewardsUnclaimed: 0n,
+    rewardsEarned: 0n,
+    rewardsWithdrawn: 0n,
+    slashed: 0n,
+    registeredBlock: event.block.number,
+    registeredTime: event.block.timestamp,
+    updatedBlock: event.block.number,
+  });
+  // The stake moved into the network contract.
+  await bumpNetwork(context, event, { nodeCount: 1, stakes: stake });
+  await bumpDay(context, event, { nodesRegistered: 1 });
+});
+
+ponder.on("CorNetwork:NodeUpdated", async ({ event, context }) => {
+  // The endpoint lives only in events: the node row is where clients look it up.
+  await context.db
+    .update(node, { id: event.args.nodeId })
+    .set({ encryptionKey: event.args.encryptionKey, endpoint: event.args.endpoint, updatedBlock: event.block.number });
+});
+
+ponder.on("CorNetwork:ModelsUpdated", async ({ event, context }) => {
+  const { added, removed } = event.args;
+  // The contract removes first, then adds: same order here, so `models` equals servesModel().
+  await context.db.update(node, { id: event.args.nodeId }).set((row) => {
+    const models = row.models.filter((m) => !removed.includes(m));
+    for (const m of added) if (!models.includes(m)) models.push(m);
+    return { models, updatedBlock: event.block.number };
+  });
+});
+
+ponder.on("CorNetwork:StakeAdded", async ({ event, context }) => {
+  // The event carries the stake after the top-up.
+  await context.db
+    .update(node, { id: event.args.nodeId })
+    .set({ stake: event.args.stake, updatedBlock: event.block.number });
+  await bumpNetwork(context, event, { stakes: event.args.amount });
+});
+
+ponder.on("CorNetwork:ExitRequested", async ({ event, context }) => {
+  // Exiting nodes get no new work: routers filter on status.
+  await context.db
+    .update(node, { id: event.args.nodeId })
+    .set({ status: "Exiting", until: BigInt(event.args.until), updatedBlock: event.block.number });
+});
+
+ponder.on("CorNetwork:NodeUnregistered", async ({ event, context }) => {
+  // The registration ends: its stake is returned; unclaimed rewards stay claimable.
+  await context.db.update(node, { id: event.args.nodeId }).set({
+    status: "Unregistered",
+    stake: 0n,
+    unregisteredBlock: event.block.number,
+    unregisteredTime: event.block.timestamp,
+    updatedBlock: event.block.number,
+  });
+  await bumpNetwork(context, event, { stakes: -event.args.stakeReturned });
+});
+
+ponder.on("CorNetwork:NodeJailed", async ({ event, context }) => {
+  // Jailed by the owner or by a slash below the minimum stake (then `until` is the slash time).
+  await context.db
+    .update(node, { id: event.args.nodeId })
+    .set({ status: "Jailed", until: BigInt(event.args.until), updatedBlock: event.block.number });
+});
+
+ponder.on("CorNetwork:NodeUnjailed", async ({ event, context }) => {
+  // Back to Active: eligible for work again.
+  await context.db.update(node, { id: event.args.nodeId }).set({ status: "Active", updatedBlock: event.block.number });
+});
+
+ponder.on("CorNetwork:NodeSlashed", async ({ event, context }) => {
+  const { nodeId, taskId, amount, stake } = event.args;
+  // Slashes are audited one by one (which task, why, how much).
+  await context.db.insert(slashing).values({
+    ...logKey(event),
+    nodeId,
+    taskId,
+    reason: SLASH_REASON[event.args.reason],
+    amount,
+    stakeAfter: stake,
+    statusAfter: NODE_STATUS[event.args.status],
+  });
+  // The event carries stake and status after the slash.
+  await context.db.update(node, { id: nodeId }).set((row) => ({
+    stake,
+    status: NODE_STATUS[event.args.status],
+    slashed: row.slashed + amount,
+    updatedBlock: event.block.number,
+  }));
+  // Slashed stake becomes protocol fees.
+  await bumpNetwork(context, event, { stakes: -amount, protocolFees: amount, slashed: amount });
+  await bumpDay(context, event, { slashed: amount });
+});
+
+ponder.on("CorNetwork:RewardsWithdrawn", async ({ event, context }) => {
+  const { nodeId, account, amount } = event.args;
+  // Payouts are pulled: each withdrawal is a row (who, when, how much).
+  await context.db.insert(rewardWithdrawal).values({
+    ...logKey(event),
+    txHash: event.transaction.hash,
+    nodeId,
+    account,
+    amount,
+  });
+  // The whole unclaimed balance is paid out.
+  await context.db.update(node, { id: nodeId }).set((row) => ({
+    rewardsUnclaimed: row.rewardsUnclaimed - amount,
+    rewardsWithdrawn: row.rewardsWithdrawn + amount,
+    updatedBlock: event.block.number,
+  }));
+  await bumpNetwork(context, event, { rewardsUnclaimed: -amount, rewardsWithdrawn: amount });
+});
+
+// ---------------------------------------------------------------------------------------------- sessions
+ponder.on("CorNetwork:SessionCreated", async ({ event, context }) => {
+  const { sessionId, owner, modelId, config, deposit } = event.args;
+  // The session's config is fixed at creation (router aside): the task handlers read R and price from here.
+  await context.db.insert(session).values({
+    id: sessionId,
+    owner,
+    status: "Open",
+    modelId,
+    redundancy: config.redundancy,
+    validation: VALIDATION[config.validation],
+    assignment: ASSIGNMENT[config.assignment],
+    pricePerToken: config.pricePerToken,
+    maxTokens: config.maxTokens,
+    minReputation: config.minReputation,
+    threshold: config.threshold,
+    quorum: config.quorum,
+    retryLimit: config.retryLimit,
+    precommitWindow: config.precommitWindow,
+    revealWindow: config.revealWindow,
+    attestWindow: config.attestWindow,
+    routerId: config.routerId,
+    dedicatedMiners: [...config.dedicatedMiners],
+    deposit,
+    escrowed: 0n,
+    deposited: deposit,
+    spent: 0n,
+    refunded: 0n,
+    taskCount: 0,
+    tasksFinalized: 0,
+    tasksFailed: 0,
+    tokensServed: 0n,
+    createdBlock: event.block.number,
+    createdTime: event.block.timestamp,
+  });
+  await bumpNetwork(context, event, { sessionCount: 1, deposits: deposit });
+  await bumpDay(context, event, { sessionsCreated: 1 });
+});
+
+ponder.on("CorNetwork:SessionDeposited", async ({ event, context }) => {
+  // Top-up: the event carries the free balance after it.
+  await context.db
+    .update(session, { id: event.args.sessionId })
+    .set((row) => ({ deposit: event.args.deposit, deposited: row.deposited + event.args.amount }));
+  await bumpNetwork(context, event, { deposits: event.args.amount });
+});
+
+ponder.on("CorNetwork:SessionWithdrawn", async ({ event, context }) => {
+  // The owner took part of the free balance back (the event carries the balance after it).
+  await context.db
+    .update(session, { id: event.args.sessionId })
+    .set((row) => ({ deposit: event.args.deposit, refunded: row.refunded + event.args.amount }));
+  await bumpNetwork(context, event, { deposits: -event.args.amount });
+});
+
+ponder.on("CorNetwork:SessionClosed", async ({ event, context }) => {
+  // Closing refunds the free balance; escrows of open tasks come back to `deposit` as they settle.
+  await context.db.update(session, { id: event.args.sessionId }).set((row) => ({
+    status: "Closed",
+    deposit: 0n,
+    refunded: row.refunded + event.args.refund,
+    closedBlock: event.block.number,
+    closedTime: event.block.timestamp,
+  }));
+  await bumpNetwork(context, event, { deposits: -event.args.refund });
+});
+
+ponder.on("CorNetwork:SubmitterAuthorized", async ({ event, context }) => {
+  // Who may submit for a session (routers acting for web2 clients); revocations keep the row with allowed=false.
+  await context.db
+    .insert(submitter)
+    .values({
+      sessionId: event.args.sessionId,
+      account: event.args.account,
+      allowed: event.args.allowed,
+      updatedBlock: event.block.number,
+    })
+    .onConflictDoUpdate({ allowed: event.args.allowed, updatedBlock: event.block.number });
+});
+
+ponder.on("CorNetwork:SessionRouterChanged", async ({ event, context }) => {
+  // Router fees of later tasks go to the new router.
+  await context.db.update(session, { id: event.args.sessionId }).set({ routerId: event.args.routerId });
+});
+
+// ---------------------------------------------------------------------------------------------- tasks
+ponder.on("CorNetwork:TaskSubmitted", async ({ event, context }) => {
+  const { taskId, sessionId, submitter: from, promptHash, promptCid, maxTokens, escrow } = event.args;
+  const s = requireRow(await context.db.find(session, { id: sessionId }), `session ${sessionId}`);
+  const r = s.redundancy;
+  // The task row: status, slot table and timeline start here; the phase event of the same call follows.
+  await context.db.insert(task).values({
+    id: taskId,
+    sessionId,
+    index: Number(taskId & 0xffffffffn),
+    submitter: from,
+    promptHash,
+    promptCid,
+    maxTokens,
+    redundancy: r,
+    escrow,
+    status: "Queued",
+    deadline: 0n,
+    miners: Array(r).fill(0),
+    tokens: Array(r).fill(0),
+    hashes: Array(r).fill(ZERO_HASH),
+    committedMask: 0,
+    revealedMask: 0,
+    droppedMask: 0,
+    slotAttempts: Array(r).fill(0),
+    retries: 0,
+    attestationCount: 0,
+    tokensPaid: 0,
+    submittedBlock: event.block.number,
+    submittedTime: event.block.timestamp,
+  });
+  // The escrow moves from the session's free balance to held.
+  await context.db.update(session, { id: sessionId }).set({
+    deposit: s.deposit - escrow,
+    escrowed: s.escrowed + escrow,
+    taskCount: s.taskCount + 1,
+  });
+  await bumpNetwork(context, event, { taskCount: 1, deposits: -escrow, escrowed: escrow });
+  await bumpDay(context, event, { tasksSubmitted: 1 });
+});
+
+ponder.on("CorNetwork:TaskAssigned", async ({ event, context }) => {
+  const { taskId, miners, deadline } = event.args;
+  const t = await getTask(context, taskId);
+  const slotAttempts = [...t.slotAttempts];
+  // One assignment row per newly filled slot (the event carries the whole table after the change).
+  for (let slot = 0; slot < miners.length; slot++) {
+    const nodeId = miners[slot]!;
+    if (nodeId === 0 || nodeId === t.miners[slot]) continue;
+    // The miner's turn on this slot: commitment, reveal and outcome are filled in by the following events.
+    await context.db.insert(assignment).values({
+      taskId,
+      slot,
+      attempt: slotAttempts[slot]!,
+      nodeId,
+      sessionId: t.sessionId,
+      assignedBlock: event.block.number,
+      assignedTime: event.block.timestamp,
+      outcome: "Pending",
+      payout: 0n,
+    });
+    slotAttempts[slot]! += 1;
+  }
+  // The slot table after the change, as stored; assignedAt is the latest fill (the contract's speed clock).
+  await context.db.update(task, { id: taskId }).set({
+    miners: [...miners],
+    slotAttempts,
+    status: TASK_STATUS[event.args.status],
+    deadline: BigInt(deadline),
+    assignedBlock: event.block.number,
+    assignedTime: event.block.timestamp,
+  });
+});
+
+ponder.on("CorNetwork:TaskPhaseChanged", async ({ event, context }) => {
+  const status = TASK_STATUS[event.args.status];
+  // Phase timeline: when the task entered Revealing / Validating (or went back to Queued after an expiry).
+  await context.db.update(task, { id: event.args.taskId }).set({
+    status,
+    deadline: BigInt(event.args.deadline),
+    ...(status === "Revealing" ? { revealingBlock: event.block.number, revealingTime: event.block.timestamp } : {}),
+    ...(status === "Validating" ? { validatingBlock: event.block.number, validatingTime: event.block.timestamp } : {}),
+  });
+});
+
+ponder.on("CorNetwork:TaskCommitted", async ({ event, context }) => {
+  const { taskId, slot, commitment } = event.args;
+  const t = await getTask(context, taskId);
+  const hashes = [...t.hashes];
+  hashes[slot] = commitment;
+  // The slot table mirrors storage: commitment in `hashes` until the reveal.
+  await context.db.update(task, { id: taskId }).set({ hashes, committedMask: withBit(t.committedMask, slot) });
+  // The precommit of this miner's turn (commit delay = committedTime − assignedTime feeds its speed).
+  await context.db.update(assignment, currentAssignmentKey(t, slot)).set({
+    commitment,
+    committedBlock: event.block.number,
+    committedTime: event.block.timestamp,
+  });
+});
+
+ponder.on("CorNetwork:TaskRevealed", async ({ event, context }) => {
+  const { taskId, slot, resultHash, tokens, resultCid } = event.args;
+  const t = await getTask(context, taskId);
+  const hashes = [...t.hashes];
+  hashes[slot] = resultHash;
+  const tokenTable = [...t.tokens];
+  tokenTable[slot] = tokens;
+  // Storage keeps the result hash (in place of the commitment) and the token count per slot.
+  await context.db.update(task, { id: taskId }).set({
+    hashes,
+    tokens: tokenTable,
+    revealedMask: withBit(t.revealedMask, slot),
+  });
+  // The result CID exists only in this event: clients fetch and verify the result from here.
+  await context.db.update(assignment, currentAssignmentKey(t, slot)).set({
+    resultHash,
+    resultCid,
+    tokens,
+    revealedBlock: event.block.number,
+    revealedTime: event.block.timestamp,
+  });
+});
+
+ponder.on("CorNetwork:SlotExpired", async ({ event, context }) => {
+  const { taskId, slot, retries } = event.args;
+  const t = await getTask(context, taskId);
+  const revealing = TASK_STATUS[event.args.phase] === "Revealing";
+  // The late miner's turn ends: Expired (slot vacated, may be reassigned) or Dropped (committed, never revealed).
+  await context.db
+    .update(assignment, currentAssignmentKey(t, slot))
+    .set({ outcome: revealing ? "Dropped" : "Expired", settledBlock: event.block.number });
+  // Revealing: the slot is dropped (never replaced); Committing: it is vacated for a reassignment.
+  if (revealing) {
+    await context.db.update(task, { id: taskId }).set({ droppedMask: withBit(t.droppedMask, slot), retries });
+  } else {
+    const miners = [...t.miners];
+    miners[slot] = 0;
+    await context.db.update(task, { id: taskId }).set({ miners, retries });
+  }
+});
+
+ponder.on("CorNetwork:Attested", async ({ event, context }) => {
+  const { taskId, validatorId, scores } = event.args;
+  const t = await getTask(context, taskId);
+  // One attestation per validator per task: the scores behind the median that settled it.
+  await context.db.insert(attestation).values({
+    taskId,
+    validatorId,
+    index: t.attestationCount,
+    scores: [...scores],
+    block: event.block.number,
+    time: event.block.timestamp,
+    payout: 0n,
+  });
+  // The count drives the index of the next attestation, as on-chain.
+  await context.db.update(task, { id: taskId }).set({ attestationCount: t.attestationCount + 1 });
+});
+
+ponder.on("CorNetwork:WorkSettled", async ({ event, context }) => {
+  const { taskId, nodeId, slot, tokens, payout, score, speed } = event.args;
+  const result = OUTCOME[event.args.outcome];
+  // Reputation history: one row per settled piece of work, with the node's score and speed after it.
+  await context.db.insert(reputationEvent).values({
+    ...logKey(event),
+    nodeId,
+    taskId,
+    slot,
+    outcome: result,
+    tokens,
+    payout,
+    score,
+    speed,
+  });
+  // The node's ledger follows from the outcome (see the WorkSettled NatSpec).
+  await context.db.update(node, { id: nodeId }).set((row) => ({
+    score,
+    speed,
+    accepted: row.accepted + (result === "Accepted" ? 1 : 0),
+    rejected: row.rejected + (result === "Rejected" ? 1 : 0),
+    timedOut: row.timedOut + (result === "TimedOut" ? 1 : 0),
+    tokensServed: row.tokensServed + BigInt(result === "Accepted" ? tokens : 0),
+    rewardsUnclaimed: row.rewardsUnclaimed + payout,
+    rewardsEarned: row.rewardsEarned + payout,
+    updatedBlock: event.block.number,
+  }));
+
+  if (slot === VALIDATOR_SLOT) {
+    // A validator agreed with the medians (paid its fee share) or deviated.
+    await context.db.update(attestation, { taskId, validatorId: nodeId }).set({ outcome: result, payout });
+  } else {
+    const t = await getTask(context, taskId);
+    if (result !== "TimedOut") {
+      // Accepted/Rejected settle the slot's current turn (TimedOut already marked it Expired/Dropped).
+      const slotResult: SlotOutcome = result;
+      await context.db.update(assignment, currentAssignmentKey(t, slot)).set({
+        outcome: slotResult,
+        payout,
+        scoreAfter: score,
+        speedAfter: speed,
+        settledBlock: event.block.number,
+      });
+    } else {
+      // The reputation the late miner is left with.
+      await context.db.update(assignment, currentAssignmentKey(t, slot)).set({ scoreAfter: score, speedAfter: speed });
+    }
+    if (result === "Accepted") {
+      // What the session pays for: every accepted slot's tokens.
+      await context.db.update(task, { id: taskId }).set({ tokensPaid: t.tokensPaid + tokens });
+    }
+  }
+  await bumpNetwork(context, event, {
+    rewardsUnclaimed: payout,
+    tokensServed: BigInt(result === "Accepted" ? tokens : 0),
+  });
+  if (result === "Accepted" && tokens > 0) await bumpDay(context, event, { tokensServed: BigInt(tokens) });
+});
+
+ponder.on("CorNetwork:TaskFinalized", async ({ event, context }) => {
+  const {
+    taskId,
+    sessionId,
+    winnerSlot,
+    winnerNodeId,
+    resultHash,
+    paid,
+    refund,
+    protocolFee,
+    validatorFee,
+    routerFee,
+  } = event.args;
+  const t = await getTask(context, taskId);
+  const winner = await context.db.find(assignment, currentAssignmentKey(t, winnerSlot));
+  // The verified result: what clients read (hash, CID, tokens) and what it cost.
+  await context.db.update(task, { id: taskId }).set({
+    status: "Finalized",
+    winnerSlot,
+    winnerNodeId,
+    resultHash,
+    resultCid: winner?.resultCid ?? null,
+    outputTokens: t.tokens[winnerSlot] ?? 0,
+    paid,
+    refund,
+    protocolFee,
+    validatorFee,
+    routerFee,
+    finalizedBlock: event.block.number,
+    finalizedTime: event.block.timestamp,
+    finalitySeconds: Number(event.block.timestamp - t.submittedTime),
+  });
+  await voidPending(context, t);
+  // The escrow is released: `paid` leaves the session, `refund` returns to its free balance.
+  const s = requireRow(await context.db.find(session, { id: sessionId }), `session ${sessionId}`);
+  await context.db.update(session, { id: sessionId }).set({
+    deposit: s.deposit + refund,
+    escrowed: s.escrowed - paid - refund,
+    spent: s.spent + paid,
+    tasksFinalized: s.tasksFinalized + 1,
+    tokensServed: s.tokensServed + BigInt(t.tokensPaid),
+  });
+  // The router fee is credited without a WorkSettled: to the session's router, when it was still registered.
+  if (routerFee > 0n) {
+    await context.db.update(node, { id: s.routerId }).set((row) => ({
+      rewardsUnclaimed: row.rewardsUnclaimed + routerFee,
+      rewardsEarned: row.rewardsEarned + routerFee,
+      updatedBlock: event.block.number,
+    }));
+  }
+  await bumpNetwork(context, event, {
+    tasksFinalized: 1,
+    escrowed: -(paid + refund),
+    deposits: refund,
+    paid,
+    protocolFees: protocolFee,
+    rewardsUnclaimed: routerFee,
+  });
+  await bumpDay(context, event, {
+    tasksFinalized: 1,
+    paid,
+    protocolFees: protocolFee,
+    validatorFees: validatorFee,
+    routerFees: routerFee,
+  });
+});
+
+ponder.on("CorNetwork:TaskFailed", async ({ event, context }) => {
+  const { taskId, sessionId, refund } = event.args;
+  const t = await getTask(context, taskId);
+  // A failed task returns its whole escrow: why it failed is the analyst's question.
+  await context.db.update(task, { id: taskId }).set({
+    status: "Failed",
+    failReason: FAIL_REASON[event.args.reason],
+    refund,
+    paid: 0n,
+    failedBlock: event.block.number,
+    failedTime: event.block.timestamp,
+  });
+  await voidPending(context, t);
+  // The whole escrow returns to the session's free balance.
+  await context.db.update(session, { id: sessionId }).set((row) => ({
+    deposit: row.deposit + refund,
+    escrowed: row.escrowed - refund,
+    tasksFailed: row.tasksFailed + 1,
+  }));
+  await bumpNetwork(context, event, { tasksFailed: 1, escrowed: -refund, deposits: refund });
+  await bumpDay(context, event, { tasksFailed: 1 });
+});

@@ -1,0 +1,307 @@
+/**
+ * A realistic run of COR network driven straight against the contract with viem (no agents): 4 miners,
+ * 2 validators, 1 router, three sessions (Router/ExactMatch, Claim/Embedding, Dedicated/ExactMatch) and tasks
+ * through every outcome — fast path, validator-settled (quorum and after the attest deadline), expired and
+ * reassigned, dropped at reveal, rejected minority, failed (no majority, retries exhausted) and still open —
+ * then node and session housekeeping (withdrawals, exit, jail, params).
+ */
+import {
+  type Account,
+  type Address,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  type Hex,
+  http,
+  keccak256,
+  maxUint256,
+  type PublicClient,
+  parseEventLogs,
+  type Transport,
+  toHex,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import type { Deployment } from "../../sdk/src/deployments.ts";
+import { corTokenAbi, iCorNetworkAbi } from "../../sdk/src/generated/abis.ts";
+import { AssignmentMode, commitmentOf, contentHash, Role, ValidationMode } from "../../sdk/src/protocol.ts";
+import { anvilKey } from "../../sdk/src/testing/anvil.ts";
+
+export const COR = 10n ** 18n;
+export const PRICE = 10n ** 12n; // COR wei per output token
+const WINDOW = 60; // seconds, every phase
+
+export type Chainish = {
+  chain: Chain;
+  publicClient: PublicClient<Transport, Chain>;
+  wallet: (i: number) => WalletClient<Transport, Chain, Account>;
+  address: (i: number) => Address;
+};
+
+export const connect = (rpcUrl: string, chainId = 31337): Chainish => {
+  const chain = defineChain({
+    id: chainId,
+    name: "anvil",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
+  const transport = http(rpcUrl, { retryCount: 0 });
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: 20 });
+  const wallets = new Map<number, WalletClient<Transport, Chain, Account>>();
+  const wallet = (i: number) => {
+    let w = wallets.get(i);
+    if (!w) {
+      w = createWalletClient({ account: privateKeyToAccount(anvilKey(i)), chain, transport, pollingInterval: 20 });
+      wallets.set(i, w);
+    }
+    return w;
+  };
+  return { chain, publicClient, wallet, address: (i) => wallet(i).account.address };
+};
+
+/** What the scenario created, for the assertions. */
+export type ScenarioResult = {
+  block: bigint;
+  sessions: number[];
+  tasks: Record<string, bigint>;
+  model2: Hex;
+};
+
+export const runScenario = async (rpcUrl: string, deployment: Deployment): Promise<ScenarioResult> => {
+  const { publicClient, wallet, address } = connect(rpcUrl, deployment.chainId);
+  const net = deployment.network;
+
+  const send = async (
+    from: number,
+    functionName: string,
+    args: readonly unknown[],
+    contract: "network" | "token" = "network",
+  ) => {
+    const hash = await wallet(from).writeContract({
+      address: contract === "network" ? net : deployment.token,
+      abi: (contract === "network" ? iCorNetworkAbi : corTokenAbi) as typeof iCorNetworkAbi,
+      functionName: functionName as "register",
+      args: args as never,
+    });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`${functionName} reverted (${hash})`);
+    return receipt;
+  };
+  const rpc = (method: string, params: unknown[]) =>
+    publicClient.request({ method: method as "eth_chainId", params: params as never });
+  const increaseTime = async (seconds: number) => {
+    await rpc("evm_increaseTime", [toHex(seconds)]);
+    await rpc("evm_mine", []);
+  };
+
+  // ------------------------------------------------------------------ accounts
+  // 0 owner (all COR) · 1-4 miners · 5-6 validators · 7 router · 8 client · 9 authorized submitter
+  const nodeOf = (account: number) => account; // registration order below: node id == account index
+  const model2 = keccak256(toHex("model-2"));
+  await send(0, "registerModel", [model2, "model-2", "ipfs://model-2"]);
+  for (const i of [1, 2, 3, 4, 5, 6, 7, 8, 9]) await send(0, "transfer", [address(i), 10_000n * COR], "token");
+  const roles: Record<number, number> = { 1: Role.Miner, 2: Role.Miner, 3: Role.Miner, 4: Role.Miner };
+  roles[5] = Role.Validator;
+  roles[6] = Role.Validator;
+  roles[7] = Role.Router;
+  for (const i of [1, 2, 3, 4, 5, 6, 7]) {
+    await send(i, "approve", [net, maxUint256], "token");
+    const models = roles[i] === Role.Miner ? [deployment.modelId] : [];
+    await send(i, "register", [
+      roles[i],
+      1_000n * COR,
+      models,
+      keccak256(toHex(`x25519-${i}`)),
+      `http://node-${i}.local`,
+    ]);
+  }
+  await send(8, "approve", [net, maxUint256], "token");
+
+  // ------------------------------------------------------------------ sessions
+  const config = (over: Record<string, unknown>) => ({
+    modelId: deployment.modelId,
+    redundancy: 3,
+    validation: ValidationMode.ExactMatch,
+    assignment: AssignmentMode.Router,
+    pricePerToken: PRICE,
+    maxTokens: 64,
+    minReputation: 0,
+    threshold: 0,
+    quorum: 1,
+    retryLimit: 2,
+    precommitWindow: WINDOW,
+    revealWindow: WINDOW,
+    attestWindow: WINDOW,
+    routerId: 0,
+    dedicatedMiners: [] as number[],
+    ...over,
+  });
+  const createSession = async (cfg: ReturnType<typeof config>, deposit: bigint) => {
+    const receipt = await send(8, "createSession", [cfg, deposit]);
+    const [log] = parseEventLogs({ abi: iCorNetworkAbi, eventName: "SessionCreated", logs: receipt.logs });
+    return log!.args.sessionId;
+  };
+  const S1 = await createSession(config({ routerId: 7 }), 1_000n * COR);
+  await send(8, "authorizeSubmitter", [S1, address(9), true]);
+  await send(8, "deposit", [S1, 100n * COR]);
+  const S2 = await createSession(
+    config({
+      redundancy: 2,
+      validation: ValidationMode.Embedding,
+      assignment: AssignmentMode.Claim,
+      threshold: 8000,
+      quorum: 2,
+      retryLimit: 0,
+    }),
+    500n * COR,
+  );
+  const S3 = await createSession(
+    config({ redundancy: 2, assignment: AssignmentMode.Dedicated, dedicatedMiners: [2, 4, 1], retryLimit: 1 }),
+    500n * COR,
+  );
+
+  // ------------------------------------------------------------------ task helpers
+  let promptNonce = 0;
+  const submit = async (sessionId: number, from = 8, maxTokens = 48) => {
+    const prompt = `prompt ${++promptNonce}`;
+    const receipt = await send(from, "submitTask", [
+      sessionId,
+      contentHash(prompt),
+      `bafyprompt${promptNonce}`,
+      maxTokens,
+    ]);
+    const [log] = parseEventLogs({ abi: iCorNetworkAbi, eventName: "TaskSubmitted", logs: receipt.logs });
+    return log!.args.taskId;
+  };
+  const result = (text: string) => contentHash(text);
+  const salt = (taskId: bigint, slot: number) => keccak256(toHex(`salt-${taskId}-${slot}`));
+  const commit = (miner: number, taskId: bigint, slot: number, hash: Hex) =>
+    send(miner, "commit", [taskId, slot, commitmentOf(taskId, address(miner), hash, salt(taskId, slot))]);
+  const reveal = (miner: number, taskId: bigint, slot: number, hash: Hex, tokens: number) =>
+    send(miner, "reveal", [taskId, slot, hash, salt(taskId, slot), tokens, `bafyresult-${hash.slice(2, 14)}`]);
+  const claim = async (miner: number, taskId: bigint) => {
+    const receipt = await send(miner, "claimTask", [taskId]);
+    const [log] = parseEventLogs({ abi: iCorNetworkAbi, eventName: "TaskAssigned", logs: receipt.logs });
+    return log!.args.miners.indexOf(nodeOf(miner));
+  };
+  /** Commits then reveals `texts[k]` from `miners[k]` on slot k (undefined text = stays silent). */
+  const work = async (taskId: bigint, miners: number[], texts: (string | undefined)[], tokens = 40) => {
+    for (const [slot, m] of miners.entries())
+      if (texts[slot] !== undefined) await commit(m, taskId, slot, result(texts[slot]!));
+    for (const [slot, m] of miners.entries()) {
+      if (texts[slot] !== undefined) await reveal(m, taskId, slot, result(texts[slot]!), tokens + slot);
+    }
+  };
+
+  // ------------------------------------------------------------------ S1: Router mode, ExactMatch, R = 3
+  // T1 fast path (submitted by the authorized submitter): three equal results finalize at once.
+  const T1 = await submit(S1, 9);
+  await send(7, "assignTask", [T1, [1, 2, 3]]);
+  await work(T1, [1, 2, 3], ["once upon a time", "once upon a time", "once upon a time"]);
+
+  // T2 expired and reassigned: miner 3 never commits, its slot is expired and given to miner 4.
+  const T2 = await submit(S1);
+  await send(7, "assignTask", [T2, [1, 2, 3]]);
+  await commit(1, T2, 0, result("a cat"));
+  await commit(2, T2, 1, result("a cat"));
+  await increaseTime(WINDOW + 1);
+  await send(0, "expire", [T2, 2]);
+  await send(7, "assignTask", [T2, [4]]);
+  await commit(4, T2, 2, result("a cat"));
+  for (const [slot, m] of [1, 2, 4].entries()) await reveal(m, T2, slot, result("a cat"), 30);
+
+  // T3 rejected minority: miner 4 disagrees with the majority and is slashed.
+  const T3 = await submit(S1);
+  await send(7, "assignTask", [T3, [1, 2, 4]]);
+  await work(T3, [1, 2, 4], ["the dog", "the dog", "a dog"]);
+
+  // T4 failed, no majority: three different results.
+  const T4 = await submit(S1);
+  await send(7, "assignTask", [T4, [1, 2, 3]]);
+  await work(T4, [1, 2, 3], ["red", "green", "blue"]);
+
+  // T5 dropped: miner 4 commits but never reveals; expiring it in Revealing settles with the two others.
+  const T5 = await submit(S1);
+  await send(7, "assignTask", [T5, [1, 2, 4]]);
+  await commit(1, T5, 0, result("sunny"));
+  await commit(2, T5, 1, result("sunny"));
+  await commit(4, T5, 2, result("rainy"));
+  await reveal(1, T5, 0, result("sunny"), 12);
+  await reveal(2, T5, 1, result("sunny"), 12);
+  await increaseTime(WINDOW + 1);
+  await send(0, "expire", [T5, 2]);
+
+  // ------------------------------------------------------------------ S2: Claim mode, Embedding, R = 2, quorum 2
+  // T6 validator-settled at quorum: slot 0 scores high (accepted), slot 1 low (rejected).
+  const T6 = await submit(S2);
+  const s6a = await claim(1, T6);
+  const s6b = await claim(2, T6);
+  const t6Miners: number[] = [];
+  t6Miners[s6a] = 1;
+  t6Miners[s6b] = 2;
+  await work(T6, t6Miners, ["a long story about a fox", "gibberish"]);
+  await send(5, "attest", [T6, [9500, 3000]]);
+  await send(6, "attest", [T6, [9300, 3500]]);
+
+  // T7 failed, retries exhausted (retryLimit 0): miner 3 claims and never commits.
+  const T7 = await submit(S2);
+  await claim(1, T7);
+  await claim(3, T7);
+  await commit(1, T7, 0, result("hello"));
+  await increaseTime(WINDOW + 1);
+  await send(0, "expire", [T7, 1]);
+
+  // T8 validator-settled after the attest deadline with one attestation (finalize).
+  const T8 = await submit(S2);
+  await claim(1, T8);
+  await claim(2, T8);
+  await work(T8, [1, 2], ["poem v1", "poem v2"]);
+  await send(5, "attest", [T8, [9000, 8500]]);
+  await increaseTime(WINDOW + 1);
+  await send(0, "finalize", [T8]);
+
+  // ------------------------------------------------------------------ S3: Dedicated miners [2, 4, 1], R = 2
+  // T9 assigned at submit, fast path.
+  const T9 = await submit(S3);
+  await work(T9, [2, 4], ["dedicated answer", "dedicated answer"]);
+
+  // T10 miner 4 times out and the next dedicated miner (1) takes its slot.
+  const T10 = await submit(S3);
+  await commit(2, T10, 0, result("retry answer"));
+  await increaseTime(WINDOW + 1);
+  await send(0, "expire", [T10, 1]);
+  await commit(1, T10, 1, result("retry answer"));
+  await reveal(2, T10, 0, result("retry answer"), 20);
+  await reveal(1, T10, 1, result("retry answer"), 20);
+
+  // ------------------------------------------------------------------ open tasks (escrow still held)
+  const T11 = await submit(S1); // Queued
+  const T12 = await submit(S2); // Queued with one slot claimed
+  await claim(2, T12);
+
+  // ------------------------------------------------------------------ housekeeping
+  await send(1, "withdrawRewards", [nodeOf(1)]);
+  await send(7, "withdrawRewards", [nodeOf(7)]);
+  await send(2, "updateNode", [keccak256(toHex("x25519-2-rotated")), "http://node-2.example"]);
+  await send(4, "updateModels", [[model2], []]);
+  await send(3, "addStake", [50n * COR]);
+  await send(0, "jail", [nodeOf(3), 100]);
+  await send(6, "requestExit", []);
+  await send(8, "withdrawDeposit", [S2, 10n * COR]);
+  await send(8, "closeSession", [S3]);
+  await send(8, "setSessionRouter", [S1, 7]);
+  await increaseTime(3_601); // past the jail term and the unstake cooldown
+  await send(6, "withdrawStake", []);
+  await send(3, "unjail", []);
+  const params = await publicClient.readContract({ address: net, abi: iCorNetworkAbi, functionName: "params" });
+  await send(0, "setParams", [{ ...params, protocolFeeBps: 250, validatorFeeBps: 250 }]);
+  await send(0, "withdrawProtocolFees", [address(0)]);
+
+  return {
+    block: await publicClient.getBlockNumber(),
+    sessions: [S1, S2, S3],
+    tasks: { T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12 },
+    model2,
+  };
+};
