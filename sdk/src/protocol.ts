@@ -1,33 +1,13 @@
 import { createHash } from "node:crypto";
 import { type Address, type Hex, encodeAbiParameters, keccak256, toBytes } from "viem";
 
-/** Mirrors of the Solidity enums in contracts/types/Types.sol (numeric values are the ABI values). */
-export const Role = { None: 0, Miner: 1, Router: 2, Validator: 3 } as const;
-export const NodeStatus = { Unregistered: 0, Active: 1, Jailed: 2, Exiting: 3 } as const;
-export const ValidationMode = { None: 0, ExactMatch: 1, Embedding: 2 } as const;
-export const AssignmentMode = { Router: 0, Claim: 1, Dedicated: 2 } as const;
-export const SessionStatus = { None: 0, Open: 1, Closed: 2 } as const;
-export const TaskStatus = {
-  None: 0,
-  Queued: 1,
-  Committing: 2,
-  Revealing: 3,
-  Validating: 4,
-  Finalized: 5,
-  Failed: 6,
-} as const;
-export const Outcome = { Accepted: 0, Rejected: 1, TimedOut: 2 } as const;
-export const FailReason = {
-  NoMiners: 0,
-  RetriesExhausted: 1,
-  NoResults: 2,
-  NoMajority: 3,
-  NoAttestations: 4,
-  AllRejected: 5,
-} as const;
+// The Solidity enums live in utils/enums.ts (no node imports, so browser bundles can use them too).
+import { TaskStatus } from "./utils/enums.ts";
 
-export type RoleName = keyof typeof Role;
-export type TaskStatusName = keyof typeof TaskStatus;
+export { AssignmentMode, FailReason, NodeStatus, Outcome, Role, SessionStatus, TaskStatus, ValidationMode } from "./utils/enums.ts";
+
+export type { RoleName, TaskStatusName } from "./utils/enums.ts";
+type TaskStatusName = keyof typeof TaskStatus;
 
 export const taskStatusName = (status: number): TaskStatusName =>
   (Object.keys(TaskStatus) as TaskStatusName[]).find((k) => TaskStatus[k] === status) ?? "None";
