@@ -171,7 +171,7 @@ beforeAll(async () => {
   routerUrl = r.url;
   routerNodeId = r.nodeId;
   // The router relays streams from miners it is connected to.
-  await waitFor(async () => ([...r.core.miners.values()].filter((m) => m.live).length >= 5 ? true : undefined), "router connected to miners");
+  await waitFor(async () => (r.core.liveMiners() >= 5 ? true : undefined), "router connected to miners");
 }, 240_000);
 
 afterAll(async () => {

@@ -1,18 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { type Hex, parseEther, toHex } from "viem";
-import { WebSocketServer, type WebSocket } from "ws";
 import { loadDeployment } from "../../../sdk/src/deployments.ts";
-import { AssignmentMode, TaskStatus, commitmentOf, contentHash } from "../../../sdk/src/protocol.ts";
+import { AssignmentMode, NodeStatus, Role, TaskStatus, commitmentOf, contentHash } from "../../../sdk/src/protocol.ts";
 import { createContentStore } from "../../../sdk/src/storage/index.ts";
 import { type InferenceEngine, createInferenceEngine, resolveModelPath } from "../inference/index.ts";
-import { type NetworkLog, createClients, createTxSender, followEvents, networkAbi } from "../shared/chain.ts";
+import { type NetworkLog, createClients, createTxSender, followEvents, networkAbi, networkReader } from "../shared/chain.ts";
 import { readConfig } from "../shared/config.ts";
 import { AgentError } from "../shared/errors.ts";
 import { startHttpServer } from "../shared/health.ts";
 import { openJournal } from "../shared/journal.ts";
 import { createLogger } from "../shared/logger.ts";
 import { ensureRegistered } from "../shared/node.ts";
+import { createStreamServer } from "./stream.ts";
 
 /** Fault injection for tests and drills: `garbage` commits nonsense, `silent` never commits. */
 export type MinerBehavior = "honest" | "garbage" | "silent";
@@ -35,10 +35,7 @@ export const minerConfigSpec = {
 
 type Pending = { slot: number; resultHash: Hex; salt: Hex; cid: string; tokens: number; revealed?: boolean };
 
-/** Messages a miner streams to routers over ws://…/stream, one JSON object each. */
-export type StreamMessage =
-  | { type: "token"; taskId: string; nodeId: number; index: number; piece: string }
-  | { type: "done"; taskId: string; nodeId: number; tokens: number; resultCid: string; resultHash: Hex; ms: number };
+export type { StreamMessage } from "../shared/stream.ts";
 
 export const startMiner = async (overrides: Partial<Record<keyof typeof minerConfigSpec, string>> = {}) => {
   const cfg = readConfig(minerConfigSpec, overrides);
@@ -56,9 +53,8 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
   });
   const modelId = `0x${engine.sha256}` as Hex;
   const journal = openJournal<Pending>(join(cfg.dataDir, "journal.json"));
+  const read = networkReader(clients);
 
-  // Stream server: routers connect to ws://host:port/stream and receive every token this miner produces.
-  const sockets = new Set<WebSocket>();
   let ready = false;
   let nodeId = 0;
   const inFlight = new Set<string>();
@@ -67,14 +63,25 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
     host: cfg.host,
     health: () => ({ ready, nodeId, model: engine.modelFile, active: engine.active, queued: engine.queued, behavior }),
   });
-  const wss = new WebSocketServer({ server: http.server, path: "/stream" });
-  wss.on("connection", (ws) => {
-    sockets.add(ws);
-    ws.on("close", () => sockets.delete(ws));
+  // Private streams (shared/stream.ts): a task's tokens go only to the routers entitled to it, after they prove
+  // their on-chain identity; everyone else is refused.
+  const streams = createStreamServer({
+    server: http.server,
+    miner: clients.account.address,
+    logger,
+    checkRouter: async (id, account) => {
+      const node = await read<{ account: string; role: number; status: number }>("getNode", [id]);
+      if (node.account.toLowerCase() !== account.toLowerCase()) return `Signer ${account} is not the account of node ${id}`;
+      if (Number(node.role) !== Role.Router) return `Node ${id} is not a router`;
+      if (Number(node.status) !== NodeStatus.Active) return `Router ${id} is not active`;
+      return undefined;
+    },
   });
-  const broadcast = (msg: StreamMessage) => {
-    const data = JSON.stringify(msg);
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(data);
+  /** Routers entitled to a task's stream: the session's router and the session owner's node (house sessions). */
+  const streamRoutersOf = async (sessionId: number): Promise<number[]> => {
+    const session = await read<{ owner: string; routerId: number }>("getSession", [sessionId]);
+    const ownerNode = Number(await read("nodeIdOf", [session.owner]));
+    return [Number(session.routerId), ownerNode];
   };
   const endpoint = `http://${cfg.host}:${http.port}`;
 
@@ -87,8 +94,6 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
   });
   logger = logger.child({ node: nodeId });
 
-  const read = <T>(functionName: string, args: readonly unknown[]) =>
-    clients.publicClient.readContract({ address: deployment.network, abi: networkAbi, functionName, args } as never) as Promise<T>;
   const submitted = new Map<string, { promptCid: string; promptHash: Hex; maxTokens: number; sessionId: number }>();
   const sessions = new Map<number, { assignment: number; modelId: Hex }>();
 
@@ -150,10 +155,11 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
       if (contentHash(promptBytes) !== info.promptHash) throw new AgentError(`Prompt of task ${key} does not match its hash`);
       const prompt = new TextDecoder().decode(promptBytes);
       let index = 0;
+      streams.open(key, await streamRoutersOf(info.sessionId));
       const result = await engine.generate({
         prompt,
         maxTokens: info.maxTokens,
-        onToken: (piece) => broadcast({ type: "token", taskId: key, nodeId, index: index++, piece }),
+        onToken: (piece) => streams.token({ type: "token", taskId: key, nodeId, index: index++, piece }),
       });
       const text = behavior === "garbage" ? `zzzz ${randomBytes(8).toString("hex")} qqq 123 !!!` : result.text;
       const bytes = new TextEncoder().encode(text);
@@ -163,13 +169,14 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
       // The salt is journaled before the commitment is sent: a crash after commit can still reveal.
       journal.set(key, { slot, resultHash, salt, cid, tokens: result.tokens });
       await tx.write("commit", [taskId, slot, commitmentOf(taskId, clients.account.address, resultHash, salt)], `commit task=${key}`);
-      broadcast({ type: "done", taskId: key, nodeId, tokens: result.tokens, resultCid: cid, resultHash, ms: result.ms });
+      streams.done({ type: "done", taskId: key, nodeId, tokens: result.tokens, resultCid: cid, resultHash, ms: result.ms });
       logger.info(`Committed result task=${key} tokens=${result.tokens} (${Math.round(result.tokens / Math.max(result.ms, 1) * 1000)} tok/s)`);
       const after = await read<{ status: number }>("getTask", [taskId]);
       if (after.status === TaskStatus.Revealing) await reveal(taskId);
     } catch (err) {
       logger.warn({ err: String((err as Error).message ?? err) }, `Task failed task=${key}`);
     } finally {
+      streams.drop(key);
       inFlight.delete(key);
     }
   };
@@ -234,8 +241,7 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
     logger,
     stop: async () => {
       follower.stop();
-      for (const ws of sockets) ws.terminate();
-      wss.close();
+      streams.close();
       await http.close();
       await engine.close();
       await store.close();

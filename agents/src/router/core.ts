@@ -1,47 +1,35 @@
-import { EventEmitter } from "node:events";
-import { type Hex, decodeEventLog, erc20Abi, maxUint256, parseEther } from "viem";
-import WebSocket from "ws";
+import { type Address, decodeEventLog, erc20Abi, type Hex, maxUint256, parseEther } from "viem";
 import type { Deployment } from "../../../sdk/src/deployments.ts";
-import { AssignmentMode, NodeStatus, Role, TaskStatus, ValidationMode, contentHash } from "../../../sdk/src/protocol.ts";
+import { AssignmentMode, contentHash, NodeStatus, TaskStatus, ValidationMode } from "../../../sdk/src/protocol.ts";
 import type { ContentStore } from "../../../sdk/src/storage/index.ts";
-import type { StreamMessage } from "../miner/index.ts";
-import { type Clients, type NetworkLog, type TxSender, followEvents, networkAbi } from "../shared/chain.ts";
-import { AgentError } from "../shared/errors.ts";
+import {
+  type BatchInfo,
+  type Clients,
+  followEvents,
+  type NetworkLog,
+  networkAbi,
+  networkReader,
+  type TxSender,
+} from "../shared/chain.ts";
+import { AgentError, revertName } from "../shared/errors.ts";
+import { createSafeEmitter } from "../shared/events.ts";
 import type { Logger } from "../shared/logger.ts";
+import type { StreamMessage } from "../shared/stream.ts";
+import { createMinerLink, type MinerLink, streamUrlOf } from "./link.ts";
+import { createMinerPool } from "./pool.ts";
+import { createStreamRelay } from "./relay.ts";
+import { type Effect, emptyState, type FinalResult, reduce, routesFor, type TaskEvent } from "./state.ts";
 
-export type MinerInfo = {
-  nodeId: number;
-  account: string;
-  endpoint: string;
-  models: Hex[];
-  live: boolean;
-  load: number;
-  score: number;
-  speed: number;
-  status: number;
-  /** A miner that just missed a deadline is not picked again until this time (ms). */
-  benchedUntil: number;
-};
+export type { MinerInfo } from "./pool.ts";
+export type { FinalResult, TaskEvent } from "./state.ts";
 
-export type TaskEvent =
-  | { type: "token"; taskId: string; nodeId: number; index: number; piece: string }
-  | { type: "status"; taskId: string; status: string; detail?: Record<string, unknown> };
-
-export type FinalResult = {
-  taskId: bigint;
-  sessionId: number;
-  status: "Finalized" | "Failed";
-  resultHash?: Hex;
-  resultCid?: string;
-  winnerNodeId?: number;
-  text?: string;
-  tokens?: number;
-  failReason?: number;
-};
+export type HouseConfig = { redundancy: number; validation: number; deposit: bigint; price: bigint; maxTokens: number };
 
 /**
- * The router's view of the network and its scheduling: miners (from registry events + reads), their live stream
- * connections and load, sessions it routes for, and per-task token streams (the fastest miner wins the stream).
+ * The router's core, wired from small parts: the chain view (`state.ts`, a pure reducer over events), the miner
+ * pool (`pool.ts`: registry + liveness), one authenticated stream link per miner (`link.ts`), and the stream
+ * relay with failover (`relay.ts`). It assigns the tasks of sessions it routes, opens and reuses its house
+ * sessions, and serves final results (rebuilt from the chain after a restart).
  */
 export const createRouterCore = (opts: {
   clients: Clients;
@@ -49,75 +37,68 @@ export const createRouterCore = (opts: {
   store: ContentStore;
   logger: Logger;
   nodeId: number;
+  /** Bench time of a miner that timed out while connected (ms). */
+  benchMs?: number;
 }) => {
   const { clients, tx, store, logger, nodeId } = opts;
   const deployment: Deployment = clients.deployment;
-  const events = new EventEmitter();
-  events.setMaxListeners(0);
-  const miners = new Map<number, MinerInfo>();
-  const sockets = new Map<number, WebSocket>();
-  const models = new Map<string, Hex>(); // name → id
-  const sessions = new Map<number, { owner: string; routerId: number; assignment: number; modelId: Hex; redundancy: number; minReputation: number }>();
-  const assigned = new Set<string>();
-  const streamSource = new Map<string, number>(); // task → node id whose tokens are relayed
-  const reveals = new Map<string, Map<number, { cid: string; tokens: number; hash: Hex }>>();
-  const finals = new Map<string, FinalResult>();
-  /** Relayed tokens per open task, so a client that subscribes late still gets the whole stream. */
-  const tokenLog = new Map<string, TaskEvent[]>();
+  const self = { nodeId, account: clients.account.address as string };
+  const events = createSafeEmitter(logger);
+  const state = emptyState();
+  const pool = createMinerPool({ benchMs: opts.benchMs });
+  const links = new Map<number, MinerLink>();
+  const assignedAt = new Map<string, number>();
   const startedAt = Date.now();
+  const emit = (e: TaskEvent) => events.emit(`task:${e.taskId}`, e);
+  const relay = createStreamRelay({ emit, isLive: (id) => pool.runtime(id).live });
 
-  const read = <T>(functionName: string, args: readonly unknown[]) =>
-    clients.publicClient.readContract({ address: deployment.network, abi: networkAbi, functionName, args } as never) as Promise<T>;
+  const read = networkReader(clients);
 
-  const connect = (m: MinerInfo) => {
-    if (sockets.has(m.nodeId) || !m.endpoint.startsWith("http")) return;
-    const url = `${m.endpoint.replace(/^http/, "ws")}/stream`;
-    const ws = new WebSocket(url);
-    sockets.set(m.nodeId, ws);
-    ws.on("open", () => {
-      m.live = true;
-      logger.debug(`Connected miner node=${m.nodeId} ${url}`);
-    });
-    ws.on("message", (data) => {
-      const msg = JSON.parse(String(data)) as StreamMessage;
-      if (msg.type !== "token") return;
-      // Optimistic streaming: the first miner to produce a task's first token is the one relayed.
-      const source = streamSource.get(msg.taskId);
-      if (source === undefined) streamSource.set(msg.taskId, msg.nodeId);
-      else if (source !== msg.nodeId) return;
-      const event = { type: "token", taskId: msg.taskId, nodeId: msg.nodeId, index: msg.index, piece: msg.piece } satisfies TaskEvent;
-      if (!tokenLog.has(msg.taskId)) tokenLog.set(msg.taskId, []);
-      tokenLog.get(msg.taskId)?.push(event);
-      events.emit(`task:${msg.taskId}`, event);
-    });
-    const drop = () => {
-      m.live = false;
-      sockets.delete(m.nodeId);
-    };
-    ws.on("close", drop);
-    ws.on("error", drop);
+  const onStream = (msg: StreamMessage) => {
+    if (msg.type === "token") relay.token(msg.nodeId, msg.taskId, msg.index, msg.piece);
+    else relay.done(msg.nodeId, msg.taskId);
+  };
+
+  /** Keeps one link per registered, reachable miner; follows endpoint changes; drops unregistered miners. */
+  const syncLink = (id: number) => {
+    const m = state.miners.get(id);
+    const url = m && m.status !== NodeStatus.Unregistered ? streamUrlOf(m.endpoint) : undefined;
+    const link = links.get(id);
+    if (!m || !url) {
+      link?.close();
+      links.delete(id);
+      pool.setLive(id, false);
+      if (!m) pool.remove(id);
+      return;
+    }
+    if (link) return link.setUrl(url);
+    links.set(
+      id,
+      createMinerLink({
+        minerNodeId: id,
+        minerAccount: m.account as Address,
+        url,
+        routerNodeId: nodeId,
+        sign: (message) => clients.account.signMessage({ message }),
+        logger,
+        onMessage: onStream,
+        onLive: (live) => {
+          pool.setLive(id, live);
+          if (!live) relay.lost(id);
+        },
+      }),
+    );
   };
 
   const refreshMiner = async (id: number) => {
-    const m = miners.get(id);
+    const m = state.miners.get(id);
     if (!m) return;
     const node = await read<{ status: number; score: number; speed: number }>("getNode", [id]);
     m.status = Number(node.status);
     m.score = Number(node.score);
     m.speed = Number(node.speed);
-    if (m.status === NodeStatus.Unregistered) {
-      sockets.get(id)?.terminate();
-      miners.delete(id);
-    }
-  };
-
-  /** Eligible, live miners for a model ranked by load (asc), reputation (desc), token speed (desc). */
-  const pickMiners = (modelId: Hex, count: number, exclude: number[], minReputation: number): number[] => {
-    const ranked = [...miners.values()]
-      .filter((m) => m.status === NodeStatus.Active && m.live && m.models.includes(modelId) && m.benchedUntil < Date.now())
-      .filter((m) => m.score >= minReputation && !exclude.includes(m.nodeId))
-      .sort((a, b) => a.load - b.load || b.score - a.score || b.speed - a.speed);
-    return ranked.slice(0, count).map((m) => m.nodeId);
+    if (m.status === NodeStatus.Unregistered) state.miners.delete(id);
+    syncLink(id);
   };
 
   /** Assigns a Queued task's vacant slots; concurrent calls for one task share one attempt. */
@@ -134,214 +115,142 @@ export const createRouterCore = (opts: {
     const key = taskId.toString();
     const task = await read<{ status: number; miners: readonly number[]; sessionId: number }>("getTask", [taskId]);
     if (task.status !== TaskStatus.Queued) return;
-    const session = sessions.get(Number(task.sessionId));
+    const session = state.sessions.get(Number(task.sessionId));
     if (!session) return;
     const current = task.miners.map(Number);
     const vacant = current.filter((id) => id === 0).length;
-    const picked = pickMiners(session.modelId, vacant, current, session.minReputation);
+    const picked = pool.pick(state, session.modelId, vacant, current, session.minReputation);
     if (picked.length < vacant) {
-      logger.warn(`Not enough live miners task=${key} need=${vacant} have=${picked.length}`);
-      return;
+      throw new AgentError(`Not enough live miners for task ${key}: need ${vacant}, have ${picked.length}`, {
+        retryable: true,
+      });
     }
     try {
       await tx.write("assignTask", [taskId, picked], `assign task=${key}`);
     } catch (err) {
       // Someone else (the owner, or an earlier attempt) filled the slots first: nothing left to do.
-      if (/WrongPhase/.test(String((err as Error).message))) return;
+      if (revertName((err as Error).cause) === "WrongPhase") return;
       throw err;
     }
-    for (const id of picked) {
-      const m = miners.get(id);
-      if (m) m.load++;
-    }
-    assigned.add(key);
     logger.info(`Assigned task=${key} miners=${picked.join(",")}`);
   };
 
-  const routesFor = (sessionId: number) => {
-    const s = sessions.get(sessionId);
-    if (!s || s.assignment !== AssignmentMode.Router) return false;
-    return s.routerId === nodeId || s.owner.toLowerCase() === clients.account.address.toLowerCase();
-  };
-
-  const settle = (key: string, final: FinalResult) => {
-    finals.set(key, final);
-    const task = reveals.get(key);
-    if (task) {
-      for (const id of task.keys()) {
-        const m = miners.get(id);
-        if (m && m.load > 0) m.load--;
+  /** Performs the reducer's effects for one batch. Assignments run after the batch, skipping tasks it settled. */
+  const apply = async (effects: Effect[], info: BatchInfo) => {
+    const toAssign: string[] = [];
+    for (const e of effects) {
+      switch (e.type) {
+        case "minerUpdated":
+          syncLink(e.nodeId);
+          break;
+        case "refreshMiner":
+          await refreshMiner(e.nodeId);
+          break;
+        case "timedOut":
+          if (pool.bench(e.nodeId, assignedAt.get(e.taskId) ?? 0))
+            logger.warn(`Benched miner node=${e.nodeId}: missed a deadline on task=${e.taskId}`);
+          break;
+        case "assign":
+          toAssign.push(e.taskId);
+          break;
+        case "assigned":
+          if (info.live) {
+            assignedAt.set(e.taskId, Date.now());
+            relay.assigned(e.taskId, e.miners);
+          }
+          break;
+        case "event":
+          emit(e.event);
+          break;
+        case "settled": {
+          const key = e.final.taskId.toString();
+          assignedAt.delete(key);
+          if (e.final.status === "Failed")
+            relay.fail(key, "task_failed", `Task ${key} failed on chain (reason ${e.final.failReason})`);
+          relay.finish(key);
+          events.emit(`final:${key}`, e.final);
+          break;
+        }
       }
     }
-    events.emit(`task:${key}`, { type: "status", taskId: key, status: final.status, detail: final as unknown as Record<string, unknown> } satisfies TaskEvent);
-    events.emit(`final:${key}`, final);
-    setTimeout(() => {
-      tokenLog.delete(key);
-      streamSource.delete(key);
-    }, 60_000).unref();
+    for (const key of new Set(toAssign)) {
+      if (state.finals.has(key)) continue;
+      await assign(BigInt(key)).catch((err) =>
+        logger.warn(`Assign failed task=${key}: ${String(err.message).split("\n")[0]}`),
+      );
+    }
   };
 
-  const onLogs = async (logs: NetworkLog[]) => {
-    for (const log of logs) {
-      const a = log.args;
-      const key = a.taskId !== undefined ? String(a.taskId) : "";
-      switch (log.eventName) {
-        case "ModelRegistered":
-          models.set(a.name as string, a.modelId as Hex);
-          break;
-        case "NodeRegistered":
-          if (Number(a.role) === Role.Miner) {
-            const m: MinerInfo = {
-              nodeId: Number(a.nodeId),
-              account: a.account as string,
-              endpoint: a.endpoint as string,
-              models: [...(a.models as Hex[])],
-              live: false,
-              load: 0,
-              score: Number(a.score),
-              speed: 0,
-              status: NodeStatus.Active,
-              benchedUntil: 0,
-            };
-            miners.set(m.nodeId, m);
-            connect(m);
-          }
-          break;
-        case "NodeUpdated": {
-          const m = miners.get(Number(a.nodeId));
-          if (m && m.endpoint !== a.endpoint) {
-            m.endpoint = a.endpoint as string;
-            sockets.get(m.nodeId)?.terminate();
-            sockets.delete(m.nodeId);
-            connect(m);
-          }
-          break;
-        }
-        case "ExitRequested":
-        case "NodeUnregistered":
-        case "NodeJailed":
-        case "NodeUnjailed":
-        case "NodeSlashed":
-          await refreshMiner(Number(a.nodeId));
-          break;
-        case "WorkSettled": {
-          const m = miners.get(Number(a.nodeId));
-          if (m) {
-            m.score = Number(a.score);
-            m.speed = Number(a.speed);
-            if (Number(a.outcome) !== 0 && m.load > 0) m.load--;
-            if (Number(a.outcome) === 2) m.benchedUntil = Date.now() + 120_000; // timed out: bench it
-          }
-          break;
-        }
-        case "SessionCreated": {
-          const c = a.config as { assignment: number; routerId: number; modelId: Hex; redundancy: number; minReputation: number };
-          sessions.set(Number(a.sessionId), {
-            owner: a.owner as string,
-            routerId: Number(c.routerId),
-            assignment: Number(c.assignment),
-            modelId: c.modelId,
-            redundancy: Number(c.redundancy),
-            minReputation: Number(c.minReputation),
-          });
-          break;
-        }
-        case "SessionRouterChanged": {
-          const s = sessions.get(Number(a.sessionId));
-          if (s) s.routerId = Number(a.routerId);
-          break;
-        }
-        case "TaskSubmitted":
-          events.emit(`task:${key}`, { type: "status", taskId: key, status: "Queued" } satisfies TaskEvent);
-          break;
-        case "TaskPhaseChanged": {
-          const status = Number(a.status);
-          events.emit(`task:${key}`, { type: "status", taskId: key, status: statusName(status) } satisfies TaskEvent);
-          if (status === TaskStatus.Queued && routesFor(Number(BigInt(key) >> 32n)) && !finals.has(key)) {
-            await assign(BigInt(key)).catch((err) => logger.warn(`Assign failed task=${key}: ${String(err.message).split("\n")[0]}`));
-          }
-          break;
-        }
-        case "TaskAssigned":
-          events.emit(`task:${key}`, { type: "status", taskId: key, status: "Assigned", detail: { miners: (a.miners as number[]).map(Number) } } satisfies TaskEvent);
-          break;
-        case "TaskRevealed": {
-          if (!reveals.has(key)) reveals.set(key, new Map());
-          reveals.get(key)?.set(Number(a.nodeId), { cid: a.resultCid as string, tokens: Number(a.tokens), hash: a.resultHash as Hex });
-          break;
-        }
-        case "TaskFinalized": {
-          const winner = Number(a.winnerNodeId);
-          const r = reveals.get(key)?.get(winner);
-          settle(key, {
-            taskId: BigInt(key),
-            sessionId: Number(a.sessionId),
-            status: "Finalized",
-            resultHash: a.resultHash as Hex,
-            resultCid: r?.cid,
-            winnerNodeId: winner,
-            tokens: r?.tokens,
-          });
-          break;
-        }
-        case "TaskFailed":
-          settle(key, { taskId: BigInt(key), sessionId: Number(a.sessionId), status: "Failed", failReason: Number(a.reason) });
-          break;
-      }
-    }
+  const onLogs = async (logs: NetworkLog[], info: BatchInfo) => {
+    const effects: Effect[] = [];
+    for (const log of logs) effects.push(...reduce(state, log, { live: info.live, ...self }));
+    await apply(effects, info);
   };
 
   /** Sessions the router owns and routes for, one per model, funded from its own balance ("house" sessions). */
-  const houseSessions = new Map<string, number>();
-  const houseSession = async (modelId: Hex, cfg: { redundancy: number; validation: number; deposit: bigint; price: bigint; maxTokens: number }) => {
-    const existing = houseSessions.get(modelId);
-    if (existing) return existing;
-    for (const [id, s] of sessions) {
-      if (s.owner.toLowerCase() === clients.account.address.toLowerCase() && s.modelId === modelId && s.routerId === nodeId && s.redundancy === cfg.redundancy) {
+  const houseSessions = new Map<string, Promise<number>>();
+  const houseSession = (modelId: Hex, cfg: HouseConfig): Promise<number> => {
+    const key = `${modelId}:${cfg.redundancy}`;
+    let p = houseSessions.get(key);
+    if (!p) {
+      p = openHouseSession(modelId, cfg);
+      houseSessions.set(key, p);
+      p.catch(() => houseSessions.delete(key));
+    }
+    return p;
+  };
+  const openHouseSession = async (modelId: Hex, cfg: HouseConfig): Promise<number> => {
+    // A restarted router reuses its open house session: wait until the replay has rebuilt the session list.
+    await follower.caughtUp;
+    for (const [id, s] of [...state.sessions].reverse()) {
+      if (
+        s.owner.toLowerCase() === self.account.toLowerCase() &&
+        s.modelId === modelId &&
+        s.routerId === nodeId &&
+        s.redundancy === cfg.redundancy
+      ) {
         const full = await read<{ status: number }>("getSession", [id]);
         if (Number(full.status) === 1) {
-          houseSessions.set(modelId, id);
+          logger.info(`Reusing house session=${id} model=${modelId.slice(0, 10)}…`);
           return id;
         }
       }
     }
-    const allowance = await clients.publicClient.readContract({ address: deployment.token, abi: erc20Abi, functionName: "allowance", args: [clients.account.address, deployment.network] });
-    if (allowance < cfg.deposit) await tx.writeTo(deployment.token, erc20Abi, "approve", [deployment.network, maxUint256], "approve");
-    const hash = await tx.write("createSession", [
-      {
-        modelId,
-        redundancy: cfg.redundancy,
-        validation: cfg.validation,
-        assignment: AssignmentMode.Router,
-        pricePerToken: cfg.price,
-        maxTokens: cfg.maxTokens,
-        minReputation: 0,
-        threshold: 8000,
-        quorum: 1,
-        retryLimit: 2,
-        precommitWindow: 30,
-        revealWindow: 30,
-        attestWindow: 30,
-        routerId: nodeId,
-        dedicatedMiners: [],
-      },
-      cfg.deposit,
-    ], "create house session");
+    const allowance = await clients.publicClient.readContract({
+      address: deployment.token,
+      abi: erc20Abi,
+      functionName: "allowance",
+      args: [clients.account.address, deployment.network],
+    });
+    if (allowance < cfg.deposit)
+      await tx.writeTo(deployment.token, erc20Abi, "approve", [deployment.network, maxUint256], "approve");
+    const hash = await tx.write(
+      "createSession",
+      [houseSessionConfig(modelId, cfg, nodeId), cfg.deposit],
+      "create house session",
+    );
     const receipt = await clients.publicClient.getTransactionReceipt({ hash });
     const id = Number(eventArgs(receipt.logs, "SessionCreated").sessionId);
-    houseSessions.set(modelId, id);
     logger.info(`Opened house session=${id} model=${modelId.slice(0, 10)}… R=${cfg.redundancy}`);
     return id;
   };
 
   /** Uploads the prompt, submits it to `sessionId`, assigns miners right away and returns the task id. */
-  const submit = async (sessionId: number, prompt: string, maxTokens: number): Promise<{ taskId: bigint; promptCid: string }> => {
+  const submit = async (
+    sessionId: number,
+    prompt: string,
+    maxTokens: number,
+  ): Promise<{ taskId: bigint; promptCid: string }> => {
     const bytes = new TextEncoder().encode(prompt);
     const { cid } = await store.add(bytes);
-    const hash = await tx.write("submitTask", [sessionId, contentHash(bytes), cid, maxTokens], `submit session=${sessionId}`);
+    const hash = await tx.write(
+      "submitTask",
+      [sessionId, contentHash(bytes), cid, maxTokens],
+      `submit session=${sessionId}`,
+    );
     const receipt = await clients.publicClient.getTransactionReceipt({ hash });
     const taskId = eventArgs(receipt.logs, "TaskSubmitted").taskId as bigint;
-    if (routesFor(sessionId) || sessions.get(sessionId)?.assignment === AssignmentMode.Router) {
+    if (routesFor(state, sessionId, self) || state.sessions.get(sessionId)?.assignment === AssignmentMode.Router) {
       await assign(taskId).catch((err) => {
         throw new AgentError(`Could not assign task ${taskId}: ${String(err.message).split("\n")[0]}`, { cause: err });
       });
@@ -349,57 +258,98 @@ export const createRouterCore = (opts: {
     return { taskId, promptCid: cid };
   };
 
+  /** Fetches a finalized result's text from IPFS and checks it against the on-chain hash. */
+  const withText = async (final: FinalResult): Promise<FinalResult> => {
+    if (final.status !== "Finalized" || !final.resultCid || final.text !== undefined) return final;
+    const bytes = await store.get(final.resultCid, { timeoutMs: 15_000 });
+    if (contentHash(bytes) !== final.resultHash)
+      throw new AgentError(`Result of task ${final.taskId} does not match its on-chain hash`);
+    final.text = new TextDecoder().decode(bytes);
+    return final;
+  };
+
   /** Resolves when the task is Finalized or Failed; fetches and verifies the accepted text. */
   const waitFinal = (taskId: bigint, timeoutMs: number): Promise<FinalResult> =>
     new Promise((resolve, reject) => {
       const key = taskId.toString();
-      const done = async (final: FinalResult) => {
+      const done = (final: FinalResult) => {
         clearTimeout(timer);
-        if (final.status === "Finalized" && final.resultCid && final.text === undefined) {
-          try {
-            const bytes = await store.get(final.resultCid, { timeoutMs: 15_000 });
-            if (contentHash(bytes) !== final.resultHash) throw new AgentError(`Result of task ${key} does not match its on-chain hash`);
-            final.text = new TextDecoder().decode(bytes);
-          } catch (err) {
-            reject(err);
-            return;
-          }
-        }
-        resolve(final);
+        withText(final).then(resolve, reject);
       };
       const timer = setTimeout(() => {
         events.off(`final:${key}`, done);
         reject(new AgentError(`Task ${key} not final after ${timeoutMs} ms`, { retryable: true }));
       }, timeoutMs);
-      const known = finals.get(key);
-      if (known) void done(known);
+      const known = state.finals.get(key);
+      if (known) done(known);
       else events.once(`final:${key}`, done);
     });
+
+  /** The final result of a task (with its verified text) if the chain has settled it, else undefined. */
+  const resultOf = async (taskId: bigint): Promise<FinalResult | undefined> => {
+    const known = state.finals.get(taskId.toString());
+    return known ? withText(known) : undefined;
+  };
 
   const follower = followEvents(clients, { fromBlock: BigInt(deployment.startBlock), logger, intervalMs: 100, onLogs });
 
   return {
     events,
-    tokenLog,
-    miners,
-    models,
-    sessions,
+    state,
+    pool,
+    relay,
+    /** Tokens relayed so far for a task (a late subscriber starts from these). */
+    tokenLog: (taskId: string) => relay.log(taskId),
+    get models() {
+      return state.models;
+    },
+    get sessions() {
+      return state.sessions;
+    },
+    miners: () => pool.view(state),
+    liveMiners: () => pool.liveCount(state),
     houseSession,
     submit,
     waitFinal,
+    resultOf,
     read,
     startedAt,
+    caughtUp: follower.caughtUp,
+    /** Ends every open relayed stream with an error (the router is stopping), then stops. */
     stop: () => {
+      for (const key of relay.openTasks())
+        relay.fail(key, "router_stopping", `Router stopping; task ${key} continues on chain`);
       follower.stop();
-      for (const ws of sockets.values()) ws.terminate();
+      for (const link of links.values()) link.close();
+      links.clear();
     },
   };
 };
 export type RouterCore = ReturnType<typeof createRouterCore>;
 
-const statusName = (status: number) => Object.entries(TaskStatus).find(([, v]) => v === status)?.[0] ?? "Unknown";
+/** The config of a house session: the one place that builds it (the ABI's SessionConfig). */
+export const houseSessionConfig = (modelId: Hex, cfg: HouseConfig, routerId: number) => ({
+  modelId,
+  redundancy: cfg.redundancy,
+  validation: cfg.validation,
+  assignment: AssignmentMode.Router,
+  pricePerToken: cfg.price,
+  maxTokens: cfg.maxTokens,
+  minReputation: 0,
+  threshold: 8000,
+  quorum: 1,
+  retryLimit: 2,
+  precommitWindow: 30,
+  revealWindow: 30,
+  attestWindow: 30,
+  routerId,
+  dedicatedMiners: [],
+});
 
-export const eventArgs = (logs: readonly { data: Hex; topics: readonly Hex[] }[], eventName: string): Record<string, unknown> => {
+export const eventArgs = (
+  logs: readonly { data: Hex; topics: readonly Hex[] }[],
+  eventName: string,
+): Record<string, unknown> => {
   for (const log of logs) {
     try {
       const decoded = decodeEventLog({ abi: networkAbi, data: log.data, topics: log.topics as [Hex, ...Hex[]] });
@@ -411,4 +361,4 @@ export const eventArgs = (logs: readonly { data: Hex; topics: readonly Hex[] }[]
   throw new AgentError(`Receipt has no ${eventName} event`);
 };
 
-export { ValidationMode, parseEther };
+export { parseEther, ValidationMode };

@@ -2,18 +2,18 @@ import {
   type Abi,
   type Address,
   type Chain,
-  type Hex,
-  type Log,
-  type PublicClient,
-  type WalletClient,
   createPublicClient,
   createWalletClient,
   defineChain,
+  type Hex,
   http,
+  type Log,
+  type PublicClient,
+  type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { iCorNetworkAbi } from "../../../sdk/src/generated/abis.ts";
 import type { Deployment } from "../../../sdk/src/deployments.ts";
+import { iCorNetworkAbi } from "../../../sdk/src/generated/abis.ts";
 import { AgentError, isRetryable, revertName } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 
@@ -41,6 +41,17 @@ export const createClients = async (rpcUrl: string, privateKey: Hex, deployment:
   return { chain, publicClient, walletClient, account, deployment };
 };
 
+/** `read(functionName, args)` against the network contract (the caller names the result type). */
+export const networkReader =
+  (clients: Clients) =>
+  <T>(functionName: string, args: readonly unknown[]): Promise<T> =>
+    clients.publicClient.readContract({
+      address: clients.deployment.network,
+      abi: networkAbi,
+      functionName,
+      args,
+    } as never) as Promise<T>;
+
 type WriteRequest = { address: Address; abi: Abi; functionName: string; args: readonly unknown[]; label: string };
 
 /**
@@ -67,13 +78,20 @@ export const createTxSender = (clients: Clients, logger: Logger) => {
         // Headroom over the estimate: a commit, reveal, expiry or attestation that happens to be mined last
         // settles the task in the same call (up to ~250k more gas at R=7) although it was estimated before
         // the others landed. Unused gas is not charged.
-        const estimate = (request as { gas?: bigint }).gas ?? (await publicClient.estimateContractGas({ ...(request as object), account } as never));
-        const hash = await walletClient.writeContract({ ...(request as object), nonce, gas: estimate + 400_000n } as never);
+        const estimate =
+          (request as { gas?: bigint }).gas ??
+          (await publicClient.estimateContractGas({ ...(request as object), account } as never));
+        const hash = await walletClient.writeContract({
+          ...(request as object),
+          nonce,
+          gas: estimate + 400_000n,
+        } as never);
         nonce += 1;
         const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 60_000 });
         // Reverted after a passing simulation: the state moved in between; simulate again (a real revert then
         // surfaces as the contract's custom error and is not retried).
-        if (receipt.status !== "success") throw new AgentError(`${req.label} reverted on chain`, { details: hash, retryable: true });
+        if (receipt.status !== "success")
+          throw new AgentError(`${req.label} reverted on chain`, { details: hash, retryable: true });
         logger.debug(`${req.label} mined block=${receipt.blockNumber} (${Date.now() - started}ms)`);
         return hash;
       } catch (err) {
@@ -105,22 +123,59 @@ export type TxSender = ReturnType<typeof createTxSender>;
 
 export type NetworkLog = Log & { eventName: string; args: Record<string, unknown> };
 
+/** What the follower knows about a batch: replayed history (at or below the head seen at boot) or live. */
+export type BatchInfo = { live: boolean; fromBlock: bigint; toBlock: bigint };
+
 /**
  * Follows the network's events from `fromBlock` (the deployment block on boot: the agent rebuilds its view
- * from the chain) in bounded block ranges, calling `onLogs` in order. Never skips a range: a failed poll is
- * retried from the same block.
+ * from the chain) in bounded block ranges, calling `onLogs` in order. Batches up to the head seen at boot are
+ * marked replayed (`live: false`): a handler must not start timers or penalties from history.
+ *
+ * Isolation: an RPC failure retries the same range with backoff (never skipping blocks); a handler that throws
+ * gets the same batch again up to 3 times, then the batch is logged and skipped, so one bad event or one
+ * broken subscriber can never stall the reader for everyone.
  */
 export const followEvents = (
   clients: Clients,
-  opts: { fromBlock: bigint; intervalMs?: number; logger: Logger; onLogs: (logs: NetworkLog[]) => Promise<void> },
+  opts: {
+    fromBlock: bigint;
+    intervalMs?: number;
+    logger: Logger;
+    onLogs: (logs: NetworkLog[], info: BatchInfo) => Promise<void>;
+  },
 ) => {
   let next = opts.fromBlock;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let bootHead: bigint | undefined;
+  let rpcFailures = 0;
+  let failingSince = 0;
+  let resolveCaughtUp: () => void = () => undefined;
+  const caughtUp = new Promise<void>((r) => {
+    resolveCaughtUp = r;
+  });
+  const handle = async (logs: NetworkLog[], info: BatchInfo) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await opts.onLogs(logs, info);
+        return;
+      } catch (err) {
+        if (attempt >= 3) {
+          opts.logger.error(
+            { err: String(err), fromBlock: String(info.fromBlock), toBlock: String(info.toBlock) },
+            "Event handler failed 3 times; skipping batch",
+          );
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
+  };
   const tick = async () => {
     if (stopped) return;
     try {
       const head = await clients.publicClient.getBlockNumber({ cacheTime: 0 });
+      bootHead ??= head;
       while (next <= head && !stopped) {
         const to = next + 2000n > head ? head : next + 2000n;
         const logs = (await clients.publicClient.getContractEvents({
@@ -129,13 +184,26 @@ export const followEvents = (
           fromBlock: next,
           toBlock: to,
         })) as unknown as NetworkLog[];
-        if (logs.length) await opts.onLogs(logs);
+        if (logs.length) await handle(logs, { live: next > bootHead, fromBlock: next, toBlock: to });
         next = to + 1n;
       }
+      if (next > bootHead) resolveCaughtUp();
+      if (rpcFailures)
+        opts.logger.info(`Event poll recovered after ${rpcFailures} failures (${Date.now() - failingSince}ms)`);
+      rpcFailures = 0;
     } catch (err) {
-      opts.logger.warn({ err: String(err) }, "Event poll failed; retrying");
+      if (rpcFailures === 0) failingSince = Date.now();
+      rpcFailures++;
+      // One line per outage, then one every 10 failures: an RPC outage must not flood the log.
+      if (rpcFailures === 1 || rpcFailures % 10 === 0) {
+        opts.logger.warn(
+          { err: String(err).split("\n")[0], failures: rpcFailures, block: String(next) },
+          "Event poll failed; retrying",
+        );
+      }
     }
-    if (!stopped) timer = setTimeout(tick, opts.intervalMs ?? 200);
+    const delay = rpcFailures ? Math.min(5_000, 200 * 2 ** Math.min(rpcFailures - 1, 5)) : (opts.intervalMs ?? 200);
+    if (!stopped) timer = setTimeout(tick, delay);
   };
   void tick();
   return {
@@ -146,6 +214,8 @@ export const followEvents = (
     get nextBlock() {
       return next;
     },
+    /** Resolves once every block up to the head seen at boot has been handled. */
+    caughtUp,
   };
 };
 

@@ -25,8 +25,10 @@ export const readConfig = <K extends string>(
       if (spec.required) problems.push(`${spec.env} is required (${spec.description})`);
       continue;
     }
-    if (spec.parse === "int" && !/^\d+$/.test(value)) problems.push(`${spec.env} must be a whole number, got "${value}"`);
-    if (spec.parse === "url" && !/^(https?|wss?):\/\/.+/.test(value)) problems.push(`${spec.env} must be a URL, got "${value}"`);
+    if (spec.parse === "int" && !/^\d+$/.test(value))
+      problems.push(`${spec.env} must be a whole number, got "${value}"`);
+    if (spec.parse === "url" && !/^(https?|wss?):\/\/.+/.test(value))
+      problems.push(`${spec.env} must be a URL, got "${value}"`);
     if (spec.parse === "hex32" && !/^0x[0-9a-fA-F]{64}$/.test(value)) {
       problems.push(`${spec.env} must be a 0x-prefixed 32-byte hex string`);
     }

@@ -1,4 +1,4 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
 /**
  * Starts the agent's HTTP server on 127.0.0.1 with GET /health → 200 {status:"ok", ...} (503 while not ready).

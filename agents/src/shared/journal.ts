@@ -17,7 +17,10 @@ export const openJournal = <T>(file: string): Journal<T> => {
   const data: Record<string, T> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
   const flush = () => {
     const tmp = `${file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(data, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+    writeFileSync(
+      tmp,
+      JSON.stringify(data, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+    );
     renameSync(tmp, file);
   };
   return {

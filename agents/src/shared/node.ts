@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Hex, erc20Abi, maxUint256 } from "viem";
+import { erc20Abi, type Hex, maxUint256 } from "viem";
 import { Role } from "../../../sdk/src/protocol.ts";
-import { type Clients, type TxSender, networkAbi } from "./chain.ts";
+import { type Clients, networkAbi, type TxSender } from "./chain.ts";
 import type { Logger } from "./logger.ts";
 
 /** The node's X25519 key pair for prompt encryption, created once and kept in its data directory. */
@@ -31,7 +31,12 @@ export const ensureRegistered = async (
 ): Promise<number> => {
   const { publicClient, account, deployment } = clients;
   const read = (functionName: string, args: readonly unknown[]) =>
-    publicClient.readContract({ address: deployment.network, abi: networkAbi, functionName, args } as never) as Promise<unknown>;
+    publicClient.readContract({
+      address: deployment.network,
+      abi: networkAbi,
+      functionName,
+      args,
+    } as never) as Promise<unknown>;
   const existing = Number(await read("nodeIdOf", [account.address]));
   if (existing !== 0) {
     logger.info(`Registered already node=${existing}`);
@@ -43,7 +48,8 @@ export const ensureRegistered = async (
     functionName: "allowance",
     args: [account.address, deployment.network],
   })) as bigint;
-  if (allowance < opts.stake) await tx.writeTo(deployment.token, erc20Abi, "approve", [deployment.network, maxUint256], "approve");
+  if (allowance < opts.stake)
+    await tx.writeTo(deployment.token, erc20Abi, "approve", [deployment.network, maxUint256], "approve");
   const { publicKey } = loadEncryptionKey(opts.dataDir);
   await tx.write("register", [Role[opts.role], opts.stake, opts.models, publicKey, opts.endpoint], "register");
   const nodeId = Number(await read("nodeIdOf", [account.address]));

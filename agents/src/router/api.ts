@@ -1,0 +1,451 @@
+import { type Context, Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { Hex } from "viem";
+import type { Deployment } from "../../../sdk/src/deployments.ts";
+import { escrowOf, taskIdOf } from "../../../sdk/src/protocol.ts";
+import { renderChatPrompt } from "../inference/chat.ts";
+import { jsonSafe, safeStringify } from "../shared/json.ts";
+import type { Logger } from "../shared/logger.ts";
+import { decodeUtf8, isJsonContentType } from "../shared/validate.ts";
+import type { FinalResult, HouseConfig, RouterCore, TaskEvent } from "./core.ts";
+
+/**
+ * The router's HTTP API: OpenAI-compatible routes (/v1/chat/completions, /v1/completions, /v1/models) and the
+ * Cortensor-style routes (/api/v1/…). Every error is OpenAI-shaped JSON.
+ */
+
+/** OpenAI-shaped error. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: 400 | 402 | 403 | 404 | 405 | 413 | 415 | 502 | 503 | 504,
+    message: string,
+    readonly type: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+export const errorBody = (e: HttpError) => ({ error: { message: e.message, type: e.type, code: e.code } });
+const bad = (message: string, code = "invalid_request") => new HttpError(400, message, "invalid_request_error", code);
+
+export type ApiOptions = {
+  core: RouterCore;
+  logger: Logger;
+  nodeId: number;
+  deployment: Deployment;
+  house: HouseConfig;
+  maxTokensCap: number;
+  maxPromptBytes: number;
+  finalTimeoutMs: number;
+  chainBlock: () => Promise<bigint>;
+};
+
+/**
+ * A JSON request body: `content-type: application/json` (415 otherwise), strict UTF-8 (400 `invalid_utf8`),
+ * one JSON object (400 `invalid_json`).
+ */
+export const readJson = async (c: Context): Promise<Record<string, unknown>> => {
+  if (!isJsonContentType(c.req.header("content-type"))) {
+    throw new HttpError(
+      415,
+      "Request body must be JSON: send `content-type: application/json`",
+      "invalid_request_error",
+      "unsupported_media_type",
+    );
+  }
+  const text = decodeUtf8(new Uint8Array(await c.req.arrayBuffer()));
+  if (text === undefined) throw bad("Request body is not valid UTF-8", "invalid_utf8");
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw bad("Request body must be a JSON object", "invalid_json");
+  }
+  if (!body || typeof body !== "object" || Array.isArray(body))
+    throw bad("Request body must be a JSON object", "invalid_json");
+  return body as Record<string, unknown>;
+};
+
+export const createApi = (opts: ApiOptions) => {
+  const { core, logger, nodeId, deployment, house, maxTokensCap } = opts;
+
+  const resolveModel = (model: unknown): Hex => {
+    if (typeof model !== "string" || !model) throw bad("`model` is required", "missing_model");
+    if (/^0x[0-9a-fA-F]{64}$/.test(model)) return model as Hex;
+    const id = core.models.get(model) ?? (model === "default" ? deployment.modelId : undefined);
+    if (!id)
+      throw new HttpError(404, `The model '${model}' does not exist`, "invalid_request_error", "model_not_found");
+    return id;
+  };
+  const maxTokensOf = (value: unknown): number => {
+    if (value === undefined || value === null) return Math.min(128, maxTokensCap);
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 1)
+      throw bad("`max_tokens` must be a positive integer", "invalid_max_tokens");
+    if (value > maxTokensCap) throw bad(`\`max_tokens\` must be at most ${maxTokensCap}`, "invalid_max_tokens");
+    return value;
+  };
+  const checkPrompt = (prompt: string) => {
+    if (Buffer.byteLength(prompt) > opts.maxPromptBytes) {
+      throw bad(
+        `Prompt is ${Buffer.byteLength(prompt)} bytes; the limit is ${opts.maxPromptBytes}`,
+        "context_length_exceeded",
+      );
+    }
+  };
+  const submitOrExplain = async (sessionId: number, prompt: string, maxTokens: number) => {
+    try {
+      return await core.submit(sessionId, prompt, maxTokens);
+    } catch (err) {
+      const msg = String((err as Error).message);
+      if (/InsufficientDeposit/.test(msg)) {
+        throw new HttpError(
+          402,
+          `Session ${sessionId} has too little deposit for ${maxTokens} tokens`,
+          "insufficient_quota",
+          "insufficient_deposit",
+        );
+      }
+      if (/NotAuthorizedSubmitter/.test(msg)) {
+        throw new HttpError(
+          403,
+          `This router may not submit to session ${sessionId}: the owner must authorizeSubmitter(router)`,
+          "permission_error",
+          "not_authorized",
+        );
+      }
+      if (/SessionNotOpen|UnknownSession/.test(msg))
+        throw new HttpError(404, `Session ${sessionId} is not open`, "invalid_request_error", "session_not_found");
+      if (/Could not assign/.test(msg)) throw new HttpError(503, msg.split("\n")[0], "server_error", "no_miners");
+      throw err;
+    }
+  };
+
+  type Kind = "chat" | "text";
+  const corInfo = (taskId: bigint, final?: FinalResult) => ({
+    task_id: taskId.toString(),
+    session_id: Number(taskId >> 32n),
+    result_cid: final?.resultCid ?? null,
+    result_hash: final?.resultHash ?? null,
+    winner_node_id: final?.winnerNodeId ?? null,
+    status: final?.status ?? "Pending",
+  });
+  const completionBody = (kind: Kind, model: string, taskId: bigint, final: FinalResult, promptTokens: number) => {
+    const text = final.text ?? "";
+    const finish = "stop";
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: final.tokens ?? 0,
+      total_tokens: promptTokens + (final.tokens ?? 0),
+    };
+    const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-${taskId}`;
+    const created = Math.floor(Date.now() / 1000);
+    return kind === "chat"
+      ? {
+          id,
+          object: "chat.completion",
+          created,
+          model,
+          choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: finish, logprobs: null }],
+          usage,
+          cor: corInfo(taskId, final),
+        }
+      : {
+          id,
+          object: "text_completion",
+          created,
+          model,
+          choices: [{ index: 0, text, finish_reason: finish, logprobs: null }],
+          usage,
+          cor: corInfo(taskId, final),
+        };
+  };
+
+  /** Runs one completion: submit, then either wait for the final verified text or stream the fastest miner. */
+  const complete = async (
+    c: Context,
+    kind: Kind,
+    sessionId: number,
+    model: string,
+    prompt: string,
+    maxTokens: number,
+    stream: boolean,
+  ) => {
+    checkPrompt(prompt);
+    const { taskId } = await submitOrExplain(sessionId, prompt, maxTokens);
+    const taskKey = taskId.toString();
+    c.header("x-cor-task-id", taskKey);
+    if (!stream) {
+      const final = await core.waitFinal(taskId, opts.finalTimeoutMs).catch((err) => {
+        throw new HttpError(504, String(err.message), "server_error", "timeout");
+      });
+      if (final.status === "Failed")
+        throw new HttpError(
+          502,
+          `Task ${taskKey} failed on chain (reason ${final.failReason})`,
+          "server_error",
+          "task_failed",
+        );
+      return c.json(completionBody(kind, model, taskId, final, 0));
+    }
+    const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-${taskId}`;
+    const created = Math.floor(Date.now() / 1000);
+    const chunk = (delta: string | null, finish: string | null, extra: Record<string, unknown> = {}) =>
+      kind === "chat"
+        ? {
+            id,
+            object: "chat.completion.chunk",
+            created,
+            model,
+            choices: [{ index: 0, delta: delta === null ? {} : { content: delta }, finish_reason: finish }],
+            ...extra,
+          }
+        : {
+            id,
+            object: "text_completion",
+            created,
+            model,
+            choices: [{ index: 0, text: delta ?? "", finish_reason: finish }],
+            ...extra,
+          };
+    return streamSSE(c, async (sse) => {
+      // Snapshot what was already relayed and subscribe in the same tick: no token is lost or duplicated.
+      const queue: TaskEvent[] = [...core.tokenLog(taskKey)];
+      let wake: (() => void) | undefined;
+      let final: FinalResult | undefined;
+      let failed: { code: string; message: string } | undefined;
+      const listener = (e: TaskEvent) => {
+        // The relay ends a stream that has no source left, or whose task failed: stop at once.
+        if (e.type === "error") failed ??= { code: e.code, message: e.message };
+        else queue.push(e);
+        wake?.();
+      };
+      core.events.on(`task:${taskKey}`, listener);
+      core.waitFinal(taskId, opts.finalTimeoutMs).then(
+        (f) => {
+          final = f;
+          wake?.();
+        },
+        (err) => {
+          failed ??= { code: "timeout", message: String((err as Error).message) };
+          wake?.();
+        },
+      );
+      sse.onAbort(() => wake?.());
+      const write = (payload: unknown) => sse.writeSSE({ data: safeStringify(payload) });
+      let streamed = "";
+      const drain = async () => {
+        while (queue.length) {
+          const e = queue.shift() as TaskEvent;
+          if (e.type === "token") {
+            streamed += e.piece;
+            await write(chunk(e.piece, null));
+          }
+        }
+      };
+      try {
+        if (kind === "chat")
+          await write(
+            chunk("", null, {
+              choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }],
+            }),
+          );
+        while (!final && !failed && !sse.aborted) {
+          await drain();
+          if (!final && !failed)
+            await new Promise<void>((r) => {
+              wake = r;
+            });
+          wake = undefined;
+        }
+        await drain();
+        const f = final as FinalResult | undefined;
+        if (!f || f.status === "Failed") {
+          const reason = f
+            ? { code: "task_failed", message: `Task ${taskKey} failed on chain (reason ${f.failReason})` }
+            : failed;
+          await write({
+            error: {
+              message: reason?.message ?? `Task ${taskKey} failed`,
+              type: "server_error",
+              code: reason?.code ?? "task_failed",
+              task_id: taskKey,
+            },
+          });
+        } else {
+          // The stream was optimistic: if the accepted text differs, send the rest so the client ends with it.
+          if (f.text !== undefined && f.text !== streamed && f.text.startsWith(streamed)) {
+            await write(chunk(f.text.slice(streamed.length), null));
+          }
+          await write(
+            chunk(null, "stop", { cor: { ...corInfo(taskId, f), verified_text_matches_stream: f.text === streamed } }),
+          );
+        }
+        await sse.writeSSE({ data: "[DONE]" });
+      } finally {
+        core.events.off(`task:${taskKey}`, listener);
+      }
+    });
+  };
+
+  const app = new Hono();
+  app.onError((err, c) => {
+    if (err instanceof HttpError) return c.json(errorBody(err), err.status);
+    logger.error({ err: String(err) }, "Request failed");
+    return c.json(
+      {
+        error: { message: String((err as Error).message).split("\n")[0], type: "server_error", code: "internal_error" },
+      },
+      500,
+    );
+  });
+  app.notFound((c) =>
+    c.json(
+      errorBody(new HttpError(404, `No route ${c.req.method} ${c.req.path}`, "invalid_request_error", "not_found")),
+      404,
+    ),
+  );
+
+  app.get("/health", async (c) => {
+    const live = core.liveMiners();
+    return c.json({ status: "ok", nodeId, miners: live });
+  });
+  app.get("/v1/models", (c) =>
+    c.json({
+      object: "list",
+      data: [...core.models.entries()].map(([name, id]) => ({
+        id: name,
+        object: "model",
+        created: 0,
+        owned_by: "cor-network",
+        cor_model_id: id,
+      })),
+    }),
+  );
+  app.post("/v1/chat/completions", async (c) => {
+    const body = await readJson(c);
+    const modelId = resolveModel(body.model);
+    if (!Array.isArray(body.messages) || body.messages.length === 0)
+      throw bad("`messages` must be a non-empty array", "missing_messages");
+    for (const m of body.messages) {
+      if (!m || typeof m !== "object" || typeof (m as { role?: unknown }).role !== "string")
+        throw bad("Each message needs a `role` and `content`", "invalid_messages");
+    }
+    const prompt = renderChatPrompt(body.messages as never);
+    const sessionId = await core.houseSession(modelId, house);
+    return complete(
+      c,
+      "chat",
+      sessionId,
+      String(body.model),
+      prompt,
+      maxTokensOf(body.max_tokens ?? body.max_completion_tokens),
+      body.stream === true,
+    );
+  });
+  app.post("/v1/completions", async (c) => {
+    const body = await readJson(c);
+    const modelId = resolveModel(body.model);
+    if (typeof body.prompt !== "string" || !body.prompt)
+      throw bad("`prompt` must be a non-empty string", "missing_prompt");
+    const sessionId = await core.houseSession(modelId, house);
+    return complete(
+      c,
+      "text",
+      sessionId,
+      String(body.model),
+      body.prompt,
+      maxTokensOf(body.max_tokens),
+      body.stream === true,
+    );
+  });
+
+  // Cortensor-style API: the client names its own session (which authorized this router to submit).
+  app.post("/api/v1/completions", async (c) => {
+    const body = await readJson(c);
+    const sessionId = Number(body.session_id);
+    if (!Number.isInteger(sessionId) || sessionId < 1)
+      throw bad("`session_id` must be a positive integer", "missing_session_id");
+    if (typeof body.prompt !== "string" || !body.prompt)
+      throw bad("`prompt` must be a non-empty string", "missing_prompt");
+    const session = await core.read<{
+      status: number;
+      maxTokens: number;
+      modelId: Hex;
+      deposit: bigint;
+      redundancy: number;
+      pricePerToken: bigint;
+    }>("getSession", [sessionId]);
+    if (Number(session.status) !== 1)
+      throw new HttpError(404, `Session ${sessionId} is not open`, "invalid_request_error", "session_not_found");
+    const maxTokens =
+      body.max_tokens === undefined ? Math.min(128, Number(session.maxTokens)) : maxTokensOf(body.max_tokens);
+    if (session.deposit < escrowOf(Number(session.redundancy), maxTokens, session.pricePerToken)) {
+      throw new HttpError(
+        402,
+        `Session ${sessionId} has too little deposit for ${maxTokens} tokens`,
+        "insufficient_quota",
+        "insufficient_deposit",
+      );
+    }
+    const name = [...core.models.entries()].find(([, id]) => id === session.modelId)?.[0] ?? session.modelId;
+    return complete(c, "text", sessionId, name, body.prompt, maxTokens, body.stream === true);
+  });
+  app.get("/api/v1/sessions/:id", async (c) => {
+    const id = Number(c.req.param("id"));
+    if (!Number.isInteger(id) || id < 1) throw bad("Session id must be a positive integer");
+    const s = await core.read<Record<string, unknown>>("getSession", [id]);
+    if (Number(s.status) === 0)
+      throw new HttpError(404, `Session ${id} does not exist`, "invalid_request_error", "session_not_found");
+    return c.json(jsonSafe({ id, ...s }) as Record<string, unknown>);
+  });
+  app.get("/api/v1/tasks/:sessionId/:taskId", async (c) => {
+    const sessionId = Number(c.req.param("sessionId"));
+    const index = Number(c.req.param("taskId"));
+    if (!Number.isInteger(sessionId) || !Number.isInteger(index) || sessionId < 1 || index < 1)
+      throw bad("Task ids are positive integers");
+    const taskId = taskIdOf(sessionId, index);
+    const t = await core.read<Record<string, unknown>>("getTask", [taskId]);
+    if (Number(t.status) === 0)
+      throw new HttpError(404, `Task ${sessionId}/${index} does not exist`, "invalid_request_error", "task_not_found");
+    // The final result (CID and verified text) comes from the chain's events, so a restarted router serves it too.
+    const final = await core.resultOf(taskId).catch((err) => {
+      logger.warn({ err: String(err) }, `Result of task=${taskId} unavailable`);
+      return undefined;
+    });
+    return c.json(
+      jsonSafe({
+        task_id: taskId.toString(),
+        ...t,
+        result_cid: final?.resultCid ?? null,
+        text: final?.text ?? null,
+        cor: corInfo(taskId, final),
+      }) as Record<string, unknown>,
+    );
+  });
+  app.get("/api/v1/miners", (c) => c.json({ miners: core.miners() }));
+  app.get("/api/v1/status", async (c) =>
+    c.json({
+      router_node_id: nodeId,
+      chain_id: deployment.chainId,
+      block: Number(await opts.chainBlock()),
+      network: deployment.network,
+      miners_live: core.liveMiners(),
+      sessions: core.sessions.size,
+      uptime_s: Math.round((Date.now() - core.startedAt) / 1000),
+    }),
+  );
+  app.all("/v1/*", (c) =>
+    c.json(
+      errorBody(
+        new HttpError(
+          405,
+          `${c.req.method} is not allowed on ${c.req.path}`,
+          "invalid_request_error",
+          "method_not_allowed",
+        ),
+      ),
+      405,
+    ),
+  );
+  return app;
+};

@@ -1,0 +1,55 @@
+import type { Address, Hex } from "viem";
+import { z } from "zod";
+
+/**
+ * The private stream protocol between a miner (server, ws://…/stream) and routers (clients).
+ *
+ * 1. On connect the miner sends `challenge` (a fresh random nonce and its own address).
+ * 2. The router answers `auth` with its node id and an EIP-191 signature, by its node account key, of
+ *    `streamChallengeText(miner, nonce)` (binding the miner's address stops relaying a challenge to another miner).
+ * 3. The miner recovers the signer and checks it against the on-chain account of that node id (a registered,
+ *    active router). On success: `authorized`; otherwise `refused` with a reason, and it closes the socket.
+ * 4. Tokens (`token`), and the result hash and CID (`done`), of a task go only to the routers entitled to that
+ *    task — the session's router and the session owner's router node — and to nobody else before the reveal.
+ */
+export const streamChallengeText = (miner: Address, nonce: Hex) =>
+  `COR private stream access\nminer: ${miner.toLowerCase()}\nnonce: ${nonce}`;
+
+const hex = (bytes?: number) =>
+  z.string().regex(bytes ? new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`) : /^0x[0-9a-fA-F]*$/);
+const taskKey = z.string().regex(/^\d{1,78}$/);
+const nodeId = z.number().int().min(1).max(0xffffffff);
+
+/** Miner → router. */
+export const minerMessageSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("challenge"), nonce: hex(32), miner: hex(20) }),
+  z.object({ type: z.literal("authorized"), routerNodeId: nodeId }),
+  z.object({ type: z.literal("refused"), message: z.string().max(500) }),
+  z.object({ type: z.literal("error"), message: z.string().max(500) }),
+  z.object({
+    type: z.literal("token"),
+    taskId: taskKey,
+    nodeId,
+    index: z.number().int().min(0),
+    piece: z.string().max(4096),
+  }),
+  z.object({
+    type: z.literal("done"),
+    taskId: taskKey,
+    nodeId,
+    tokens: z.number().int().min(0),
+    resultCid: z.string().max(200),
+    resultHash: hex(32),
+    ms: z.number().min(0),
+  }),
+]);
+export type MinerMessage = z.infer<typeof minerMessageSchema>;
+/** Messages a miner streams to an authorized router, one JSON object each. */
+export type StreamMessage = Extract<MinerMessage, { type: "token" | "done" }>;
+
+/** Router → miner. */
+export const routerMessageSchema = z.object({ type: z.literal("auth"), nodeId, signature: hex() });
+export type RouterMessage = z.infer<typeof routerMessageSchema>;
+
+/** Largest frame either side accepts (a token piece is a few bytes; a challenge answer ~200 B). */
+export const STREAM_MAX_PAYLOAD = 64 * 1024;
