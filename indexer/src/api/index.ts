@@ -8,8 +8,12 @@ import { db } from "ponder:api";
 import schema, { dailyStat, network, node, session, task } from "ponder:schema";
 import { Hono } from "hono";
 import { and, asc, client, count, desc, eq, graphql, ne, replaceBigInts, sql } from "ponder";
+import { health } from "./health.ts";
 
 const app = new Hono();
+
+// GET /readiness: lag behind the chain head, 503 when stalled (see health.ts).
+app.route("/", health);
 
 app.use("/sql/*", client({ db, schema }));
 app.use("/graphql", graphql({ db, schema }));
