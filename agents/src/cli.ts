@@ -33,6 +33,8 @@ Commands:
   validator   run a validator (embedding similarity attestations)
   oracle      run the oracle/keeper (expiries, finalization, health checks)
   network     start a complete local network (anvil, contracts, IPFS, agents, indexer)
+  gateway     run the API gateway (keys, quotas, metering) in front of router pools behind nginx
+  keys        create, list, revoke API keys of the gateway; show a key's usage
   submit      send a prompt to a router and stream the answer
 
 Run 'cor <command> --help' for the flags of a command. Every flag also reads a COR_* env var.`,
@@ -101,6 +103,23 @@ const main = async () => {
     } catch (err) {
       const e = err as { shortMessage?: string; message?: string };
       return fail(String(e.shortMessage ?? e.message).split("\n")[0]);
+    }
+    return;
+  }
+  if (command === "gateway" || command === "keys") {
+    const gw = await import("./gateway/cli.ts");
+    const out = (s: string) => process.stdout.write(s);
+    try {
+      if (command === "keys") return await gw.runKeys(rest, out, (s) => process.stderr.write(s));
+      const overrides = gw.gatewayOverrides(rest, out);
+      if (!overrides) return;
+      const { onShutdown } = await import("./shared/shutdown.ts");
+      const { createLogger } = await import("./shared/logger.ts");
+      const gateway = await (await import("./gateway/index.ts")).startGateway(overrides);
+      onShutdown(createLogger("gateway"), gateway.stop);
+    } catch (err) {
+      const hint = command === "keys" ? " (see 'cor keys --help')" : "";
+      return fail(`${String((err as Error).message).split("\n")[0]}${hint}`);
     }
     return;
   }
