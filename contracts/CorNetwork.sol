@@ -14,6 +14,7 @@ import {
     NodeLedger,
     NodeRecord,
     NodeStatus,
+    Offer,
     Outcome,
     Params,
     Role,
@@ -101,25 +102,30 @@ contract CorNetwork is CorStorage, ITaskManager {
         uint32 sessionId = _sessionOf(taskId);
         Session storage s = _sessions[sessionId];
         if (s.assignment != AssignmentMode.Router) revert WrongAssignmentMode(sessionId);
-        if (msg.sender != s.owner && (s.routerId == 0 || _nodeIdOf[msg.sender] != s.routerId)) {
-            revert NotSessionRouter(sessionId, msg.sender);
+        // The session's router only while Active (a jailed or exiting router neither assigns nor earns).
+        uint32 assigner;
+        if (msg.sender != s.owner) {
+            assigner = _nodeIdOf[msg.sender];
+            if (s.routerId == 0 || assigner != s.routerId || _nodes[assigner].ledger.status != NodeStatus.Active) {
+                revert NotSessionRouter(sessionId, msg.sender);
+            }
         }
         if (st.status != TaskStatus.Queued) revert WrongPhase(taskId, st.status);
 
         uint256 r = st.redundancy;
         uint256 miners = t.miners;
-        bytes32 modelId = s.modelId;
-        uint16 minReputation = s.minReputation;
         uint256 k;
         for (uint256 slot; slot < r; ++slot) {
             if (miners.get32(slot) != 0) continue;
             if (k == nodeIds.length) revert AssignmentCountMismatch(k + 1, nodeIds.length);
             uint32 id = nodeIds[k++];
-            _checkEligible(id, modelId, minReputation);
             if (miners.contains32(r, id)) revert DuplicateMiner(id);
+            _take(taskId, st, s, id, AssignmentMode.Router);
             miners = miners.set32(slot, id);
         }
         if (k != nodeIds.length) revert AssignmentCountMismatch(k, nodeIds.length);
+        // The fee goes to the router that did the work, whatever the session's router is at settlement.
+        miners = miners.set32(ASSIGNER_LANE, assigner);
         _fill(taskId, t, st, s, miners, TaskStatus.Committing);
     }
 
@@ -134,11 +140,11 @@ contract CorNetwork is CorStorage, ITaskManager {
         if (st.status != TaskStatus.Queued) revert WrongPhase(taskId, st.status);
         if (block.timestamp > st.deadline) revert DeadlinePassed(st.deadline);
         uint32 id = _nodeIdOf[msg.sender];
-        _checkEligible(id, s.modelId, s.minReputation);
-
         uint256 r = st.redundancy;
         uint256 miners = t.miners;
-        if (miners.contains32(r, id)) revert DuplicateMiner(id);
+        if (id != 0 && miners.contains32(r, id)) revert DuplicateMiner(id);
+        _take(taskId, st, s, id, AssignmentMode.Claim);
+
         uint256 vacant;
         while (miners.get32(vacant) != 0) ++vacant; // Queued guarantees a vacant slot below r
         slot = uint8(vacant);
@@ -173,6 +179,9 @@ contract CorNetwork is CorStorage, ITaskManager {
         if (complete) {
             st.status = TaskStatus.Revealing;
             st.deadline = uint40(block.timestamp + _sessions[_sessionOf(taskId)].revealWindow);
+            // From here on assignedAt keeps this block's number: its hash (unknown to every committer) seeds the
+            // fast-path audit.
+            st.assignedAt = uint32(block.number);
         }
         t.state.store(st);
         emit TaskCommitted(taskId, nodeId, slot, commitment);
@@ -198,7 +207,7 @@ contract CorNetwork is CorStorage, ITaskManager {
         if (st.droppedMask & bit != 0) revert SlotDropped(taskId, slot);
         if (block.timestamp > st.deadline) revert DeadlinePassed(st.deadline);
         mapping(uint256 => bytes32) storage hashes = _hashes[taskId];
-        if (keccak256(abi.encode(taskId, msg.sender, resultHash, salt)) != hashes[slot]) {
+        if (keccak256(abi.encode(taskId, msg.sender, resultHash, tokens, salt)) != hashes[slot]) {
             revert CommitmentMismatch(taskId, slot);
         }
         if (tokens > st.maxTokens) revert TokensExceedMax(tokens, st.maxTokens);
@@ -209,8 +218,9 @@ contract CorNetwork is CorStorage, ITaskManager {
             st.lead = slot + 1;
             st.leadTokens = uint24(tokens);
             st.matchedMask = bit;
-        } else if (hashes[st.lead - 1] == resultHash) {
-            hashes[slot] = bytes32(uint256(tokens));
+        } else if (tokens == st.leadTokens && hashes[st.lead - 1] == resultHash) {
+            // Same result and same committed token count as the lead: identical results are paid the same.
+            delete hashes[slot];
             st.matchedMask |= bit;
         } else {
             hashes[slot] = resultHash;
@@ -232,12 +242,15 @@ contract CorNetwork is CorStorage, ITaskManager {
         if (block.timestamp > st.deadline) revert DeadlinePassed(st.deadline);
         uint32 validatorId = _nodeIdOf[msg.sender];
         NodeRecord storage v = _nodes[validatorId];
-        if (validatorId == 0 || v.role != Role.Validator || v.ledger.status != NodeStatus.Active) {
+        NodeLedger memory l = v.ledger.load();
+        if (validatorId == 0 || v.role != Role.Validator || l.status != NodeStatus.Active) {
             revert NotValidator(msg.sender);
         }
         uint256 r = st.redundancy;
         if (scores.length != r) revert ScoresLengthMismatch(r, scores.length);
         uint256 count = st.attestations;
+        // A validator cannot unregister while an attestation is open (its stake is locked), so its account has
+        // one node id for the life of the task.
         for (uint256 i; i < count; ++i) {
             if (uint32(_attestations[taskId][i]) == validatorId) revert AlreadyAttested(taskId, validatorId);
         }
@@ -250,6 +263,8 @@ contract CorNetwork is CorStorage, ITaskManager {
         _attestations[taskId][count] = packed;
         st.attestations = uint8(++count);
         t.state.store(st);
+        l.open = uint16(_inc(l.open, type(uint16).max));
+        v.ledger.store(l);
         emit Attested(taskId, validatorId, scores);
 
         Session storage s = _sessions[_sessionOf(taskId)];
@@ -262,9 +277,10 @@ contract CorNetwork is CorStorage, ITaskManager {
         TaskState memory st = t.state.load();
         if (st.status != TaskStatus.Validating) _revertPhase(taskId, st.status);
         if (block.timestamp <= st.deadline) revert DeadlineNotPassed(st.deadline);
-        Session storage s = _sessions[_sessionOf(taskId)];
-        if (st.attestations == 0) _fail(taskId, t, st, s, FailReason.NoAttestations);
-        else _settleByScores(taskId, t, st, s);
+        // Below quorum: no verdict. Nobody is slashed and the client pays for every revealed result.
+        uint256[] memory packed = _loadAttestations(taskId, st.attestations);
+        _releaseValidators(taskId, packed, 0, 0, false);
+        _close(taskId, t, st, _sessions[_sessionOf(taskId)], st.revealedMask, 0, 0, FailReason.NoQuorum);
     }
 
     // ================================================================== TASKS: TIMEOUTS
@@ -284,30 +300,33 @@ contract CorNetwork is CorStorage, ITaskManager {
         uint32 nodeId = miners.get32(slot);
 
         if (status == TaskStatus.Revealing) {
-            // Results of the others are public now, so a late revealer is dropped, never replaced.
+            // Results of the others are public now, so a late revealer is dropped, never replaced; withholding a
+            // committed result is a provable fault (slashed at least as much as a rejected result).
             if ((st.revealedMask | st.droppedMask) & bit != 0) revert NothingToExpire(taskId, slot);
             st.droppedMask |= bit;
             t.state.store(st);
-            emit SlotExpired(taskId, nodeId, slot, status, st.retries);
-            _penalize(taskId, nodeId, slot, Outcome.TimedOut);
+            emit SlotExpired(taskId, nodeId, slot, status, st.retries, msg.sender);
+            _penalize(taskId, nodeId, uint8(slot), Outcome.TimedOut, _params.withholdSlashBps, true);
             if (st.revealedMask | st.droppedMask == _fullMask(st.redundancy)) _onRevealsComplete(taskId, t, st);
             return;
         }
         if (nodeId == 0) {
             // Nobody took the slot in time: the task cannot run.
-            _fail(taskId, t, st, s, FailReason.NoMiners);
+            _close(taskId, t, st, s, 0, 0, 0, FailReason.NoMiners);
             return;
         }
         if (st.committedMask & bit != 0) revert NothingToExpire(taskId, slot);
         // The retry count stays at the limit when the limit is what fails the task.
         bool exhausted = st.retries >= s.retryLimit;
         if (!exhausted) ++st.retries;
-        t.miners = miners.set32(slot, 0);
+        t.miners = miners = miners.set32(slot, 0);
+        _timedOutOn[taskId][nodeId] = true;
         t.state.store(st);
-        emit SlotExpired(taskId, nodeId, slot, status, st.retries);
-        _penalize(taskId, nodeId, slot, Outcome.TimedOut);
+        emit SlotExpired(taskId, nodeId, slot, status, st.retries, msg.sender);
+        // It never committed: reputation only, no stake (nobody can be slashed for work it did not accept).
+        _penalize(taskId, nodeId, slot, Outcome.TimedOut, 0, true);
         if (exhausted) {
-            _fail(taskId, t, st, s, FailReason.RetriesExhausted);
+            _close(taskId, t, st, s, 0, 0, 0, FailReason.RetriesExhausted);
         } else if (s.assignment == AssignmentMode.Dedicated) {
             _assignDedicated(taskId, t, st, s, nodeId);
         } else {
@@ -316,22 +335,29 @@ contract CorNetwork is CorStorage, ITaskManager {
     }
 
     // ================================================================== INTERNAL: SETTLEMENT
-    /// @dev Every non-dropped slot has revealed: settle at once when results agree, else by validation mode.
+    /// @dev Every non-dropped slot has revealed: settle at once when results agree (unless the audit sample picks
+    /// the task), else by validation mode.
     function _onRevealsComplete(uint256 taskId, Task storage t, TaskState memory st) internal {
         Session storage s = _sessions[_sessionOf(taskId)];
         uint256 revealed = st.revealedMask;
         if (revealed == 0) {
-            _fail(taskId, t, st, s, FailReason.NoResults);
+            _close(taskId, t, st, s, 0, 0, 0, FailReason.NoResults);
             return;
         }
         ValidationMode mode = s.validation;
-        if (st.matchedMask == revealed || mode == ValidationMode.None) {
+        bool validated = mode == ValidationMode.Embedding || mode == ValidationMode.Replay;
+        if (mode == ValidationMode.None || (st.matchedMask == revealed && !(validated && _audited(taskId, st, s)))) {
             // Fast path (or no validation): every revealed result is accepted, the lead is the winner.
-            _settle(taskId, t, st, s, revealed, st.lead - 1, 0);
+            _close(taskId, t, st, s, revealed, st.lead - 1, 0, FailReason.NoResults);
         } else if (mode == ValidationMode.ExactMatch) {
-            (uint256 majority, uint256 winner) = _majority(taskId, st);
-            if (majority == 0) _fail(taskId, t, st, s, FailReason.NoMajority);
-            else _settle(taskId, t, st, s, majority, winner, 0);
+            (uint256 majority, uint256 winner) = _majority(taskId, t, st);
+            if (majority == 0) {
+                // No strict majority: nobody can tell who is wrong. The client has the results, so it pays for
+                // every one of them, and nobody is slashed.
+                _close(taskId, t, st, s, revealed, 0, 0, FailReason.NoMajority);
+            } else {
+                _close(taskId, t, st, s, majority, winner, 0, FailReason.NoResults);
+            }
         } else {
             st.status = TaskStatus.Validating;
             st.deadline = uint40(block.timestamp + s.attestWindow);
@@ -340,46 +366,72 @@ contract CorNetwork is CorStorage, ITaskManager {
         }
     }
 
-    /// @dev Mask of the slots whose result is held by a strict majority of the revealed slots (0 if none), and the
-    /// slot that wins: the lead if it is in the majority, else the lowest slot of the majority. The lead's group is
-    /// matchedMask; every other group has distinct full hashes in _hashes.
-    function _majority(uint256 taskId, TaskState memory st) internal view returns (uint256 mask, uint256 winner) {
+    /// @dev Whether an agreeing result of a Router / Claim session goes to validators anyway: one operator may own
+    /// every slot there. The draw is keyed by the hash of the block that held the last commit, unknown to every
+    /// committer; when that hash is not available (same block, or older than 256 blocks) the task is audited.
+    function _audited(uint256 taskId, TaskState memory st, Session storage s) internal view returns (bool) {
+        uint256 bps = _params.auditBps;
+        if (bps == 0 || s.assignment == AssignmentMode.Dedicated) return false;
+        uint256 seedBlock = (block.number & ~uint256(type(uint32).max)) | st.assignedAt;
+        if (seedBlock >= block.number || block.number - seedBlock > 256) return true;
+        return uint256(keccak256(abi.encode(blockhash(seedBlock), taskId))) % BPS < bps;
+    }
+
+    /// @dev Mask of the slots whose result (hash and token count) is held by a strict majority of the revealed
+    /// slots (0 if none), and the slot that wins: the lead if it is in the majority, else the lowest slot of the
+    /// majority. The lead's group is matchedMask; every other slot keeps its full hash and its token count.
+    function _majority(uint256 taskId, Task storage t, TaskState memory st)
+        internal
+        view
+        returns (uint256 mask, uint256 winner)
+    {
         uint256 revealed = st.revealedMask;
         uint256 total = _popcount(revealed);
         if (_popcount(st.matchedMask) * 2 > total) return (st.matchedMask, st.lead - 1);
         uint256 others = revealed & ~uint256(st.matchedMask);
-        uint256 r = st.redundancy;
-        for (uint256 i; i < r; ++i) {
+        uint256 tokens = t.tokens;
+        for (uint256 i; i < st.redundancy; ++i) {
             if (others & (1 << i) == 0) continue;
-            bytes32 h = _hashes[taskId][i];
-            uint256 same = 1 << i;
-            for (uint256 j = i + 1; j < r; ++j) {
-                if (others & (1 << j) != 0 && _hashes[taskId][j] == h) same |= 1 << j;
-            }
+            uint256 same = _sameResult(taskId, tokens, others, i, st.redundancy);
             if (_popcount(same) * 2 > total) return (same, i);
         }
     }
 
-    /// @dev Embedding mode: median score per revealed slot; slots at or above the threshold are accepted and the
-    /// best one is the result (ties: lowest slot). Validators agreeing with every median (within the deviation
-    /// bound) are paid.
-    function _settleByScores(uint256 taskId, Task storage t, TaskState memory st, Session storage s) internal {
-        uint256[] memory packed = _loadAttestations(taskId, st.attestations);
-        (uint256[] memory medians, uint256 accepted, uint256 winner) =
-            _medians(packed, st.revealedMask, st.redundancy, s.threshold);
-        uint256 honest = _agreeing(packed, medians, st.revealedMask);
-        if (accepted == 0) {
-            _payMiners(taskId, t, st, 0, 0, 0); // rejects (and slashes) every revealed slot
-            _settleValidators(taskId, packed, honest, 0);
-            _fail(taskId, t, st, s, FailReason.AllRejected);
-        } else {
-            _settle(taskId, t, st, s, accepted, winner, honest | (1 << 255));
+    /// @dev Mask of the slots of `others` from `i` on holding slot i's result hash and token count.
+    function _sameResult(uint256 taskId, uint256 tokens, uint256 others, uint256 i, uint256 r)
+        internal
+        view
+        returns (uint256 same)
+    {
+        bytes32 h = _hashes[taskId][i];
+        same = 1 << i;
+        for (uint256 j = i + 1; j < r; ++j) {
+            if (others & (1 << j) != 0 && _hashes[taskId][j] == h && tokens.get32(j) == tokens.get32(i)) {
+                same |= 1 << j;
+            }
         }
     }
 
-    /// @dev Median of the attested scores per revealed slot, the mask of slots at or above `threshold` and the
-    /// best of them (ties: lowest slot).
-    function _medians(uint256[] memory packed, uint256 revealed, uint256 r, uint256 threshold)
+    /// @dev The quorum-th attestation: median score per revealed slot against the mode's acceptance bar. Slots at
+    /// or above it are accepted (the best one is the result, ties: lowest slot), the others rejected and slashed.
+    /// Validators within attestDeviationBps of every median share the validator fee; the others are slashed.
+    function _settleByScores(uint256 taskId, Task storage t, TaskState memory st, Session storage s) internal {
+        uint256[] memory packed = _loadAttestations(taskId, st.attestations);
+        uint256 bar = s.validation == ValidationMode.Replay ? _params.replayBarBps : _params.embeddingBarBps;
+        (uint256[] memory medians, uint256 accepted, uint256 winner) =
+            _medians(packed, st.revealedMask, st.redundancy, bar);
+        uint256 honest = _agreeing(packed, medians, st.revealedMask);
+        if (accepted == 0) {
+            _releaseValidators(taskId, packed, honest, 0, true);
+            _close(taskId, t, st, s, 0, 0, 0, FailReason.AllRejected);
+        } else {
+            _close(taskId, t, st, s, accepted, winner, honest | (1 << 255), FailReason.NoResults);
+        }
+    }
+
+    /// @dev Median of the attested scores per revealed slot, the mask of slots at or above `bar` and the best of
+    /// them (ties: lowest slot).
+    function _medians(uint256[] memory packed, uint256 revealed, uint256 r, uint256 bar)
         internal
         pure
         returns (uint256[] memory medians, uint256 accepted, uint256 winner)
@@ -395,7 +447,7 @@ contract CorNetwork is CorStorage, ITaskManager {
             }
             uint256 m = Median.median(column);
             medians[i] = m;
-            if (m >= threshold) {
+            if (m >= bar) {
                 if (accepted == 0 || m > best) (best, winner) = (m, i);
                 accepted |= 1 << i;
             }
@@ -425,128 +477,200 @@ contract CorNetwork is CorStorage, ITaskManager {
         }
     }
 
-    /// @dev Pays accepted slots by tokens used, rejects (and slashes) the other revealed slots, pays fees and
-    /// refunds the rest of the escrow to the session. `validators` is 0 without validation, else bit 255 set
-    /// plus a bit per attestation index that agreed with the medians.
-    function _settle(
+    /// @dev Ends a task and releases every slot still held by it.
+    /// - `paid` slots (revealed) are credited tokens × price less fees: Accepted when there is a verdict, Unverified
+    ///   when the task fails without one (`reason` NoMajority / NoQuorum);
+    /// - the other revealed slots are rejected and slashed only when there is a verdict;
+    /// - assigned slots that never revealed (failure before Revealing) are only released.
+    /// Finalized when there is a verdict with at least one accepted result, else Failed with `reason`.
+    /// `validators` is 0 without validators, else bit 255 set plus a bit per attestation index that agreed.
+    function _close(
         uint256 taskId,
         Task storage t,
         TaskState memory st,
         Session storage s,
-        uint256 accepted,
+        uint256 paidMask,
         uint256 winner,
-        uint256 validators
+        uint256 validators,
+        FailReason reason
     ) internal {
-        uint32 routerId = s.assignment == AssignmentMode.Router ? s.routerId : 0;
-        uint256 feeBps = uint256(_params.protocolFeeBps) + (validators != 0 ? _params.validatorFeeBps : 0)
-            + (routerId != 0 ? _params.routerFeeBps : 0);
-        (uint256 paid, uint256 minersPaid) = _payMiners(taskId, t, st, accepted, s.pricePerToken, feeBps);
+        bool verdict = reason == FailReason.NoResults || reason == FailReason.AllRejected;
+        // winner becomes 1 + the winning slot when the task finalizes, 0 when it fails.
+        winner = verdict && paidMask != 0 ? winner + 1 : 0;
+        uint32 routerId = winner != 0 ? t.miners.get32(ASSIGNER_LANE) : 0;
+        (uint256 paid, uint256 minersPaid) = _settleMiners(
+            taskId,
+            t,
+            st,
+            s,
+            paidMask,
+            uint256(_params.protocolFeeBps) + (validators != 0 ? _params.validatorFeeBps : 0)
+                + (routerId != 0 ? _params.routerFeeBps : 0),
+            verdict
+        );
+        uint256[4] memory fees = _payFees(taskId, st, paid, minersPaid, validators, routerId);
+        _end(taskId, t, st, s, winner, paid, fees, reason);
+    }
 
-        uint256 validatorFee;
+    /// @dev Credits the validator and router fees of what the task paid; the protocol gets the rest (rounding dust
+    /// included). Returns [protocol, validator, router, router id].
+    function _payFees(
+        uint256 taskId,
+        TaskState memory st,
+        uint256 paid,
+        uint256 minersPaid,
+        uint256 validators,
+        uint32 routerId
+    ) internal returns (uint256[4] memory fees) {
+        fees[3] = routerId;
         if (validators != 0) {
-            validatorFee = _settleValidators(
-                taskId, _loadAttestations(taskId, st.attestations), validators, paid * _params.validatorFeeBps / BPS
+            fees[1] = _releaseValidators(
+                taskId,
+                _loadAttestations(taskId, st.attestations),
+                validators,
+                paid * _params.validatorFeeBps / BPS,
+                true
             );
         }
-        uint256 routerFee;
         if (routerId != 0) {
             NodeLedger storage router = _nodes[routerId].ledger;
             NodeLedger memory l = router.load();
-            if (l.status != NodeStatus.Unregistered) {
-                routerFee = paid * _params.routerFeeBps / BPS;
-                l.rewards += uint96(routerFee);
+            // Only a router still Active earns: a jailed or exiting one does not.
+            if (l.status == NodeStatus.Active) {
+                fees[2] = paid * _params.routerFeeBps / BPS;
+                l.rewards += uint96(fees[2]);
                 router.store(l);
+                emit RouterFeePaid(taskId, routerId, uint96(fees[2]));
             }
         }
-        uint256 protocolFee = paid - minersPaid - validatorFee - routerFee;
-        _protocolFees += protocolFee;
-        _finalize(taskId, t, st, s, winner, paid, [protocolFee, validatorFee, routerFee]);
+        fees[0] = paid - minersPaid - fees[1] - fees[2];
+        _protocolFees += fees[0];
     }
 
-    /// @dev Marks the task Finalized and releases its escrow: what was not paid returns to the session's free
-    /// balance. `fees` = [protocol, validator, router].
-    function _finalize(
+    /// @dev Marks the task Finalized (`winner1` = 1 + winning slot) or Failed (`winner1` = 0) and releases its
+    /// escrow: what was not paid returns to the session's free balance.
+    function _end(
         uint256 taskId,
         Task storage t,
         TaskState memory st,
         Session storage s,
-        uint256 winner,
+        uint256 winner1,
         uint256 paid,
-        uint256[3] memory fees
+        uint256[4] memory fees,
+        FailReason reason
     ) internal {
-        st.status = TaskStatus.Finalized;
-        st.winner = uint8(winner + 1);
+        st.status = winner1 != 0 ? TaskStatus.Finalized : TaskStatus.Failed;
+        st.winner = uint8(winner1);
         t.state.store(st);
         uint112 escrow = _escrow(st, s);
         uint112 refund = escrow - uint112(paid);
         s.escrowed -= escrow;
         s.deposit += refund;
+        if (winner1 == 0) {
+            emit TaskFailed(taskId, _sessionOf(taskId), reason, uint112(paid), refund);
+            return;
+        }
+        _emitFinalized(taskId, t.miners, st, winner1 - 1, paid, refund, fees);
+    }
+
+    function _emitFinalized(
+        uint256 taskId,
+        uint256 miners,
+        TaskState memory st,
+        uint256 winner,
+        uint256 paid,
+        uint112 refund,
+        uint256[4] memory fees
+    ) internal {
         emit TaskFinalized(
             taskId,
             _sessionOf(taskId),
             uint8(winner),
-            t.miners.get32(winner),
+            miners.get32(winner),
             _resultOf(taskId, st, winner),
             uint112(paid),
             refund,
             uint112(fees[0]),
             uint112(fees[1]),
-            uint112(fees[2])
+            uint112(fees[2]),
+            uint32(fees[3])
         );
     }
 
-    /// @dev Credits each accepted slot's miner tokens × price less fees (rounded in the protocol's favour) and
-    /// updates its ledger; rejects the other revealed slots. Returns what the client pays and what miners get.
-    function _payMiners(
+    /// @dev Walks the slot table once: pays `paidMask` slots, rejects the other revealed slots (with a verdict),
+    /// releases every slot still held (dropped and vacated slots were released when they expired). Returns what
+    /// the client pays and what the miners get.
+    function _settleMiners(
         uint256 taskId,
         Task storage t,
         TaskState memory st,
-        uint256 accepted,
-        uint256 price,
-        uint256 feeBps
+        Session storage s,
+        uint256 paidMask,
+        uint256 feeBps,
+        bool verdict
     ) internal returns (uint256 paid, uint256 minersPaid) {
-        uint256 revealed = st.revealedMask;
-        uint256 miners = t.miners;
         for (uint256 i; i < st.redundancy; ++i) {
-            if (revealed & (1 << i) == 0) continue;
-            if (accepted & (1 << i) == 0) {
-                _penalize(taskId, miners.get32(i), uint8(i), Outcome.Rejected);
-                continue;
+            uint32 nodeId = t.miners.get32(i);
+            if (nodeId == 0 || st.droppedMask & (1 << i) != 0) continue;
+            if (st.revealedMask & (1 << i) == 0) {
+                _release(nodeId);
+            } else if (paidMask & (1 << i) != 0) {
+                (uint256 gross, uint256 net) = _pay(taskId, t, st, nodeId, uint8(i), s.pricePerToken, feeBps, verdict);
+                paid += gross;
+                minersPaid += net;
+            } else {
+                // Unpaid revealed slots exist only with a verdict (no-verdict closes pay every revealed slot).
+                _penalize(taskId, nodeId, uint8(i), Outcome.Rejected, _params.rejectSlashBps, true);
             }
-            (uint256 gross, uint256 net) = _accept(taskId, t, st, miners.get32(i), uint8(i), price, feeBps);
-            paid += gross;
-            minersPaid += net;
         }
     }
 
     /// @dev One SLOAD and one SSTORE of the miner's ledger. A registration that ended is never paid: its share
-    /// stays with the client.
-    function _accept(
+    /// stays with the client. With a verdict the reputation moves toward 10000 by a step weighted by the protocol
+    /// fee this result paid (a full 1/8 step per reputationFeeUnit), so reputation costs real money to earn.
+    function _pay(
         uint256 taskId,
         Task storage t,
         TaskState memory st,
         uint32 nodeId,
         uint8 slot,
         uint256 price,
-        uint256 feeBps
+        uint256 feeBps,
+        bool verdict
     ) internal returns (uint256 gross, uint256 net) {
-        NodeLedger storage ledger = _nodes[nodeId].ledger;
-        NodeLedger memory l = ledger.load();
-        if (l.status == NodeStatus.Unregistered) return (0, 0);
-        uint32 tokens = _tokensOf(taskId, t, st, slot);
+        NodeLedger memory l = _nodes[nodeId].ledger.load();
+        l.open = uint16(l.open - 1);
+        if (l.status == NodeStatus.Unregistered) {
+            _nodes[nodeId].ledger.store(l);
+            return (0, 0);
+        }
+        uint32 tokens = _tokensOf(t, st, slot);
         gross = uint256(tokens) * price;
         net = gross * (BPS - feeBps) / BPS;
         l.rewards += uint96(net);
-        l.accepted = uint32(_inc(l.accepted, type(uint32).max));
+        if (verdict) _credit(l, gross, tokens, uint8(uint256(st.commitDelays) >> (uint256(slot) << 3)));
+        _nodes[nodeId].ledger.store(l);
+        emit WorkSettled(
+            taskId, nodeId, slot, verdict ? Outcome.Accepted : Outcome.Unverified, tokens, uint96(net), l.score, l.speed
+        );
+    }
+
+    /// @dev Accepted work: counters, and score / speed moved by the fee-weighted step.
+    function _credit(NodeLedger memory l, uint256 gross, uint256 tokens, uint256 delay) internal view {
+        l.accepted = uint24(_inc(l.accepted, type(uint24).max));
         uint256 served = uint256(l.tokensServed) + tokens;
-        l.tokensServed = uint40(served > type(uint40).max ? type(uint40).max : served);
-        l.score = _ewma(l.score, BPS, 3);
-        uint256 delay = uint8(uint256(st.commitDelays) >> (uint256(slot) << 3));
+        l.tokensServed = uint32(served > type(uint32).max ? type(uint32).max : served);
+        uint256 fee = gross * _params.protocolFeeBps / BPS;
+        uint256 unit = _params.reputationFeeUnit;
+        uint256 weight = unit == 0 || fee >= unit ? BPS : fee * BPS / unit;
+        l.score = uint16(l.score + (BPS - l.score) * weight / (8 * uint256(BPS)));
         uint256 speed = tokens / (delay == 0 ? 1 : delay);
         if (speed > type(uint16).max) speed = type(uint16).max;
-        l.speed = l.speed == 0 ? uint16(speed) : _ewma(l.speed, speed, 2);
-        ledger.store(l);
-        emit WorkSettled(taskId, nodeId, slot, Outcome.Accepted, tokens, uint96(net), l.score, l.speed);
+        l.speed = uint16(
+            speed >= l.speed
+                ? l.speed + (speed - l.speed) * weight / (4 * uint256(BPS))
+                : l.speed - (l.speed - speed) * weight / (4 * uint256(BPS))
+        );
     }
 
     function _loadAttestations(uint256 taskId, uint256 n) internal view returns (uint256[] memory packed) {
@@ -556,9 +680,11 @@ contract CorNetwork is CorStorage, ITaskManager {
         }
     }
 
-    /// @dev Credits `fee` equally to the validators flagged in `honest` (unregistered ones are skipped and their
-    /// share stays with the protocol); the others lose reputation. Returns what was credited.
-    function _settleValidators(uint256 taskId, uint256[] memory packed, uint256 honest, uint256 fee)
+    /// @dev Releases every attestation of the task. With a verdict (`verdict`), `fee` is shared equally by the
+    /// validators flagged in `honest` (unregistered ones are skipped and their share stays with the protocol);
+    /// the others are slashed validatorSlashBps and lose reputation. Without one, nothing else changes.
+    /// Returns what was credited.
+    function _releaseValidators(uint256 taskId, uint256[] memory packed, uint256 honest, uint256 fee, bool verdict)
         internal
         returns (uint256 credited)
     {
@@ -567,96 +693,104 @@ contract CorNetwork is CorStorage, ITaskManager {
         uint256 share = count == 0 ? 0 : fee / count;
         for (uint256 k; k < n; ++k) {
             uint32 validatorId = uint32(packed[k]);
-            NodeLedger storage ledger = _nodes[validatorId].ledger;
-            NodeLedger memory l = ledger.load();
-            Outcome outcome;
-            if (honest & (1 << k) != 0) {
-                if (l.status == NodeStatus.Unregistered) continue;
-                l.rewards += uint96(share);
-                l.accepted = uint32(_inc(l.accepted, type(uint32).max));
-                l.score = _ewma(l.score, BPS, 3);
-                credited += share;
+            if (!verdict) {
+                _release(validatorId);
+            } else if (honest & (1 << k) == 0) {
+                _penalize(taskId, validatorId, VALIDATOR_SLOT, Outcome.Rejected, _params.validatorSlashBps, true);
             } else {
-                outcome = Outcome.Rejected;
-                l.rejected = uint24(_inc(l.rejected, type(uint24).max));
-                l.score = _ewma(l.score, 0, 3);
+                NodeLedger storage ledger = _nodes[validatorId].ledger;
+                NodeLedger memory l = ledger.load();
+                l.open = uint16(l.open - 1);
+                if (l.status != NodeStatus.Unregistered) {
+                    l.rewards += uint96(share);
+                    l.accepted = uint24(_inc(l.accepted, type(uint24).max));
+                    l.score = _ewma(l.score, BPS, 3);
+                    credited += share;
+                }
+                ledger.store(l);
+                emit WorkSettled(
+                    taskId, validatorId, VALIDATOR_SLOT, Outcome.Accepted, 0, uint96(share), l.score, l.speed
+                );
             }
-            ledger.store(l);
-            emit WorkSettled(
-                taskId,
-                validatorId,
-                VALIDATOR_SLOT,
-                outcome,
-                0,
-                outcome == Outcome.Accepted ? uint96(share) : 0,
-                l.score,
-                l.speed
-            );
         }
     }
 
-    /// @dev A rejected result or a missed deadline: reputation down and `rejectSlashBps` / `timeoutSlashBps` of the
-    /// stake moved to protocol fees. A node left below its minimum stake is jailed until it tops up and unjails.
-    function _penalize(uint256 taskId, uint32 nodeId, uint8 slot, Outcome outcome) internal {
+    /// @dev A rejected result, a withheld reveal, a deviating attestation or a missed precommit: reputation down
+    /// and `bps` of the stake moved to protocol fees (0 for a missed precommit). `release` frees the assignment.
+    /// A node left below its minimum stake is jailed until it tops up and unjails.
+    function _penalize(uint256 taskId, uint32 nodeId, uint8 slot, Outcome outcome, uint256 bps, bool release) internal {
         NodeRecord storage n = _nodes[nodeId];
         NodeLedger memory l = n.ledger.load();
-        uint256 bps;
-        SlashReason reason;
-        if (outcome == Outcome.Rejected) {
-            l.rejected = uint24(_inc(l.rejected, type(uint24).max));
-            bps = _params.rejectSlashBps;
-        } else {
-            l.timedOut = uint24(_inc(l.timedOut, type(uint24).max));
-            bps = _params.timeoutSlashBps;
-            reason = SlashReason.TimedOut;
-        }
+        if (release) l.open = uint16(l.open - 1);
+        if (outcome == Outcome.Rejected) l.rejected = uint24(_inc(l.rejected, type(uint24).max));
+        else l.timedOut = uint24(_inc(l.timedOut, type(uint24).max));
         l.score = _ewma(l.score, 0, 3);
+        uint96 amount;
         uint96 stake = n.stake;
-        uint96 amount = uint96(uint256(stake) * bps / BPS);
-        stake -= amount;
-        n.stake = stake;
-        _protocolFees += amount;
-        bool jailed = l.status == NodeStatus.Active && stake < _minStake(n.role);
-        if (jailed) {
-            l.status = NodeStatus.Jailed;
-            n.until = uint40(block.timestamp);
+        bool jailed;
+        if (bps != 0) {
+            amount = uint96(uint256(stake) * bps / BPS);
+            stake -= amount;
+            n.stake = stake;
+            _protocolFees += amount;
+            jailed = l.status == NodeStatus.Active && stake < _minStake(n.role);
+            if (jailed) {
+                l.status = NodeStatus.Jailed;
+                n.until = uint40(block.timestamp);
+            }
         }
         n.ledger.store(l);
         emit WorkSettled(taskId, nodeId, slot, outcome, 0, 0, l.score, l.speed);
         if (jailed) emit INodeRegistry.NodeJailed(nodeId, uint40(block.timestamp));
-        emit INodeRegistry.NodeSlashed(nodeId, taskId, reason, amount, stake, l.status);
+        if (bps != 0) {
+            SlashReason reason = slot == VALIDATOR_SLOT
+                ? SlashReason.Deviated
+                : (outcome == Outcome.Rejected ? SlashReason.Rejected : SlashReason.Withheld);
+            emit INodeRegistry.NodeSlashed(nodeId, taskId, reason, amount, stake, l.status);
+        }
     }
 
-    /// @dev Returns the whole escrow to the session's free balance.
-    function _fail(uint256 taskId, Task storage t, TaskState memory st, Session storage s, FailReason reason) internal {
-        st.status = TaskStatus.Failed;
-        t.state.store(st);
-        uint112 escrow = _escrow(st, s);
-        s.escrowed -= escrow;
-        s.deposit += escrow;
-        emit TaskFailed(taskId, _sessionOf(taskId), reason, escrow);
+    /// @dev Frees one open assignment / attestation of a node.
+    function _release(uint32 nodeId) internal {
+        NodeLedger storage ledger = _nodes[nodeId].ledger;
+        NodeLedger memory l = ledger.load();
+        l.open = uint16(l.open - 1);
+        ledger.store(l);
     }
 
     // ================================================================== INTERNAL: ASSIGNMENT
-    function _checkEligible(uint32 nodeId, bytes32 modelId, uint16 minReputation) internal view {
-        // Only miners serve models, so serving the model implies the role; status and score share one slot.
-        NodeLedger storage l = _nodes[nodeId].ledger;
-        if (l.status != NodeStatus.Active) revert NodeNotEligible(nodeId);
+    /// @dev Puts miner `nodeId` on the task if it is eligible and consents: Active, serving the model, reputation
+    /// at least the session's minimum, not timed out on this task, and its offer covers the session's price and
+    /// assignment mode with capacity left. Counts the assignment as open (capacity, stake lock).
+    function _take(uint256 taskId, TaskState memory st, Session storage s, uint32 nodeId, AssignmentMode mode)
+        internal
+    {
+        NodeRecord storage n = _nodes[nodeId];
+        NodeLedger memory l = n.ledger.load();
+        // Only miners serve models, so serving the model implies the role.
+        if (nodeId == 0 || l.status != NodeStatus.Active) revert NodeNotEligible(nodeId);
+        bytes32 modelId = s.modelId;
         if (!_servesModel[nodeId][modelId]) revert ModelNotServed(nodeId, modelId);
-        if (minReputation != 0 && l.score < minReputation) revert ReputationTooLow(nodeId, l.score, minReputation);
+        uint16 minReputation = s.minReputation;
+        if (l.score < minReputation) revert ReputationTooLow(nodeId, l.score, minReputation);
+        Offer memory offer = n.offer;
+        if (s.pricePerToken < offer.minPrice || offer.modes & (1 << uint8(mode)) == 0 || l.open >= offer.capacity) {
+            revert OfferNotCovered(nodeId);
+        }
+        if (st.retries != 0 && _timedOutOn[taskId][nodeId]) revert AlreadyTimedOut(taskId, nodeId);
+        ++l.open;
+        n.ledger.store(l);
     }
 
-    /// @dev Fills the vacant slots from the session's dedicated list, skipping ineligible miners, miners already
-    /// on the task and `exclude` (the miner that just timed out). At submit (status None) a shortage reverts
-    /// NotEnoughMiners; on a reassignment it fails the task.
+    /// @dev Fills the vacant slots from the session's dedicated list, skipping miners that are not eligible or do
+    /// not consent (see _take), miners already on the task and `exclude` (the miner that just timed out). At submit
+    /// (status None) a shortage reverts NotEnoughMiners; on a reassignment it fails the task.
     function _assignDedicated(uint256 taskId, Task storage t, TaskState memory st, Session storage s, uint32 exclude)
         internal
     {
         uint256 r = st.redundancy;
         uint256 miners = t.miners;
         uint256 dedicated = s.dedicated;
-        bytes32 modelId = s.modelId;
-        uint16 minReputation = s.minReputation;
         uint256 next;
         for (uint256 slot; slot < r; ++slot) {
             if (miners.get32(slot) != 0) continue;
@@ -664,24 +798,36 @@ contract CorNetwork is CorStorage, ITaskManager {
             while (next < MAX_REDUNDANCY) {
                 uint32 candidate = dedicated.get32(next++);
                 if (candidate == 0) break;
-                if (candidate == exclude) continue;
-                NodeLedger storage l = _nodes[candidate].ledger;
-                if (
-                    l.status == NodeStatus.Active && _servesModel[candidate][modelId] && l.score >= minReputation
-                        && !miners.contains32(r, candidate)
-                ) {
+                if (candidate == exclude || miners.contains32(r, candidate)) continue;
+                if (_eligible(taskId, st, s, candidate)) {
+                    _take(taskId, st, s, candidate, AssignmentMode.Dedicated);
                     id = candidate;
                     break;
                 }
             }
             if (id == 0) {
                 if (st.status == TaskStatus.None) revert NotEnoughMiners(_popcount32(miners, r), r);
-                _fail(taskId, t, st, s, FailReason.NoMiners);
+                t.miners = miners;
+                _close(taskId, t, st, s, 0, 0, 0, FailReason.NoMiners);
                 return;
             }
             miners = miners.set32(slot, id);
         }
         _fill(taskId, t, st, s, miners, TaskStatus.Committing);
+    }
+
+    /// @dev Whether _take would accept `nodeId` (for the dedicated list, which skips instead of reverting).
+    function _eligible(uint256 taskId, TaskState memory st, Session storage s, uint32 nodeId)
+        internal
+        view
+        returns (bool)
+    {
+        NodeRecord storage n = _nodes[nodeId];
+        NodeLedger memory l = n.ledger.load();
+        Offer memory offer = n.offer;
+        return l.status == NodeStatus.Active && _servesModel[nodeId][s.modelId] && l.score >= s.minReputation
+            && s.pricePerToken >= offer.minPrice && offer.modes & (1 << uint8(AssignmentMode.Dedicated)) != 0
+            && l.open < offer.capacity && !(st.retries != 0 && _timedOutOn[taskId][nodeId]);
     }
 
     /// @dev (Re)opens the queue: vacant slots can be assigned or claimed until the new deadline.
@@ -712,6 +858,6 @@ contract CorNetwork is CorStorage, ITaskManager {
         for (uint256 i; i < r; ++i) {
             table[i] = miners.get32(i);
         }
-        emit TaskAssigned(taskId, table, status, st.deadline);
+        emit TaskAssigned(taskId, msg.sender, table, status, st.deadline);
     }
 }

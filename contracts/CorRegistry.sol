@@ -14,6 +14,7 @@ import {
     NodeLedger,
     NodeRecord,
     NodeStatus,
+    Offer,
     Params,
     Role,
     Session,
@@ -22,7 +23,8 @@ import {
     Task,
     TaskState,
     TaskStatus,
-    TaskView
+    TaskView,
+    ValidationMode
 } from "./types/Types.sol";
 
 /// @title CorRegistry
@@ -64,7 +66,8 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
         uint96 stake,
         bytes32[] calldata models,
         bytes32 encryptionKey,
-        string calldata endpoint
+        string calldata endpoint,
+        Offer calldata offer
     ) external onlyDelegated returns (uint32 nodeId) {
         uint32 current = _nodeIdOf[msg.sender];
         if (current != 0) revert AlreadyRegistered(msg.sender, current);
@@ -84,12 +87,13 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
         n.ledger.status = NodeStatus.Active;
         n.ledger.score = INITIAL_SCORE;
         n.stake = stake;
+        n.offer = offer;
         n.encryptionKey = encryptionKey;
         for (uint256 i; i < models.length; ++i) {
             if (!_modelRegistered[models[i]]) revert UnknownModel(models[i]);
             _servesModel[nodeId][models[i]] = true;
         }
-        emit NodeRegistered(nodeId, msg.sender, role, stake, models, encryptionKey, endpoint, INITIAL_SCORE);
+        emit NodeRegistered(nodeId, msg.sender, role, stake, models, encryptionKey, endpoint, INITIAL_SCORE, offer);
 
         IERC20(token).safeTransferFrom(msg.sender, address(this), stake);
     }
@@ -130,6 +134,14 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
     }
 
     /// @inheritdoc INodeRegistry
+    function updateOffer(Offer calldata offer) external onlyDelegated {
+        uint32 nodeId = _requireNode(msg.sender);
+        if (_nodes[nodeId].role != Role.Miner) revert InvalidRole();
+        _nodes[nodeId].offer = offer;
+        emit OfferUpdated(nodeId, offer);
+    }
+
+    /// @inheritdoc INodeRegistry
     function requestExit() external onlyDelegated {
         uint32 nodeId = _requireNode(msg.sender);
         NodeRecord storage n = _nodes[nodeId];
@@ -148,6 +160,8 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
         NodeRecord storage n = _nodes[nodeId];
         if (n.ledger.status != NodeStatus.Exiting) revert WrongNodeStatus(nodeId, n.ledger.status);
         if (block.timestamp < n.until) revert CooldownActive(n.until);
+        uint16 open = n.ledger.open;
+        if (open != 0) revert StakeLocked(nodeId, open);
         uint96 amount = n.stake;
         n.stake = 0;
         n.ledger.status = NodeStatus.Unregistered;
@@ -215,9 +229,17 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
     function createSession(SessionConfig calldata c, uint112 amount) external onlyDelegated returns (uint32 sessionId) {
         if (!_modelRegistered[c.modelId]) revert UnknownModel(c.modelId);
         if (c.redundancy == 0 || c.redundancy > MAX_REDUNDANCY) revert InvalidRedundancy(c.redundancy);
-        if (c.quorum == 0 || c.quorum > MAX_QUORUM) revert InvalidQuorum(c.quorum);
-        if (c.threshold > BPS) revert InvalidThreshold(c.threshold);
+        Params storage p = _params;
+        if (c.pricePerToken < p.minPricePerToken) revert PriceBelowFloor(c.pricePerToken, p.minPricePerToken);
+        // Validated modes: an odd quorum, never below the protocol's minimum (a session may only tighten it).
+        if (c.validation == ValidationMode.Embedding || c.validation == ValidationMode.Replay) {
+            if (c.quorum < p.minQuorum || c.quorum > MAX_QUORUM || c.quorum % 2 == 0) revert InvalidQuorum(c.quorum);
+        } else if (c.quorum > MAX_QUORUM) {
+            revert InvalidQuorum(c.quorum);
+        }
+        if (c.retryLimit > p.maxRetryLimit) revert InvalidRetryLimit(c.retryLimit, p.maxRetryLimit);
         if (c.minReputation > BPS) revert InvalidThreshold(c.minReputation);
+        if (c.temperature > MAX_TEMPERATURE || c.topP > BPS) revert InvalidSampling();
         if (c.maxTokens == 0 || c.maxTokens > MAX_TASK_TOKENS) revert InvalidMaxTokens(c.maxTokens);
         if (
             c.precommitWindow == 0 || c.revealWindow == 0 || c.attestWindow == 0 || c.precommitWindow > MAX_WINDOW
@@ -252,7 +274,7 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
         s.assignment = c.assignment;
         s.quorum = c.quorum;
         s.retryLimit = c.retryLimit;
-        s.threshold = c.threshold;
+        s.encrypted = c.encrypted;
         s.routerId = c.routerId;
         s.deposit = amount;
         s.pricePerToken = c.pricePerToken;
@@ -263,6 +285,9 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
         s.attestWindow = c.attestWindow;
         s.modelId = c.modelId;
         s.dedicated = dedicated;
+        if (c.temperature != 0 || c.topK != 0 || c.topP != 0) {
+            (s.temperature, s.topK, s.topP) = (c.temperature, c.topK, c.topP);
+        }
         emit SessionCreated(sessionId, msg.sender, c.modelId, c, amount);
 
         if (amount != 0) IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
@@ -274,7 +299,7 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
         Session storage s = _openSession(sessionId);
         uint112 balance = s.deposit + amount;
         s.deposit = balance;
-        emit SessionDeposited(sessionId, amount, balance);
+        emit SessionDeposited(sessionId, msg.sender, amount, balance);
 
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -364,9 +389,11 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
             accepted: l.accepted,
             rejected: l.rejected,
             timedOut: l.timedOut,
+            open: l.open,
             tokensServed: l.tokensServed,
             rewards: l.rewards,
             stake: n.stake,
+            offer: n.offer,
             encryptionKey: n.encryptionKey
         });
     }
@@ -407,7 +434,7 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
         for (uint256 i; i < r; ++i) {
             v.miners[i] = t.miners.get32(i);
             if (st.revealedMask & (1 << i) != 0) {
-                v.tokens[i] = _tokensOf(taskId, t, st, i);
+                v.tokens[i] = _tokensOf(t, st, i);
                 v.hashes[i] = _resultOf(taskId, st, i);
             } else {
                 v.hashes[i] = _hashes[taskId][i];
@@ -417,6 +444,7 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
             v.resultHash = _resultOf(taskId, st, st.winner - 1);
             v.winnerNodeId = t.miners.get32(st.winner - 1);
         }
+        v.assignerId = t.miners.get32(ASSIGNER_LANE);
         if (st.status != TaskStatus.Finalized && st.status != TaskStatus.Failed) {
             v.escrow = _escrow(st, _sessions[v.sessionId]);
         }

@@ -38,7 +38,11 @@ abstract contract CorStorage is Ownable2Step {
     uint32 public constant MAX_COOLDOWN = 30 days;
     uint32 public constant MAX_WINDOW = 7 days;
     uint24 public constant MAX_TASK_TOKENS = 1 << 20;
+    uint8 public constant MAX_RETRY_LIMIT = 7;
+    uint16 public constant MAX_TEMPERATURE = 2_000;
     uint8 internal constant VALIDATOR_SLOT = 255;
+    /// @dev Lane of Task.miners holding the id of the router that assigned the task.
+    uint256 internal constant ASSIGNER_LANE = 7;
 
     /// @notice The COR token every stake, deposit, escrow, reward and fee is held in.
     address public immutable token;
@@ -58,14 +62,21 @@ abstract contract CorStorage is Ownable2Step {
     mapping(uint32 sessionId => mapping(address account => bool)) internal _submitters;
 
     mapping(uint256 taskId => Task) internal _tasks;
-    /// @dev Per miner slot: the commitment until reveal; then the result hash, or, for a slot whose result equals the
-    /// lead result (TaskState.matchedMask, lead excluded), its output token count.
+    /// @dev Per miner slot: the commitment until reveal; then the result hash, or, for a slot whose result and token
+    /// count equal the lead's (TaskState.matchedMask, lead excluded), zero (its result is the lead's).
     mapping(uint256 taskId => mapping(uint256 slot => bytes32)) internal _hashes;
     /// @dev Per attestation index: validator id in the low 32 bits, then one 16-bit score per slot.
     mapping(uint256 taskId => mapping(uint256 index => uint256)) internal _attestations;
+    /// @dev Miners that timed out on a task before committing: they cannot take it again.
+    mapping(uint256 taskId => mapping(uint32 nodeId => bool)) internal _timedOutOn;
 
     constructor(address token_, address owner_) Ownable(owner_) {
         token = token_;
+    }
+
+    /// @notice Disabled: an ownerless network would freeze its parameters and lock the protocol fees forever.
+    function renounceOwnership() public view override onlyOwner {
+        revert INodeRegistry.RenounceDisabled();
     }
 
     // ================================================================== INTERNAL: HELPERS
@@ -114,13 +125,8 @@ abstract contract CorStorage is Ownable2Step {
     }
 
     /// @dev Output tokens revealed for `slot` (see TaskState for where they are kept).
-    function _tokensOf(uint256 taskId, Task storage t, TaskState memory st, uint256 slot)
-        internal
-        view
-        returns (uint32)
-    {
-        if (slot + 1 == st.lead) return st.leadTokens;
-        if (st.matchedMask & (1 << slot) != 0) return uint32(uint256(_hashes[taskId][slot]));
+    function _tokensOf(Task storage t, TaskState memory st, uint256 slot) internal view returns (uint32) {
+        if (st.matchedMask & (1 << slot) != 0) return st.leadTokens;
         return t.tokens.get32(slot);
     }
 
@@ -167,30 +173,34 @@ abstract contract CorStorage is Ownable2Step {
         if (p.minStakeMiner == 0) revert INodeRegistry.ParamOutOfRange("minStakeMiner", 0, 1);
         if (p.minStakeRouter == 0) revert INodeRegistry.ParamOutOfRange("minStakeRouter", 0, 1);
         if (p.minStakeValidator == 0) revert INodeRegistry.ParamOutOfRange("minStakeValidator", 0, 1);
-        if (p.unstakeCooldown > MAX_COOLDOWN) {
-            revert INodeRegistry.ParamOutOfRange("unstakeCooldown", p.unstakeCooldown, MAX_COOLDOWN);
+        _cap("unstakeCooldown", p.unstakeCooldown, MAX_COOLDOWN);
+        // Every settled task pays a protocol fee that leaves the payer: reputation and self-dealing cost money.
+        if (p.protocolFeeBps == 0) revert INodeRegistry.ParamOutOfRange("protocolFeeBps", 0, 1);
+        _cap("protocolFeeBps", p.protocolFeeBps, MAX_FEE_BPS);
+        _cap("validatorFeeBps", p.validatorFeeBps, MAX_FEE_BPS);
+        _cap("routerFeeBps", p.routerFeeBps, MAX_FEE_BPS);
+        _cap("totalFeeBps", uint256(p.protocolFeeBps) + p.validatorFeeBps + p.routerFeeBps, MAX_TOTAL_FEE_BPS);
+        _cap("rejectSlashBps", p.rejectSlashBps, MAX_SLASH_BPS);
+        _cap("withholdSlashBps", p.withholdSlashBps, MAX_SLASH_BPS);
+        // Withholding a reveal must never be cheaper than revealing a result that gets rejected.
+        if (p.withholdSlashBps < p.rejectSlashBps) {
+            revert INodeRegistry.ParamOutOfRange("withholdSlashBps", p.withholdSlashBps, p.rejectSlashBps);
         }
-        if (p.protocolFeeBps > MAX_FEE_BPS) {
-            revert INodeRegistry.ParamOutOfRange("protocolFeeBps", p.protocolFeeBps, MAX_FEE_BPS);
+        _cap("validatorSlashBps", p.validatorSlashBps, MAX_SLASH_BPS);
+        _cap("attestDeviationBps", p.attestDeviationBps, BPS);
+        _cap("auditBps", p.auditBps, BPS);
+        _cap("embeddingBarBps", p.embeddingBarBps, BPS);
+        _cap("replayBarBps", p.replayBarBps, BPS);
+        if (p.minPricePerToken == 0) revert INodeRegistry.ParamOutOfRange("minPricePerToken", 0, 1);
+        if (p.minQuorum == 0 || p.minQuorum % 2 == 0 || p.minQuorum > MAX_QUORUM) {
+            revert INodeRegistry.ParamOutOfRange("minQuorum", p.minQuorum, MAX_QUORUM);
         }
-        if (p.validatorFeeBps > MAX_FEE_BPS) {
-            revert INodeRegistry.ParamOutOfRange("validatorFeeBps", p.validatorFeeBps, MAX_FEE_BPS);
-        }
-        if (p.routerFeeBps > MAX_FEE_BPS) {
-            revert INodeRegistry.ParamOutOfRange("routerFeeBps", p.routerFeeBps, MAX_FEE_BPS);
-        }
-        uint256 total = uint256(p.protocolFeeBps) + p.validatorFeeBps + p.routerFeeBps;
-        if (total > MAX_TOTAL_FEE_BPS) revert INodeRegistry.ParamOutOfRange("totalFeeBps", total, MAX_TOTAL_FEE_BPS);
-        if (p.rejectSlashBps > MAX_SLASH_BPS) {
-            revert INodeRegistry.ParamOutOfRange("rejectSlashBps", p.rejectSlashBps, MAX_SLASH_BPS);
-        }
-        if (p.timeoutSlashBps > MAX_SLASH_BPS) {
-            revert INodeRegistry.ParamOutOfRange("timeoutSlashBps", p.timeoutSlashBps, MAX_SLASH_BPS);
-        }
-        if (p.attestDeviationBps > BPS) {
-            revert INodeRegistry.ParamOutOfRange("attestDeviationBps", p.attestDeviationBps, BPS);
-        }
+        _cap("maxRetryLimit", p.maxRetryLimit, MAX_RETRY_LIMIT);
         _params = p;
         emit INodeRegistry.ParamsUpdated(p);
+    }
+
+    function _cap(string memory name, uint256 value, uint256 cap) private pure {
+        if (value > cap) revert INodeRegistry.ParamOutOfRange(name, value, cap);
     }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Node, NodeStatus, Params, Role, SlashReason} from "../types/Types.sol";
+import {Node, NodeStatus, Offer, Params, Role, SlashReason} from "../types/Types.sol";
 
 /// @title Node registry of COR network
 /// @notice Miners, routers and validators stake COR to register. A registration is a node id: an account that
@@ -23,6 +23,10 @@ interface INodeRegistry {
     error NothingToWithdraw();
     error ZeroAmount();
     error ParamOutOfRange(string name, uint256 value, uint256 cap);
+    /// @notice The node still has `open` assignments or attestations that could be slashed.
+    error StakeLocked(uint32 nodeId, uint16 open);
+    /// @notice Ownership is two-step and can never be renounced.
+    error RenounceDisabled();
 
     // ------------------------------------------------------------------ events
     /// @notice A model id (sha256 of its GGUF file, by convention) can now be served and used by sessions.
@@ -36,9 +40,12 @@ interface INodeRegistry {
         bytes32[] models,
         bytes32 encryptionKey,
         string endpoint,
-        uint16 score
+        uint16 score,
+        Offer offer
     );
     event NodeUpdated(uint32 indexed nodeId, bytes32 encryptionKey, string endpoint);
+    /// @notice A miner changed the work it consents to (see Offer).
+    event OfferUpdated(uint32 indexed nodeId, Offer offer);
     event ModelsUpdated(uint32 indexed nodeId, bytes32[] added, bytes32[] removed);
     event StakeAdded(uint32 indexed nodeId, uint96 amount, uint96 stake);
     event ExitRequested(uint32 indexed nodeId, uint40 until);
@@ -66,14 +73,20 @@ interface INodeRegistry {
     /// @param models Model ids served (miners: 1..16, each registered; others: may be empty).
     /// @param encryptionKey X25519 public key for prompt encryption.
     /// @param endpoint URL where the node is reachable (event only).
+    /// @param offer Miners: the work it consents to (min price per token, capacity, assignment modes). Ignored
+    /// for routers and validators (stored as given).
     /// @return nodeId The new registration id.
     function register(
         Role role,
         uint96 stake,
         bytes32[] calldata models,
         bytes32 encryptionKey,
-        string calldata endpoint
+        string calldata endpoint,
+        Offer calldata offer
     ) external returns (uint32 nodeId);
+
+    /// @notice Replaces the caller's offer. Open assignments keep the terms they were made under.
+    function updateOffer(Offer calldata offer) external;
 
     /// @notice Adds stake. A jailed node whose stake is back at the minimum may then call unjail.
     function addStake(uint96 amount) external;
@@ -85,7 +98,8 @@ interface INodeRegistry {
     /// @notice Active or Jailed → Exiting. No new work is assigned; committed work may still be revealed.
     function requestExit() external;
 
-    /// @notice Exiting and past the cooldown → Unregistered; returns the stake. Unclaimed rewards stay claimable.
+    /// @notice Exiting, past the cooldown and with no open assignment or attestation → Unregistered; returns the
+    /// stake. Reverts StakeLocked while work that could be slashed is open. Unclaimed rewards stay claimable.
     function withdrawStake() external;
 
     /// @notice Jailed, past the jail term and staked at least the minimum → Active.

@@ -11,6 +11,9 @@ interface ISessionManager {
     error InvalidRedundancy(uint8 redundancy);
     error InvalidQuorum(uint8 quorum);
     error InvalidThreshold(uint16 threshold);
+    error PriceBelowFloor(uint96 price, uint96 floor);
+    error InvalidRetryLimit(uint8 retryLimit, uint8 max);
+    error InvalidSampling();
     error InvalidWindow();
     error InvalidMaxTokens(uint24 maxTokens);
     error InvalidRouter(uint32 nodeId);
@@ -24,7 +27,7 @@ interface ISessionManager {
     event SessionCreated(
         uint32 indexed sessionId, address indexed owner, bytes32 indexed modelId, SessionConfig config, uint112 deposit
     );
-    event SessionDeposited(uint32 indexed sessionId, uint112 amount, uint112 deposit);
+    event SessionDeposited(uint32 indexed sessionId, address indexed from, uint112 amount, uint112 deposit);
     event SessionWithdrawn(uint32 indexed sessionId, uint112 amount, uint112 deposit);
     event SessionClosed(uint32 indexed sessionId, uint112 refund);
     event SubmitterAuthorized(uint32 indexed sessionId, address indexed account, bool allowed);
@@ -32,6 +35,9 @@ interface ISessionManager {
 
     // ------------------------------------------------------------------ functions
     /// @notice Opens a session funded with `deposit` COR pulled from the caller (approve first).
+    /// Checks: model registered; R 1..7; price >= params.minPricePerToken; retryLimit <= params.maxRetryLimit;
+    /// validated modes (Embedding, Replay): quorum odd and params.minQuorum..7; minReputation <= 10000; sampling
+    /// (temperature <= 2000, topP <= 10000); windows 1 s..7 days; router; dedicated list.
     function createSession(SessionConfig calldata config, uint112 deposit) external returns (uint32 sessionId);
 
     /// @notice Anyone may top up an open session.

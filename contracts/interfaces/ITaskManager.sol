@@ -17,6 +17,10 @@ interface ITaskManager {
     error InvalidSlot(uint8 slot);
     error AssignmentCountMismatch(uint256 expected, uint256 given);
     error NodeNotEligible(uint32 nodeId);
+    /// @notice The miner's offer does not cover this session: its price, its assignment mode, or its capacity.
+    error OfferNotCovered(uint32 nodeId);
+    /// @notice The miner already timed out on this task: it cannot take it again.
+    error AlreadyTimedOut(uint256 taskId, uint32 nodeId);
     error ModelNotServed(uint32 nodeId, bytes32 modelId);
     error ReputationTooLow(uint32 nodeId, uint16 score, uint16 minimum);
     error DuplicateMiner(uint32 nodeId);
@@ -47,8 +51,11 @@ interface ITaskManager {
         uint24 maxTokens,
         uint112 escrow
     );
-    /// @notice `miners` is the full slot table after the change (index = slot, 0 = vacant).
-    event TaskAssigned(uint256 indexed taskId, uint32[] miners, TaskStatus status, uint40 deadline);
+    /// @notice `miners` is the full slot table after the change (index = slot, 0 = vacant); `assigner` is the account
+    /// that caused it (router, session owner, claiming miner, submitter for Dedicated, expiring keeper).
+    event TaskAssigned(
+        uint256 indexed taskId, address indexed assigner, uint32[] miners, TaskStatus status, uint40 deadline
+    );
     /// @notice Entered Revealing / Validating / Queued (after an expiry), with the new phase deadline.
     event TaskPhaseChanged(uint256 indexed taskId, TaskStatus status, uint40 deadline);
     event TaskCommitted(uint256 indexed taskId, uint32 indexed nodeId, uint8 slot, bytes32 commitment);
@@ -58,11 +65,13 @@ interface ITaskManager {
     /// @notice A miner missed the deadline of `phase`; its slot is vacated (Queued / Committing) or dropped
     /// (Revealing). `retries` counts the reassignments so far: it is not incremented by the expiry that exhausts the
     /// retry limit (that one fails the task instead).
-    event SlotExpired(uint256 indexed taskId, uint32 indexed nodeId, uint8 slot, TaskStatus phase, uint8 retries);
+    event SlotExpired(
+        uint256 indexed taskId, uint32 indexed nodeId, uint8 slot, TaskStatus phase, uint8 retries, address caller
+    );
     event Attested(uint256 indexed taskId, uint32 indexed validatorId, uint16[] scores);
     /// @notice One node's settled work on a task (`slot` = miner slot, or 255 for a validator), with its score and
     /// speed after the change. Counters follow from the outcomes: Accepted adds 1 accepted and `tokens` served,
-    /// Rejected 1 rejected, TimedOut 1 timed out (reputation history).
+    /// Rejected 1 rejected, TimedOut 1 timed out, Unverified nothing (paid, no verdict) (reputation history).
     event WorkSettled(
         uint256 indexed taskId,
         uint32 indexed nodeId,
@@ -88,9 +97,14 @@ interface ITaskManager {
         uint112 refund,
         uint112 protocolFee,
         uint112 validatorFee,
-        uint112 routerFee
+        uint112 routerFee,
+        uint32 routerId
     );
-    event TaskFailed(uint256 indexed taskId, uint32 indexed sessionId, FailReason reason, uint112 refund);
+    /// @notice `paid`: what revealed results were paid although the task failed (NoMajority, NoQuorum: the client
+    /// has them); `refund` = escrow − paid, back to the session's free balance.
+    event TaskFailed(uint256 indexed taskId, uint32 indexed sessionId, FailReason reason, uint112 paid, uint112 refund);
+    /// @notice The router that assigned the task was credited its fee.
+    event RouterFeePaid(uint256 indexed taskId, uint32 indexed routerId, uint96 amount);
 
     // ------------------------------------------------------------------ functions
     /// @notice Submits a task, escrowing R × maxTokens × pricePerToken from the session's free balance.
@@ -99,13 +113,16 @@ interface ITaskManager {
         external
         returns (uint256 taskId);
 
-    /// @notice Router mode: the session's router (or its owner) fills every vacant slot, in slot order.
+    /// @notice Router mode: the session's router (Active) or its owner fills every vacant slot, in slot order, with
+    /// eligible miners: Active, serving the model, reputation >= the session's minimum, distinct, not timed out
+    /// on this task before, and whose offer covers the session's price and mode with capacity left.
     function assignTask(uint256 taskId, uint32[] calldata nodeIds) external;
 
     /// @notice Claim mode: an eligible miner takes the first vacant slot.
     function claimTask(uint256 taskId) external returns (uint8 slot);
 
-    /// @notice Posts keccak256(abi.encode(taskId, minerAccount, resultHash, salt)) before the phase deadline.
+    /// @notice Posts keccak256(abi.encode(taskId, minerAccount, resultHash, tokens, salt)) before the phase
+    /// deadline (tokens: uint32 output token count, part of what is committed).
     function commit(uint256 taskId, uint8 slot, bytes32 commitment) external;
 
     /// @notice Reveals a committed result. The last reveal settles the task at once when results agree.
@@ -120,15 +137,18 @@ interface ITaskManager {
         string calldata resultCid
     ) external;
 
-    /// @notice Embedding mode: a validator's score per slot (0..10000, cosine to the medoid; ignored for slots
-    /// without a result). The quorum-th attestation settles the task.
+    /// @notice Embedding / Replay mode: an Active validator's score per slot (0..10000; ignored for slots without a
+    /// result). The quorum-th attestation settles the task; validators further than attestDeviationBps from a
+    /// median are slashed validatorSlashBps of their stake.
     function attest(uint256 taskId, uint16[] calldata scores) external;
 
-    /// @notice Settles a Validating task after its attest deadline with the attestations it has.
+    /// @notice After the attest deadline of a Validating task below quorum: no verdict. Every revealed result is
+    /// paid (Unverified), nobody is slashed, the task fails with NoQuorum.
     function finalize(uint256 taskId) external;
 
     /// @notice Anyone expires a slot whose deadline passed: a late committer is replaced (up to the retry
-    /// limit), a late revealer is dropped; a vacant slot past its deadline fails the task.
+    /// limit; it loses reputation, not stake, and cannot take the task again), a late revealer is dropped and
+    /// slashed withholdSlashBps; a vacant slot past its deadline fails the task.
     /// Checks in order: phase (UnknownTask / WrongPhase unless Queued, Committing or Revealing), InvalidSlot,
     /// DeadlineNotPassed, NothingToExpire.
     function expire(uint256 taskId, uint8 slot) external;

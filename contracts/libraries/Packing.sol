@@ -14,8 +14,8 @@ import {NodeLedger, TaskState} from "../types/Types.sol";
 /// masked to its width on the way in and out, so dirty high bits can never leak into a neighbouring field.
 library Packing {
     // ------------------------------------------------------------------ NodeLedger
-    // status 8 @0 | score 16 @8 | speed 16 @24 | accepted 32 @40 | rejected 24 @72 | timedOut 24 @96
-    // | tokensServed 40 @120 | rewards 96 @160
+    // status 8 @0 | score 16 @8 | speed 16 @24 | accepted 24 @40 | rejected 24 @64 | timedOut 24 @88 | open 16 @112
+    // | tokensServed 32 @128 | rewards 96 @160
 
     function load(NodeLedger storage p) internal view returns (NodeLedger memory l) {
         assembly ("memory-safe") {
@@ -23,11 +23,12 @@ library Packing {
             mstore(l, and(w, 0xff))
             mstore(add(l, 0x20), and(shr(8, w), 0xffff))
             mstore(add(l, 0x40), and(shr(24, w), 0xffff))
-            mstore(add(l, 0x60), and(shr(40, w), 0xffffffff))
-            mstore(add(l, 0x80), and(shr(72, w), 0xffffff))
-            mstore(add(l, 0xa0), and(shr(96, w), 0xffffff))
-            mstore(add(l, 0xc0), and(shr(120, w), 0xffffffffff))
-            mstore(add(l, 0xe0), shr(160, w))
+            mstore(add(l, 0x60), and(shr(40, w), 0xffffff))
+            mstore(add(l, 0x80), and(shr(64, w), 0xffffff))
+            mstore(add(l, 0xa0), and(shr(88, w), 0xffffff))
+            mstore(add(l, 0xc0), and(shr(112, w), 0xffff))
+            mstore(add(l, 0xe0), and(shr(128, w), 0xffffffff))
+            mstore(add(l, 0x100), shr(160, w))
         }
     }
 
@@ -36,11 +37,12 @@ library Packing {
             let w := and(mload(l), 0xff)
             w := or(w, shl(8, and(mload(add(l, 0x20)), 0xffff)))
             w := or(w, shl(24, and(mload(add(l, 0x40)), 0xffff)))
-            w := or(w, shl(40, and(mload(add(l, 0x60)), 0xffffffff)))
-            w := or(w, shl(72, and(mload(add(l, 0x80)), 0xffffff)))
-            w := or(w, shl(96, and(mload(add(l, 0xa0)), 0xffffff)))
-            w := or(w, shl(120, and(mload(add(l, 0xc0)), 0xffffffffff)))
-            w := or(w, shl(160, mload(add(l, 0xe0))))
+            w := or(w, shl(40, and(mload(add(l, 0x60)), 0xffffff)))
+            w := or(w, shl(64, and(mload(add(l, 0x80)), 0xffffff)))
+            w := or(w, shl(88, and(mload(add(l, 0xa0)), 0xffffff)))
+            w := or(w, shl(112, and(mload(add(l, 0xc0)), 0xffff)))
+            w := or(w, shl(128, and(mload(add(l, 0xe0)), 0xffffffff)))
+            w := or(w, shl(160, and(mload(add(l, 0x100)), 0xffffffffffffffffffffffff)))
             sstore(p.slot, w)
         }
     }

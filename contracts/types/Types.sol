@@ -21,7 +21,8 @@ enum NodeStatus {
 enum ValidationMode {
     None,
     ExactMatch,
-    Embedding
+    Embedding,
+    Replay
 }
 
 /// @notice Who fills a task's miner slots.
@@ -48,11 +49,14 @@ enum TaskStatus {
     Failed
 }
 
-/// @notice Outcome of one node's work on one task, as settled on-chain.
+/// @notice Outcome of one node's work on one task, as settled on-chain. `Unverified`: the result was revealed but
+/// no verdict could be reached (ExactMatch without a strict majority, validators below quorum): the miner is paid
+/// for it (the client has it), nobody is slashed and reputation does not move.
 enum Outcome {
     Accepted,
     Rejected,
-    TimedOut
+    TimedOut,
+    Unverified
 }
 
 /// @notice Why a task failed (its whole escrow went back to the session deposit).
@@ -60,15 +64,25 @@ enum FailReason {
     NoMiners,
     RetriesExhausted,
     NoResults,
-    NoMajority,
-    NoAttestations,
+    NoMajority, // ExactMatch without a strict majority: revealed results are paid (Unverified), nobody is slashed
+    NoQuorum, // validators below quorum at the attest deadline: revealed results are paid (Unverified)
     AllRejected
 }
 
 /// @notice Why stake was slashed.
 enum SlashReason {
-    Rejected,
-    TimedOut
+    Rejected, // a result the validator quorum (or the ExactMatch majority) rejected
+    Withheld, // a commitment whose reveal was withheld past the reveal deadline
+    Deviated // a validator score further than attestDeviationBps from the quorum's median
+}
+
+/// @notice What work a miner consents to: only sessions paying at least `minPrice` per output token, in an
+/// assignment mode whose bit (1 << uint8(AssignmentMode)) is set in `modes`, and at most `capacity` open
+/// assignments at once. Nobody (router, session owner, the miner itself through Claim) can put a miner on other work.
+struct Offer {
+    uint96 minPrice; // COR wei per output token
+    uint16 capacity; // open assignments at once (0 = takes no work)
+    uint8 modes; // bitmask of AssignmentMode
 }
 
 /// @notice One registration of a node, as returned by getNode. Stored as a NodeRecord (same fields, laid out so
@@ -80,12 +94,14 @@ struct Node {
     NodeStatus status;
     uint16 score; // exponentially weighted reputation, 0..10000 (starts at 5000, weight 1/8 per sample)
     uint16 speed; // exponentially weighted output tokens per second (weight 1/4 per sample, capped at 65535)
-    uint32 accepted; // results accepted (miners) / attestations agreeing with the median (validators)
+    uint24 accepted; // results accepted (miners) / attestations agreeing with the median (validators)
     uint24 rejected;
     uint24 timedOut;
-    uint40 tokensServed;
+    uint16 open; // assignments / attestations not settled yet: while non-zero the stake cannot be withdrawn
+    uint32 tokensServed;
     uint96 rewards; // unclaimed COR (wei), pulled with withdrawRewards
     uint96 stake; // COR (wei)
+    Offer offer; // miners: the work the node consents to
     bytes32 encryptionKey; // X25519 public key used to wrap per-task prompt keys
 }
 
@@ -98,14 +114,17 @@ struct SessionConfig {
     uint96 pricePerToken; // COR wei per output token
     uint24 maxTokens; // cap on a task's max output tokens
     uint16 minReputation; // 0..10000, compared with Node.score
-    uint16 threshold; // 0..10000, Embedding mode acceptance threshold on the median score
-    uint8 quorum; // validator attestations that settle an Embedding task at once, 1..7
-    uint8 retryLimit; // expired slots that may be reassigned before the task fails
+    uint8 quorum; // validated modes (Embedding, Replay): odd, params.minQuorum..7 attestations settle a task
+    uint8 retryLimit; // expired slots that may be reassigned before the task fails, 0..params.maxRetryLimit
     uint32 precommitWindow; // seconds
     uint32 revealWindow; // seconds
     uint32 attestWindow; // seconds
     uint32 routerId; // node id of the session's router (Router mode); 0 = only the owner assigns
     uint32[] dedicatedMiners; // Dedicated mode: node ids, R..7 of them
+    uint16 temperature; // declared sampling, thousandths (0 = greedy, the default; 1000 = 1.0), max 2000
+    uint16 topK; // declared sampling: 0 = off
+    uint16 topP; // declared sampling, basis points: 0 = off, else 1..10000
+    bool encrypted; // prompts and results are end-to-end encrypted envelopes (plaintext hashes on chain)
 }
 
 /// @notice A session as stored. Packed in five slots.
@@ -118,7 +137,7 @@ struct Session {
     AssignmentMode assignment;
     uint8 quorum;
     uint8 retryLimit;
-    uint16 threshold;
+    bool encrypted;
     uint32 routerId;
     // slot 1
     uint112 deposit; // free balance: not held by any task
@@ -135,20 +154,35 @@ struct Session {
     bytes32 modelId;
     // slot 4: dedicated miner ids, 32-bit lanes, zero lanes unused
     uint256 dedicated;
+    // slot 5: declared sampling (see SessionConfig)
+    uint16 temperature;
+    uint16 topK;
+    uint16 topP;
 }
 
-/// @notice Protocol parameters, owner-settable within the caps in ICorNetwork.
+/// @notice Protocol parameters, owner-settable within the caps in CorStorage (every change is an event).
 struct Params {
+    // slot 0
     uint96 minStakeMiner;
     uint96 minStakeRouter;
     uint32 unstakeCooldown; // seconds
+    // slot 1
     uint96 minStakeValidator;
-    uint16 protocolFeeBps; // of what a task pays
+    uint16 protocolFeeBps; // of what a task pays; at least 1: every settled task pays a fee that leaves the payer
     uint16 validatorFeeBps; // of what a task pays, split among validators that agreed with the median
-    uint16 routerFeeBps; // of what a task pays, to the session's router (Router mode)
+    uint16 routerFeeBps; // of what a task pays, to the router that assigned it (Router mode)
     uint16 rejectSlashBps; // of stake, per rejected result
-    uint16 timeoutSlashBps; // of stake, per missed deadline
-    uint16 attestDeviationBps; // a validator further than this from a median loses reputation and its fee
+    uint16 withholdSlashBps; // of stake, per withheld reveal; never below rejectSlashBps
+    uint16 validatorSlashBps; // of stake, per attestation deviating from the quorum's median
+    uint16 attestDeviationBps; // tolerance of a validator score around the median
+    uint16 auditBps; // share of fast-path results (Router / Claim sessions in Embedding / Replay) sent to validators
+    uint16 embeddingBarBps; // acceptance bar on the median score, Embedding mode
+    uint16 replayBarBps; // acceptance bar on the median score, Replay mode
+    // slot 2
+    uint96 minPricePerToken; // price floor of every session, > 0
+    uint96 reputationFeeUnit; // protocol fee (COR wei) that earns a full reputation step; 0 = any fee does
+    uint8 minQuorum; // smallest (odd) validator quorum of a validated session; >= 3 on a public chain
+    uint8 maxRetryLimit; // largest retry limit a session may ask for
 }
 
 /// @notice A task as returned by views: lanes unpacked.
@@ -167,6 +201,7 @@ struct TaskView {
     bytes32[] hashes; // commitment before reveal, result hash after
     bytes32 resultHash; // accepted result (zero until Finalized)
     uint32 winnerNodeId;
+    uint32 assignerId; // node id of the router that assigned the task (0: assigned by the owner, claimed, dedicated)
     uint256 escrow;
 }
 
@@ -183,20 +218,25 @@ struct NodeRecord {
     NodeLedger ledger;
     // slot 2
     uint96 stake;
-    // slot 3
+    // slot 3: the offer (96 + 16 + 8 bits), read by every eligibility check
+    Offer offer;
+    // slot 4
     bytes32 encryptionKey;
 }
 
-/// @notice State and work ledger of a node: exactly one slot (8 + 16 + 16 + 32 + 24 + 24 + 40 + 96 bits).
-/// Counters saturate at their maximum instead of overflowing, so settlement can never revert on them.
+/// @notice State and work ledger of a node: exactly one slot (8 + 16 + 16 + 24 + 24 + 24 + 16 + 32 + 96 bits).
+/// Counters saturate at their maximum instead of overflowing, so settlement can never revert on them. `open`
+/// counts assignments (miners) or attestations (validators) not yet settled; it bounds the miner's capacity and
+/// locks the stake (withdrawStake reverts StakeLocked while it is non-zero).
 struct NodeLedger {
     NodeStatus status;
     uint16 score;
     uint16 speed;
-    uint32 accepted;
+    uint24 accepted;
     uint24 rejected;
     uint24 timedOut;
-    uint40 tokensServed;
+    uint16 open;
+    uint32 tokensServed;
     uint96 rewards;
 }
 
@@ -205,7 +245,7 @@ struct NodeLedger {
 struct Task {
     // slot 0
     TaskState state;
-    // slot 1: node id per slot (0 = vacant)
+    // slot 1: node id per slot (0 = vacant), lanes 0..6; lane 7: node id of the router that assigned the task
     uint256 miners;
     // slot 2: output tokens of the slots whose result differs from the lead result (see TaskState.lead)
     uint256 tokens;
@@ -230,8 +270,10 @@ struct TaskState {
     uint8 attestations; // validator attestations stored
     uint8 redundancy; // copy of the session's R, so commit and reveal never read the session
     uint24 maxTokens; // max output tokens per miner; escrow = R * maxTokens * pricePerToken
-    uint24 leadTokens; // output tokens of the lead slot
+    uint24 leadTokens; // output tokens of the lead slot (and of every slot in matchedMask)
     uint40 deadline; // deadline of the current phase, unix seconds
-    uint32 assignedAt; // time of the latest slot fill, unix seconds mod 2^32 (start of the speed measurement)
+    // Until Revealing: time of the latest slot fill, unix seconds mod 2^32 (start of the speed measurement).
+    // From Revealing on: the block number (mod 2^32) of the last commit, whose hash seeds the fast-path audit.
+    uint32 assignedAt;
     uint56 commitDelays; // 8-bit lanes: seconds from assignment to precommit, per slot (capped at 255)
 }

@@ -23,8 +23,17 @@ library Deploy {
             validatorFeeBps: 300,
             routerFeeBps: 100,
             rejectSlashBps: 1000,
-            timeoutSlashBps: 200,
-            attestDeviationBps: 2000
+            withholdSlashBps: 1000,
+            validatorSlashBps: 1000,
+            attestDeviationBps: 1000,
+            auditBps: 1000,
+            embeddingBarBps: 8000,
+            replayBarBps: 9000,
+            minPricePerToken: 1e9,
+            // 100 COR miner stake / 8: pumping a fresh node to reputation 9000 costs ~1.6x the minimum stake.
+            reputationFeeUnit: 12.5 ether,
+            minQuorum: 1,
+            maxRetryLimit: 3
         });
     }
 

@@ -8,6 +8,7 @@ import {ICorNetwork} from "../../contracts/interfaces/ICorNetwork.sol";
 import {
     AssignmentMode,
     Node,
+    Offer,
     Params,
     Role,
     Session,
@@ -41,6 +42,9 @@ abstract contract BaseTest is Test {
 
     function setUp() public virtual {
         params = Deploy.defaultParams();
+        // Unit tests settle agreeing results on the fast path deterministically; the audit sample is tested in
+        // test/attacks/SybilRing.t.sol.
+        params.auditBps = 0;
         (token, network) = Deploy.deploy(owner, address(this), params);
         vm.prank(owner);
         network.registerModel(MODEL, "stories260K", "hf:ggml-org/models/tinyllamas/stories260K.gguf");
@@ -73,7 +77,12 @@ abstract contract BaseTest is Test {
         bytes32[] memory models = new bytes32[](role == Role.Miner ? 1 : 0);
         if (role == Role.Miner) models[0] = MODEL;
         vm.prank(account);
-        nodeId = network.register(role, STAKE, models, keccak256(abi.encode(account)), "http://127.0.0.1:0");
+        nodeId = network.register(role, STAKE, models, keccak256(abi.encode(account)), "http://127.0.0.1:0", _offer());
+    }
+
+    /// @dev An offer that covers every session of the tests: any price, every mode, room for many tasks.
+    function _offer() internal pure returns (Offer memory) {
+        return Offer({minPrice: 0, capacity: 1_000, modes: 7});
     }
 
     function _config(uint8 r, ValidationMode validation, AssignmentMode assignment)
@@ -87,7 +96,6 @@ abstract contract BaseTest is Test {
         c.assignment = assignment;
         c.pricePerToken = PRICE;
         c.maxTokens = MAX_TOKENS;
-        c.threshold = 8_000;
         c.quorum = 1;
         c.retryLimit = 2;
         c.precommitWindow = 60;
@@ -132,18 +140,19 @@ abstract contract BaseTest is Test {
         return keccak256(abi.encode("salt", taskId, slot));
     }
 
-    function _commitment(uint256 taskId, address miner, bytes32 resultHash, bytes32 salt)
+    function _commitment(uint256 taskId, address miner, bytes32 resultHash, uint32 tokens, bytes32 salt)
         internal
         pure
         returns (bytes32)
     {
-        return keccak256(abi.encode(taskId, miner, resultHash, salt));
+        return keccak256(abi.encode(taskId, miner, resultHash, tokens, salt));
     }
 
-    function _commit(uint256 taskId, uint8 slot, bytes32 resultHash) internal {
+    /// @dev Commits `resultHash` with `tokens` output tokens for `slot`.
+    function _commit(uint256 taskId, uint8 slot, bytes32 resultHash, uint32 tokens) internal {
         address miner = _accountOf(network.getTask(taskId).miners[slot]);
         vm.prank(miner);
-        network.commit(taskId, slot, _commitment(taskId, miner, resultHash, _salt(taskId, slot)));
+        network.commit(taskId, slot, _commitment(taskId, miner, resultHash, tokens, _salt(taskId, slot)));
     }
 
     function _reveal(uint256 taskId, uint8 slot, bytes32 resultHash, uint32 tokens) internal {
@@ -161,7 +170,7 @@ abstract contract BaseTest is Test {
     /// @dev Commits and reveals `hashes[i]` with `tokens` for every slot.
     function _commitRevealAll(uint256 taskId, bytes32[] memory hashes, uint32 tokens) internal {
         for (uint8 i; i < hashes.length; ++i) {
-            _commit(taskId, i, hashes[i]);
+            _commit(taskId, i, hashes[i], tokens);
         }
         for (uint8 i; i < hashes.length; ++i) {
             _reveal(taskId, i, hashes[i], tokens);
@@ -193,11 +202,14 @@ abstract contract BaseTest is Test {
         _assign(taskId, _firstMiners(r));
     }
 
-    /// @dev An assigned task whose every slot committed `hashes[i]` (status Revealing).
-    function _revealingTask(bytes32[] memory hashes, ValidationMode validation) internal returns (uint256 taskId) {
+    /// @dev An assigned task whose every slot committed `hashes[i]` with `tokens` (status Revealing).
+    function _revealingTask(bytes32[] memory hashes, ValidationMode validation, uint32 tokens)
+        internal
+        returns (uint256 taskId)
+    {
         taskId = _assignedTask(uint8(hashes.length), validation);
         for (uint8 i; i < hashes.length; ++i) {
-            _commit(taskId, i, hashes[i]);
+            _commit(taskId, i, hashes[i], tokens);
         }
     }
 
