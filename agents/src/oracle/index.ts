@@ -1,19 +1,45 @@
-import { type Hex, erc20Abi, maxUint256, parseEther } from "viem";
+import { erc20Abi, type Hex, maxUint256, parseEther } from "viem";
 import { loadDeployment } from "../../../sdk/src/deployments.ts";
-import { AssignmentMode, NodeStatus, Role, TaskStatus, ValidationMode, contentHash } from "../../../sdk/src/protocol.ts";
+import {
+  AssignmentMode,
+  contentHash,
+  NodeStatus,
+  Role,
+  SessionStatus,
+  TaskStatus,
+  ValidationMode,
+} from "../../../sdk/src/protocol.ts";
 import { createContentStore } from "../../../sdk/src/storage/index.ts";
-import { type NetworkLog, chainTime, createClients, createTxSender, followEvents, networkAbi } from "../shared/chain.ts";
+import {
+  chainTime,
+  createClients,
+  createTxSender,
+  eventArgs,
+  followEvents,
+  type NetworkLog,
+  networkReader,
+} from "../shared/chain.ts";
 import { readConfig } from "../shared/config.ts";
 import { startHttpServer } from "../shared/health.ts";
 import { createLogger } from "../shared/logger.ts";
 
 export const oracleConfigSpec = {
   rpcUrl: { env: "COR_RPC_URL", description: "JSON-RPC URL", default: "http://127.0.0.1:8545", parse: "url" },
-  privateKey: { env: "COR_PRIVATE_KEY", description: "keeper account key (pays gas, funds health checks)", required: true, parse: "hex32" },
+  privateKey: {
+    env: "COR_PRIVATE_KEY",
+    description: "keeper account key (pays gas, funds health checks)",
+    required: true,
+    parse: "hex32",
+  },
   deployment: { env: "COR_DEPLOYMENT", description: "deployment JSON file or chain id", default: "31337" },
   port: { env: "COR_PORT", description: "HTTP port for /health", default: "0", parse: "int" },
   intervalMs: { env: "COR_ORACLE_INTERVAL_MS", description: "deadline scan period", default: "1000", parse: "int" },
-  healthCheckSeconds: { env: "COR_HEALTHCHECK_SECONDS", description: "idle seconds between health-check tasks (0 = off)", default: "0", parse: "int" },
+  healthCheckSeconds: {
+    env: "COR_HEALTHCHECK_SECONDS",
+    description: "idle seconds between health-check tasks (0 = off)",
+    default: "0",
+    parse: "int",
+  },
   healthCheckBudget: { env: "COR_HEALTHCHECK_BUDGET", description: "COR deposited for health checks", default: "100" },
   ipfsApi: { env: "COR_IPFS_API", description: "Kubo RPC URL (default: embedded store)" },
   ipfsDir: { env: "COR_IPFS_DIR", description: "embedded IPFS block directory", default: ".data/ipfs" },
@@ -46,9 +72,23 @@ export const startOracle = async (overrides: Partial<Record<keyof typeof oracleC
   let finalized = 0;
   let ready = false;
   let lastActivity = Date.now();
-  const http = await startHttpServer({ port: Number(cfg.port), health: () => ({ ready, open: open.size, expired, finalized }) });
-  const read = <T>(functionName: string, args: readonly unknown[]) =>
-    clients.publicClient.readContract({ address: deployment.network, abi: networkAbi, functionName, args } as never) as Promise<T>;
+  const http = await startHttpServer({
+    port: Number(cfg.port),
+    health: () => ({ ready, open: open.size, expired, finalized }),
+  });
+  const read = networkReader(clients);
+  /** Health-check sessions this oracle opened (rebuilt from SessionCreated on restart, so it reuses its own). */
+  const ownSessions: number[] = [];
+
+  const isHealthSession = (a: Record<string, unknown>) => {
+    const c = a.config as { redundancy: number; routerId: number; modelId: Hex };
+    return (
+      String(a.owner).toLowerCase() === clients.account.address.toLowerCase() &&
+      Number(c.redundancy) === 1 &&
+      Number(c.routerId) === 0 &&
+      c.modelId === deployment.modelId
+    );
+  };
 
   const follower = followEvents(clients, {
     fromBlock: BigInt(deployment.startBlock),
@@ -60,6 +100,8 @@ export const startOracle = async (overrides: Partial<Record<keyof typeof oracleC
           open.add(key);
           lastActivity = Date.now();
         } else if (log.eventName === "TaskFinalized" || log.eventName === "TaskFailed") open.delete(key);
+        else if (log.eventName === "SessionCreated" && isHealthSession(log.args))
+          ownSessions.push(Number(log.args.sessionId));
         else if (log.eventName === "NodeRegistered" && Number(log.args.role) === Role.Miner) {
           miners.set(Number(log.args.nodeId), log.args.models as Hex[]);
         }
@@ -106,7 +148,22 @@ export const startOracle = async (overrides: Partial<Record<keyof typeof oracleC
   // Health checks: a Router-mode session owned by the oracle (it assigns as owner), R=1, ExactMatch.
   let healthSession = 0;
   let nextMiner = 0;
-  const store = Number(cfg.healthCheckSeconds) > 0 ? await createContentStore({ ipfsApi: cfg.ipfsApi, directory: cfg.ipfsDir }) : undefined;
+  const store =
+    Number(cfg.healthCheckSeconds) > 0
+      ? await createContentStore({ ipfsApi: cfg.ipfsApi, directory: cfg.ipfsDir })
+      : undefined;
+  /** The newest open health-check session this oracle owns with enough deposit for a check, if any. */
+  const reusableSession = async (): Promise<number> => {
+    await follower.caughtUp;
+    for (const id of [...ownSessions].reverse()) {
+      const s = await read<{ status: number; deposit: bigint; pricePerToken: bigint }>("getSession", [id]);
+      if (Number(s.status) === SessionStatus.Open && s.deposit >= 16n * s.pricePerToken) {
+        logger.info(`Reusing health-check session=${id}`);
+        return id;
+      }
+    }
+    return 0;
+  };
   const healthCheck = async () => {
     if (!store || open.size > 0 || Date.now() - lastActivity < Number(cfg.healthCheckSeconds) * 1000) return;
     const candidates: number[] = [];
@@ -116,30 +173,37 @@ export const startOracle = async (overrides: Partial<Record<keyof typeof oracleC
       if (node.status === NodeStatus.Active) candidates.push(id);
     }
     if (!candidates.length) return;
+    if (!healthSession) healthSession = await reusableSession();
     if (!healthSession) {
       const budget = parseEther(cfg.healthCheckBudget);
       await tx.writeTo(deployment.token, erc20Abi, "approve", [deployment.network, maxUint256], "approve");
-      await tx.write("createSession", [
-        {
-          modelId: deployment.modelId,
-          redundancy: 1,
-          validation: ValidationMode.ExactMatch,
-          assignment: AssignmentMode.Router,
-          pricePerToken: 10n ** 12n,
-          maxTokens: 16,
-          minReputation: 0,
-          threshold: 0,
-          quorum: 1,
-          retryLimit: 0,
-          precommitWindow: 30,
-          revealWindow: 30,
-          attestWindow: 30,
-          routerId: 0,
-          dedicatedMiners: [],
-        },
-        budget,
-      ], "create health-check session");
-      healthSession = Number(await read("sessionCount", []));
+      const hash = await tx.write(
+        "createSession",
+        [
+          {
+            modelId: deployment.modelId,
+            redundancy: 1,
+            validation: ValidationMode.ExactMatch,
+            assignment: AssignmentMode.Router,
+            pricePerToken: 10n ** 12n,
+            maxTokens: 16,
+            minReputation: 0,
+            threshold: 0,
+            quorum: 1,
+            retryLimit: 0,
+            precommitWindow: 30,
+            revealWindow: 30,
+            attestWindow: 30,
+            routerId: 0,
+            dedicatedMiners: [],
+          },
+          budget,
+        ],
+        "create health-check session",
+      );
+      const receipt = await clients.publicClient.getTransactionReceipt({ hash });
+      healthSession = Number(eventArgs(receipt.logs, "SessionCreated").sessionId);
+      logger.info(`Opened health-check session=${healthSession}`);
     }
     const miner = candidates[nextMiner++ % candidates.length];
     const prompt = new TextEncoder().encode("Once upon a time");

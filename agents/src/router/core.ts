@@ -1,13 +1,13 @@
-import { type Address, decodeEventLog, erc20Abi, type Hex, maxUint256, parseEther } from "viem";
+import { type Address, erc20Abi, type Hex, maxUint256, parseEther } from "viem";
 import type { Deployment } from "../../../sdk/src/deployments.ts";
 import { AssignmentMode, contentHash, NodeStatus, TaskStatus, ValidationMode } from "../../../sdk/src/protocol.ts";
 import type { ContentStore } from "../../../sdk/src/storage/index.ts";
 import {
   type BatchInfo,
   type Clients,
+  eventArgs,
   followEvents,
   type NetworkLog,
-  networkAbi,
   networkReader,
   type TxSender,
 } from "../shared/chain.ts";
@@ -346,19 +346,4 @@ export const houseSessionConfig = (modelId: Hex, cfg: HouseConfig, routerId: num
   dedicatedMiners: [],
 });
 
-export const eventArgs = (
-  logs: readonly { data: Hex; topics: readonly Hex[] }[],
-  eventName: string,
-): Record<string, unknown> => {
-  for (const log of logs) {
-    try {
-      const decoded = decodeEventLog({ abi: networkAbi, data: log.data, topics: log.topics as [Hex, ...Hex[]] });
-      if (decoded.eventName === eventName) return decoded.args as Record<string, unknown>;
-    } catch {
-      // not one of ours (e.g. a token Transfer)
-    }
-  }
-  throw new AgentError(`Receipt has no ${eventName} event`);
-};
-
-export { parseEther, ValidationMode };
+export { eventArgs, parseEther, ValidationMode };

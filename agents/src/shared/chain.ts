@@ -4,6 +4,7 @@ import {
   type Chain,
   createPublicClient,
   createWalletClient,
+  decodeEventLog,
   defineChain,
   type Hex,
   http,
@@ -222,3 +223,19 @@ export const followEvents = (
 /** Chain time: the latest block's timestamp (deadlines compare against it, not the local clock). */
 export const chainTime = async (clients: Clients): Promise<bigint> =>
   (await clients.publicClient.getBlock({ blockTag: "latest" })).timestamp;
+
+/** The args of the first `eventName` event of the network in a receipt's logs (throws if there is none). */
+export const eventArgs = (
+  logs: readonly { data: Hex; topics: readonly Hex[] }[],
+  eventName: string,
+): Record<string, unknown> => {
+  for (const log of logs) {
+    try {
+      const decoded = decodeEventLog({ abi: networkAbi, data: log.data, topics: log.topics as [Hex, ...Hex[]] });
+      if (decoded.eventName === eventName) return decoded.args as Record<string, unknown>;
+    } catch {
+      // not one of ours (e.g. a token Transfer)
+    }
+  }
+  throw new AgentError(`Receipt has no ${eventName} event`);
+};
