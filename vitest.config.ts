@@ -4,7 +4,12 @@ import { defineConfig } from "vitest/config";
 // an IPFS daemon, llama.cpp) run in forked workers, one file at a time per worker.
 export default defineConfig({
   test: {
-    include: ["sdk/src/**/*.test.ts", "agents/**/*.test.ts", "indexer/test/**/*.test.ts"],
+    include: [
+      "sdk/src/**/*.test.ts",
+      "agents/**/*.test.ts",
+      "indexer/test/**/*.test.ts",
+      "dashboard/test/**/*.test.ts",
+    ],
     exclude: ["**/node_modules/**"],
     pool: "forks",
     maxWorkers: 2,

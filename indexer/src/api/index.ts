@@ -27,15 +27,16 @@ const intParam = (raw: string | undefined, fallback: number, max: number): numbe
   return Number.isInteger(n) && n > 0 ? Math.min(n, max) : fallback;
 };
 
-/** Median of task.finality_seconds over finalized tasks (optionally one session's). */
-const medianFinality = async (sessionId?: number): Promise<number | null> => {
+/** Percentile `p` (0..1, interpolated) of task.finality_seconds over finalized tasks (optionally one session's). */
+const finalityPercentile = async (p: number, sessionId?: number): Promise<number | null> => {
   const finalized = eq(task.status, "Finalized");
   const [row] = await db
-    .select({ median: sql<string | null>`percentile_cont(0.5) within group (order by ${task.finalitySeconds})` })
+    .select({ value: sql<string | null>`percentile_cont(${p}) within group (order by ${task.finalitySeconds})` })
     .from(task)
     .where(sessionId === undefined ? finalized : and(finalized, eq(task.sessionId, sessionId)));
-  return row?.median == null ? null : Number(row.median);
+  return row?.value == null ? null : Number(row.value);
 };
+const medianFinality = (sessionId?: number) => finalityPercentile(0.5, sessionId);
 
 /** Task counts by status, every status present (0 when none). */
 const countsByStatus = async (sessionId?: number) => {
@@ -63,6 +64,7 @@ app.get("/stats", async (c) => {
       tasks: totals?.taskCount ?? 0,
       tokensServed: totals?.tokensServed ?? 0n,
       medianTimeToFinalitySeconds: await medianFinality(),
+      p90TimeToFinalitySeconds: await finalityPercentile(0.9),
       tasksByStatus: await countsByStatus(),
       nodes,
       network: totals ?? null,

@@ -1,0 +1,260 @@
+import { useMemo } from "react";
+import { Chart, type ChartOption, timeAxisBase } from "../components/Chart.tsx";
+import { Stat } from "../components/Stat.tsx";
+import { Empty, QueryState } from "../components/States.tsx";
+import { cor, int, percent, seconds } from "../lib/format.ts";
+import { useApp, useGraphql, useIndexerJson, useSql } from "../lib/hooks.ts";
+import {
+  failuresByReasonSql,
+  finalityPointsQuery,
+  overviewQuery,
+  type StatsResponse,
+  settlementPathSql,
+  tasksPerHourSql,
+  tasksSinceSql,
+} from "../lib/queries.ts";
+
+const HOURS_SHOWN = 48;
+
+/** Start of the hour `hours` ago, unix seconds (stable for a minute so the query key does not churn). */
+const sinceHours = (hours: number) => Math.floor(Date.now() / 60_000) * 60 - hours * 3600;
+
+function TasksPerHour() {
+  const since = sinceHours(HOURS_SHOWN);
+  const rows = useSql(tasksPerHourSql, [since]);
+  return (
+    <section className="panel wide">
+      <h2>Tasks per hour</h2>
+      <QueryState query={rows} source="Hourly task counts">
+        {(data) =>
+          data.length === 0 ? (
+            <Empty>No tasks in the last {HOURS_SHOWN} hours.</Empty>
+          ) : (
+            <Chart
+              label="tasks per hour"
+              option={{
+                ...timeAxisBase,
+                yAxis: [
+                  { type: "value", name: "tasks", minInterval: 1 },
+                  { type: "value", name: "tokens" },
+                ],
+                series: [
+                  { name: "finalized", type: "bar", stack: "t", data: data.map((r) => [r.hour * 1000, r.finalized]) },
+                  { name: "failed", type: "bar", stack: "t", data: data.map((r) => [r.hour * 1000, r.failed]) },
+                  {
+                    name: "in progress",
+                    type: "bar",
+                    stack: "t",
+                    data: data.map((r) => [r.hour * 1000, r.submitted - r.finalized - r.failed]),
+                  },
+                  {
+                    name: "tokens paid",
+                    type: "line",
+                    yAxisIndex: 1,
+                    data: data.map((r) => [r.hour * 1000, r.tokens]),
+                  },
+                ],
+              }}
+            />
+          )
+        }
+      </QueryState>
+    </section>
+  );
+}
+
+function FinalityChart() {
+  const points = useGraphql(finalityPointsQuery, { limit: 500 });
+  return (
+    <section className="panel wide">
+      <h2>Time to finality per task</h2>
+      <QueryState query={points} source="Finality times">
+        {(data) =>
+          data.tasks.items.length === 0 ? (
+            <Empty>No task has finalized yet.</Empty>
+          ) : (
+            <Chart
+              label="time to finality"
+              option={{
+                ...timeAxisBase,
+                tooltip: {
+                  trigger: "item",
+                  formatter: (p: { value: [number, number, string]; seriesName: string }) =>
+                    `task ${p.value[2]}<br/>${p.seriesName}: ${p.value[1]} s<br/>${new Date(p.value[0]).toISOString().slice(0, 19)}Z`,
+                },
+                yAxis: { type: "value", name: "seconds" },
+                series: (["fast path", "validated"] as const).map((name) => ({
+                  name,
+                  type: "scatter",
+                  symbolSize: 7,
+                  data: data.tasks.items
+                    .filter((t) => (name === "validated") === (t.validatingTime !== null))
+                    .map((t) => [Number(t.finalizedTime) * 1000, t.finalitySeconds, t.id]),
+                })),
+              }}
+            />
+          )
+        }
+      </QueryState>
+    </section>
+  );
+}
+
+const pieOption = (title: string, slices: { name: string; value: number }[]): ChartOption => ({
+  tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+  legend: { bottom: 0 },
+  series: [{ name: title, type: "pie", radius: ["40%", "70%"], data: slices, label: { formatter: "{b}\n{c}" } }],
+});
+
+function SettlementAndFailures() {
+  const path = useSql(settlementPathSql);
+  const failures = useSql(failuresByReasonSql);
+  return (
+    <>
+      <section className="panel">
+        <h2>Fast path vs validated</h2>
+        <QueryState query={path} source="Settlement paths">
+          {(rows) => {
+            const r = rows[0] ?? { fast: 0, validated: 0 };
+            return r.fast + r.validated === 0 ? (
+              <Empty>No finalized task yet.</Empty>
+            ) : (
+              <>
+                <p className="figure-line" data-testid="fast-share" data-value={r.fast}>
+                  {percent(r.fast, r.fast + r.validated)} fast path ({int(r.fast)} of {int(r.fast + r.validated)})
+                </p>
+                <Chart
+                  label="settlement path"
+                  height={220}
+                  option={pieOption("settlement", [
+                    { name: "fast path", value: r.fast },
+                    { name: "validated", value: r.validated },
+                  ])}
+                />
+              </>
+            );
+          }}
+        </QueryState>
+      </section>
+      <section className="panel">
+        <h2>Failures by reason</h2>
+        <QueryState query={failures} source="Failures">
+          {(rows) =>
+            rows.length === 0 ? (
+              <Empty>No task has failed.</Empty>
+            ) : (
+              <Chart
+                label="failures by reason"
+                height={240}
+                option={pieOption(
+                  "failures",
+                  rows.map((r) => ({ name: r.reason, value: r.n })),
+                )}
+              />
+            )
+          }
+        </QueryState>
+      </section>
+    </>
+  );
+}
+
+function DailyChart({
+  days,
+}: {
+  days: { day: string; tasksSubmitted: number; tasksFinalized: number; tasksFailed: number; paid: string }[];
+}) {
+  const option = useMemo<ChartOption>(
+    () => ({
+      ...timeAxisBase,
+      yAxis: [
+        { type: "value", name: "tasks", minInterval: 1 },
+        { type: "value", name: "COR paid" },
+      ],
+      series: [
+        { name: "submitted", type: "bar", data: days.map((d) => [Number(d.day) * 1000, d.tasksSubmitted]) },
+        { name: "finalized", type: "bar", data: days.map((d) => [Number(d.day) * 1000, d.tasksFinalized]) },
+        { name: "failed", type: "bar", data: days.map((d) => [Number(d.day) * 1000, d.tasksFailed]) },
+        {
+          name: "COR paid",
+          type: "line",
+          yAxisIndex: 1,
+          data: days.map((d) => [Number(d.day) * 1000, Number(BigInt(d.paid) / 10n ** 12n) / 1e6]),
+        },
+      ],
+    }),
+    [days],
+  );
+  return <Chart label="tasks per day" option={option} />;
+}
+
+export function Overview() {
+  const { config } = useApp();
+  const overview = useGraphql(overviewQuery, { chainId: config.chainId });
+  const stats = useIndexerJson<StatsResponse>("/stats");
+  const lastDay = useSql(tasksSinceSql, [sinceHours(24)]);
+  const lastHour = useSql(tasksSinceSql, [sinceHours(1)]);
+  return (
+    <div className="page">
+      <h1>Network</h1>
+      <QueryState query={overview} source="Network figures">
+        {(data) =>
+          data.network === null ? (
+            <Empty>
+              The indexer has no network row yet: the deployment block is not indexed. It appears within seconds of the
+              indexer catching up.
+            </Empty>
+          ) : (
+            <>
+              <div className="stats">
+                <Stat id="active-miners" label="Active miners" value={data.miners.totalCount} />
+                <Stat id="active-validators" label="Active validators" value={data.validators.totalCount} />
+                <Stat id="active-routers" label="Active routers" value={data.routers.totalCount} />
+                <Stat id="tasks" label="Tasks" value={data.network.taskCount} />
+                <Stat id="tasks-finalized" label="Finalized" value={data.network.tasksFinalized} />
+                <Stat id="tasks-failed" label="Failed" value={data.network.tasksFailed} />
+                <Stat id="tasks-hour" label="Tasks, last hour" value={lastHour.data?.[0]?.n} />
+                <Stat id="tasks-day" label="Tasks, last 24 h" value={lastDay.data?.[0]?.n} />
+                <Stat id="tokens-served" label="Tokens served" value={data.network.tokensServed} />
+                <Stat id="cor-paid" label="COR paid out" value={data.network.paid} text={cor(data.network.paid)} />
+                <Stat
+                  id="finality-median"
+                  label="Median time to finality"
+                  value={stats.data?.medianTimeToFinalitySeconds ?? undefined}
+                  text={stats.data ? seconds(stats.data.medianTimeToFinalitySeconds) : undefined}
+                />
+                <Stat
+                  id="finality-p90"
+                  label="p90 time to finality"
+                  value={stats.data?.p90TimeToFinalitySeconds ?? undefined}
+                  text={stats.data ? seconds(stats.data.p90TimeToFinalitySeconds) : undefined}
+                />
+                <Stat
+                  id="escrowed"
+                  label="Escrowed now"
+                  value={data.network.escrowed}
+                  text={cor(data.network.escrowed)}
+                />
+                <Stat id="staked" label="Staked" value={data.network.stakes} text={cor(data.network.stakes)} />
+                <Stat id="slashed" label="Slashed" value={data.network.slashed} text={cor(data.network.slashed)} />
+              </div>
+              <div className="grid">
+                <TasksPerHour />
+                <FinalityChart />
+                <SettlementAndFailures />
+                <section className="panel wide">
+                  <h2>Tasks per day</h2>
+                  {data.dailyStats.items.length === 0 ? (
+                    <Empty>No activity recorded yet.</Empty>
+                  ) : (
+                    <DailyChart days={[...data.dailyStats.items].reverse()} />
+                  )}
+                </section>
+              </div>
+            </>
+          )
+        }
+      </QueryState>
+    </div>
+  );
+}
