@@ -5,6 +5,8 @@
 
 // Actions: `action(client, parameters)`, one per file.
 export * from "./actions/index.ts";
+// End-to-end encryption of prompts, results and streams (docs/privacy.md). Browser-safe.
+export * from "./crypto/index.ts";
 export * from "./deployments.ts";
 // Errors. BaseError is named explicitly: the storage module has its own root error of the same name.
 export {
@@ -19,13 +21,26 @@ export {
   type CorErrorArgs,
   decodeCorError,
   describeError,
+  EncryptionKeyRequiredError,
+  type EncryptionKeyRequiredErrorType,
+  type EnvelopeKind,
+  EnvelopeTamperedError,
+  type EnvelopeTamperedErrorType,
   type ErrorDescription,
   errorDescriptions,
+  InvalidEnvelopeError,
+  type InvalidEnvelopeErrorType,
   isContractError,
+  MissingWrappedKeyError,
+  type MissingWrappedKeyErrorType,
+  NotARecipientError,
+  type NotARecipientErrorType,
   NotFoundError,
   type NotFoundErrorType,
   ResultVerificationError,
   type ResultVerificationErrorType,
+  StaleRecipientKeyError,
+  type StaleRecipientKeyErrorType,
   setErrorConfig,
   TaskFailedError,
   type TaskFailedErrorType,

@@ -12,6 +12,8 @@ import { startHttpServer } from "../shared/health.ts";
 import { openJournal } from "../shared/journal.ts";
 import { createLogger } from "../shared/logger.ts";
 import { ensureRegistered } from "../shared/node.ts";
+import { loadNodeKeys } from "../shared/keys.ts";
+import { createMinerPrivacy } from "./privacy.ts";
 import { createStreamServer } from "./stream.ts";
 
 /** Fault injection for tests and drills: `garbage` commits nonsense, `silent` never commits. */
@@ -31,6 +33,8 @@ export const minerConfigSpec = {
   ipfsDir: { env: "COR_IPFS_DIR", description: "embedded IPFS block directory", default: ".data/ipfs" },
   stake: { env: "COR_STAKE", description: "stake in COR when registering", default: "1000" },
   behavior: { env: "COR_BEHAVIOR", description: "honest | garbage | silent", default: "honest" },
+  encryptionKey: { env: "COR_ENCRYPTION_KEY", description: "X25519 secret key (default: the keyring in COR_DATA_DIR)", parse: "hex32" },
+  keyWaitMs: { env: "COR_KEY_WAIT_MS", description: "how long an encrypted task waits for its key grant (ms)", default: "20000", parse: "int" },
 } as const;
 
 type Pending = { slot: number; resultHash: Hex; salt: Hex; cid: string; tokens: number; revealed?: boolean };
@@ -54,6 +58,8 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
   const modelId = `0x${engine.sha256}` as Hex;
   const journal = openJournal<Pending>(join(cfg.dataDir, "journal.json"));
   const read = networkReader(clients);
+  // ---- privacy (issue 10, miner/privacy.ts): node keyring, key grants, prompt decryption, result sealing
+  const privacy = createMinerPrivacy({ keys: loadNodeKeys(cfg.dataDir, cfg.encryptionKey), logger, keyWaitMs: Number(cfg.keyWaitMs) });
 
   let ready = false;
   let nodeId = 0;
@@ -62,6 +68,11 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
     port: Number(cfg.port),
     host: cfg.host,
     health: () => ({ ready, nodeId, model: engine.modelFile, active: engine.active, queued: engine.queued, behavior }),
+    handler: (req, res) => {
+      if (privacy.handle(req, res)) return;
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { message: "Not found", type: "invalid_request_error", code: "not_found" } }));
+    },
   });
   // Private streams (shared/stream.ts): a task's tokens go only to the routers entitled to it, after they prove
   // their on-chain identity; everyone else is refused.
@@ -93,6 +104,7 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
     dataDir: cfg.dataDir,
   });
   logger = logger.child({ node: nodeId });
+  privacy.setNodeId(nodeId);
 
   const submitted = new Map<string, { promptCid: string; promptHash: Hex; maxTokens: number; sessionId: number }>();
   const sessions = new Map<number, { assignment: number; modelId: Hex }>();
@@ -152,18 +164,21 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
       }
       const info = await promptOf(taskId);
       const promptBytes = await store.get(info.promptCid, { timeoutMs: 15_000 });
-      if (contentHash(promptBytes) !== info.promptHash) throw new AgentError(`Prompt of task ${key} does not match its hash`);
-      const prompt = new TextDecoder().decode(promptBytes);
+      // Checks the on-chain promptHash; an encrypted prompt is decrypted first (waiting for a key grant if needed).
+      const { text: prompt, taskKey } = await privacy.readPrompt({ taskId, sessionId: info.sessionId, bytes: promptBytes, promptHash: info.promptHash });
       let index = 0;
       streams.open(key, await streamRoutersOf(info.sessionId));
       const result = await engine.generate({
         prompt,
         maxTokens: info.maxTokens,
-        onToken: (piece) => streams.token({ type: "token", taskId: key, nodeId, index: index++, piece }),
+        onToken: (piece) => {
+          const i = index++;
+          streams.token({ type: "token", taskId: key, nodeId, index: i, piece: privacy.streamedPiece(taskId, taskKey, i, piece) });
+        },
       });
       const text = behavior === "garbage" ? `zzzz ${randomBytes(8).toString("hex")} qqq 123 !!!` : result.text;
       const bytes = new TextEncoder().encode(text);
-      const { cid } = await store.add(bytes);
+      const { cid } = await store.add(privacy.storedResult(taskId, taskKey, bytes));
       const resultHash = contentHash(bytes);
       const salt = toHex(randomBytes(32));
       // The salt is journaled before the commitment is sent: a crash after commit can still reveal.
@@ -224,6 +239,7 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
         case "TaskFinalized":
         case "TaskFailed":
           submitted.delete(key);
+          privacy.forget(key);
           if (journal.get(key)) journal.delete(key);
           break;
       }

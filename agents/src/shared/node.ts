@@ -1,23 +1,14 @@
-import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { erc20Abi, type Hex, maxUint256 } from "viem";
+import type { EncryptionKeyPair } from "../../../sdk/src/crypto/keys.ts";
 import { Role } from "../../../sdk/src/protocol.ts";
 import { type Clients, networkAbi, type TxSender } from "./chain.ts";
+import { loadNodeKeys } from "./keys.ts";
 import type { Logger } from "./logger.ts";
 
-/** The node's X25519 key pair for prompt encryption, created once and kept in its data directory. */
-export const loadEncryptionKey = (dataDir: string): { publicKey: Hex } => {
-  mkdirSync(dataDir, { recursive: true });
-  const file = join(dataDir, "x25519.json");
-  if (!existsSync(file)) {
-    const { publicKey, privateKey } = generateKeyPairSync("x25519");
-    const pub = publicKey.export({ format: "der", type: "spki" }).subarray(-32);
-    const priv = privateKey.export({ format: "der", type: "pkcs8" }).toString("base64");
-    writeFileSync(file, JSON.stringify({ publicKey: `0x${pub.toString("hex")}`, privateKey: priv }), { mode: 0o600 });
-  }
-  return { publicKey: JSON.parse(readFileSync(file, "utf8")).publicKey };
-};
+/** The node's current X25519 public key for prompt encryption (its keyring lives in its data directory: keys.ts). */
+export const loadEncryptionKey = (dataDir: string): { publicKey: Hex } => ({
+  publicKey: (loadNodeKeys(dataDir).keys[0] as EncryptionKeyPair).publicKey,
+});
 
 /**
  * Returns the node id of this account, registering it first (approve + register with `stake`) if it is not
@@ -40,6 +31,13 @@ export const ensureRegistered = async (
   const existing = Number(await read("nodeIdOf", [account.address]));
   if (existing !== 0) {
     logger.info(`Registered already node=${existing}`);
+    // A key rotated while the node was down (COR_ENCRYPTION_KEY, rotateNodeKey) is published before work resumes.
+    const { publicKey } = loadEncryptionKey(opts.dataDir);
+    const node = (await read("getNode", [existing])) as { encryptionKey: Hex };
+    if (node.encryptionKey.toLowerCase() !== publicKey.toLowerCase()) {
+      await tx.write("updateNode", [publicKey, opts.endpoint], "updateNode");
+      logger.info(`Published rotated encryption key node=${existing} key=${publicKey.slice(0, 10)}…`);
+    }
     return existing;
   }
   const allowance = (await publicClient.readContract({

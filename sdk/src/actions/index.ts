@@ -41,6 +41,13 @@ export {
   toSessionConfig,
 } from "./createSession.ts";
 export {
+  type DeliverTaskKeysErrorType,
+  type DeliverTaskKeysParameters,
+  type DeliverTaskKeysReturnType,
+  deliverTaskKeys,
+  grantPath,
+} from "./deliverTaskKeys.ts";
+export {
   type DepositToSessionErrorType,
   type DepositToSessionParameters,
   type DepositToSessionReturnType,
@@ -51,6 +58,7 @@ export {
   type FetchResultParameters,
   type FetchResultReturnType,
   fetchResult,
+  type ResultDecryption,
   type TaskResult,
 } from "./fetchResult.ts";
 export {
@@ -66,6 +74,12 @@ export {
   type GetParamsReturnType,
   getParams,
 } from "./getParams.ts";
+export {
+  type GetRecipientKeysErrorType,
+  type GetRecipientKeysParameters,
+  type GetRecipientKeysReturnType,
+  getRecipientKeys,
+} from "./getRecipientKeys.ts";
 export {
   type GetReputationErrorType,
   type GetReputationParameters,

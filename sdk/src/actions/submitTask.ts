@@ -9,14 +9,32 @@ import {
   type WaitForTransactionReceiptErrorType,
   type WriteContractErrorType,
 } from "viem";
+import type { Recipient } from "../crypto/envelope.ts";
+import { sealPrompt, type TaskKey } from "../crypto/envelope.ts";
+import type { EncryptionKeys } from "../crypto/keys.ts";
 import type { ContractRevertedErrorType } from "../errors/contract.ts";
+import { EncryptionKeyRequiredError, type InvalidEnvelopeErrorType } from "../errors/crypto.ts";
 import type { AccountRequiredErrorType, NotFoundErrorType } from "../errors/task.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import type { ContentStore, StorageError } from "../storage/index.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
 import { contentHashOf as contentHash } from "../utils/hash.ts";
 import { type AnyClient, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type DeliverTaskKeysReturnType, deliverTaskKeys } from "./deliverTaskKeys.ts";
+import { getRecipientKeys } from "./getRecipientKeys.ts";
 import { getSession } from "./getSession.ts";
+
+/** End-to-end encryption of a task (docs/privacy.md). */
+export type TaskEncryption = {
+  /** The client's X25519 keys; the task key is wrapped to `keys[0]` so the client can always recover it. */
+  keys: EncryptionKeys;
+  /** Also wrap to every Active validator's registered key (they must read results to check them). Default true. */
+  validators?: boolean | undefined;
+  /** More recipients known at submission (e.g. a Dedicated session's miners). */
+  recipients?: readonly Recipient[] | undefined;
+  /** Where key grants are sent from for miners assigned in the submit transaction (Dedicated mode). */
+  store?: Pick<ContentStore, "get"> | undefined;
+};
 
 type PromptSource =
   | {
@@ -41,6 +59,11 @@ export type SubmitTaskParameters = WriteParameters &
     sessionId: number;
     /** Max output tokens per miner; default the session's maxTokens. Escrow = R × maxTokens × pricePerToken. */
     maxTokens?: number | undefined;
+    /**
+     * Encrypt the prompt end to end: IPFS gets an envelope, `promptHash` still commits to the plaintext. Until
+     * SessionConfig has its `encrypted` flag this option is what marks a task encrypted.
+     */
+    encryption?: TaskEncryption | undefined;
   };
 
 export type SubmitTaskReturnType = {
@@ -57,6 +80,10 @@ export type SubmitTaskReturnType = {
   /** Block of the submission: pass it as `fromBlock` to waitForTaskResult / watchTask. */
   blockNumber: bigint;
   hash: Hash;
+  /** Encrypted tasks: the task key (keep it in memory to skip recovering it from the envelope later). */
+  taskKey?: TaskKey | undefined;
+  /** Encrypted tasks assigned in the submit transaction (Dedicated mode): the key grants sent to their miners. */
+  keyDelivery?: DeliverTaskKeysReturnType | undefined;
 };
 
 export type SubmitTaskErrorType =
@@ -64,6 +91,7 @@ export type SubmitTaskErrorType =
   | AccountRequiredErrorType
   | NotFoundErrorType
   | StorageError
+  | InvalidEnvelopeErrorType
   | WriteContractErrorType
   | WaitForTransactionReceiptErrorType;
 
@@ -95,12 +123,35 @@ export async function submitTask<chain extends Chain | undefined, account extend
   const { network, sessionId } = parameters;
   let promptCid: string;
   let promptHash: Hex;
+  let taskKey: TaskKey | undefined;
+  const { encryption } = parameters;
   if (parameters.prompt !== undefined) {
     const bytes =
       typeof parameters.prompt === "string" ? new TextEncoder().encode(parameters.prompt) : parameters.prompt;
     promptHash = contentHash(bytes);
-    promptCid = (await parameters.store.add(bytes)).cid;
+    // ---- encryption (issue 10): the store gets the envelope; the hash stays the plaintext's
+    let stored = bytes;
+    if (encryption) {
+      const own = encryption.keys.keys[0];
+      if (!own) throw new EncryptionKeyRequiredError({ taskId: 0n, details: "`encryption.keys` holds no key pair" });
+      const validators =
+        encryption.validators === false ? [] : await getRecipientKeys(c, { network, role: "Validator" });
+      const sealed = await sealPrompt({
+        plaintext: bytes,
+        sessionId,
+        recipients: [{ nodeId: 0, publicKey: own.publicKey }, ...validators, ...(encryption.recipients ?? [])],
+      });
+      stored = sealed.envelope;
+      taskKey = sealed.taskKey;
+    }
+    promptCid = (await parameters.store.add(stored)).cid;
   } else {
+    if (encryption) {
+      throw new EncryptionKeyRequiredError({
+        taskId: 0n,
+        details: "`encryption` needs the plaintext `prompt` (it seals it): a pre-uploaded promptCid is sent as is",
+      });
+    }
     promptCid = parameters.promptCid;
     promptHash = parameters.promptHash;
   }
@@ -120,7 +171,21 @@ export async function submitTask<chain extends Chain | undefined, account extend
     logs: receipt.logs,
     eventName: ["TaskAssigned", "TaskPhaseChanged"],
   });
-  for (const log of phases) status = taskStatusNameOf(log.args.status);
+  let miners: readonly number[] = [];
+  for (const log of phases) {
+    status = taskStatusNameOf(log.args.status);
+    if (log.eventName === "TaskAssigned") miners = log.args.miners;
+  }
+  const keyDelivery =
+    taskKey && encryption && miners.length
+      ? await deliverTaskKeys(c, {
+          network,
+          taskId: submitted.args.taskId,
+          store: encryption.store ?? { get: () => Promise.reject(new Error("no store")) },
+          encryption: { keys: encryption.keys, taskKey },
+          miners,
+        })
+      : undefined;
   return {
     taskId: submitted.args.taskId,
     promptCid,
@@ -130,5 +195,7 @@ export async function submitTask<chain extends Chain | undefined, account extend
     status,
     blockNumber: receipt.blockNumber,
     hash,
+    taskKey,
+    keyDelivery,
   };
 }

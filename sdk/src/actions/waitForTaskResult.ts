@@ -13,7 +13,8 @@ import type { ContentStore, StorageError } from "../storage/index.ts";
 import { failReasonName, type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
 import { getTaskLogs, type TaskLog } from "../utils/logs.ts";
 import type { NetworkParameter } from "../utils/write.ts";
-import { fetchFinalizedResult, type TaskResult } from "./fetchResult.ts";
+import { type DeliverTaskKeysReturnType, deliverTaskKeys } from "./deliverTaskKeys.ts";
+import { fetchFinalizedResult, type ResultDecryption, type TaskResult } from "./fetchResult.ts";
 
 export type WaitForTaskResultParameters = NetworkParameter & {
   taskId: bigint;
@@ -31,6 +32,13 @@ export type WaitForTaskResultParameters = NetworkParameter & {
   onStatus?: ((status: TaskStatusName) => void) | undefined;
   /** Stops waiting (rejects with the signal's reason). */
   signal?: AbortSignal | undefined;
+  /**
+   * Encrypted tasks (docs/privacy.md): decrypt the result with these keys, and on every TaskAssigned grant the
+   * task key to the newly assigned miners (deliverTaskKeys), so late-assigned and reassigned miners can work.
+   */
+  encryption?: ResultDecryption | undefined;
+  /** Called after each key delivery (encrypted tasks). */
+  onKeyDelivery?: ((delivery: DeliverTaskKeysReturnType & { miners: readonly number[] }) => void) | undefined;
 };
 
 export type WaitForTaskResultReturnType = TaskResult;
@@ -103,6 +111,7 @@ export async function waitForTaskResult<chain extends Chain | undefined>(
   const started = Date.now();
   let cursor = fromBlock;
   let status: TaskStatusName | undefined;
+  const granted = new Set<number>();
 
   for (;;) {
     if (signal?.aborted) throw signal.reason;
@@ -122,6 +131,21 @@ export async function waitForTaskResult<chain extends Chain | undefined>(
           status = next;
           parameters.onStatus?.(next);
         }
+        if (log.eventName === "TaskAssigned" && parameters.encryption) {
+          const fresh = log.args.miners.filter((id) => id !== 0 && !granted.has(id));
+          if (fresh.length) {
+            const delivery = await deliverTaskKeys(c, {
+              network,
+              taskId,
+              store: parameters.store,
+              encryption: parameters.encryption,
+              miners: fresh,
+              fromBlock,
+            });
+            for (const id of delivery.delivered) granted.add(id);
+            parameters.onKeyDelivery?.({ ...delivery, miners: fresh });
+          }
+        }
         if (log.eventName === "TaskFailed") {
           throw new TaskFailedError({ taskId, reason: failReasonName(log.args.reason), refund: log.args.refund });
         }
@@ -133,6 +157,7 @@ export async function waitForTaskResult<chain extends Chain | undefined>(
             fromBlock,
             finalized: log,
             fetchTimeout: parameters.fetchTimeout,
+            encryption: parameters.encryption,
           });
         }
       }

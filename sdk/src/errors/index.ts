@@ -10,6 +10,21 @@ export {
   toCorError,
   withContractErrors,
 } from "./contract.ts";
+export {
+  EncryptionKeyRequiredError,
+  type EncryptionKeyRequiredErrorType,
+  type EnvelopeKind,
+  EnvelopeTamperedError,
+  type EnvelopeTamperedErrorType,
+  InvalidEnvelopeError,
+  type InvalidEnvelopeErrorType,
+  MissingWrappedKeyError,
+  type MissingWrappedKeyErrorType,
+  NotARecipientError,
+  type NotARecipientErrorType,
+  StaleRecipientKeyError,
+  type StaleRecipientKeyErrorType,
+} from "./crypto.ts";
 export { describeError, type ErrorDescription, errorDescriptions } from "./messages.ts";
 export {
   AccountRequiredError,
