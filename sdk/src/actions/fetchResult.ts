@@ -1,4 +1,4 @@
-import type { Address, BlockNumber, Chain, Client, Hash, Hex, ReadContractErrorType, Transport } from "viem";
+import type { BlockNumber, Chain, Client, Hash, Hex, ReadContractErrorType, Transport } from "viem";
 import { isEnvelope, openResult, type TaskKey } from "../crypto/envelope.ts";
 import type { EncryptionKeys } from "../crypto/keys.ts";
 import {
