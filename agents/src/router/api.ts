@@ -1,3 +1,4 @@
+import { timingSafeEqual } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Hex } from "viem";
@@ -8,6 +9,14 @@ import { jsonSafe, safeStringify } from "../shared/json.ts";
 import type { Logger } from "../shared/logger.ts";
 import { decodeUtf8, isJsonContentType } from "../shared/validate.ts";
 import type { FinalResult, HouseConfig, RouterCore, TaskEvent } from "./core.ts";
+import {
+  type CompletionOptions,
+  createPromptCounter,
+  createStopFilter,
+  cutAtStop,
+  finishReason,
+  readCompletionOptions,
+} from "./openai.ts";
 
 /**
  * The router's HTTP API: OpenAI-compatible routes (/v1/chat/completions, /v1/completions, /v1/models) and the
@@ -21,11 +30,14 @@ export class HttpError extends Error {
     message: string,
     readonly type: string,
     readonly code: string,
+    readonly param: string | null = null,
   ) {
     super(message);
   }
 }
-export const errorBody = (e: HttpError) => ({ error: { message: e.message, type: e.type, code: e.code } });
+export const errorBody = (e: HttpError) => ({
+  error: { message: e.message, type: e.type, param: e.param, code: e.code },
+});
 const bad = (message: string, code = "invalid_request") => new HttpError(400, message, "invalid_request_error", code);
 
 export type ApiOptions = {
@@ -38,6 +50,10 @@ export type ApiOptions = {
   maxPromptBytes: number;
   finalTimeoutMs: number;
   chainBlock: () => Promise<bigint>;
+  /** When set, /v1 and /api requests must carry it in `x-cor-gateway-secret` (default: COR_GATEWAY_SECRET). */
+  gatewaySecret?: string;
+  /** Exact prompt token count for a model, undefined when unknown (default: the GGUF's tokenizer). */
+  promptTokens?: (modelId: Hex, prompt: string) => Promise<number | undefined>;
 };
 
 /**
@@ -68,6 +84,17 @@ export const readJson = async (c: Context): Promise<Record<string, unknown>> => 
 
 export const createApi = (opts: ApiOptions) => {
   const { core, logger, nodeId, deployment, house, maxTokensCap } = opts;
+  const gatewaySecret = opts.gatewaySecret ?? process.env.COR_GATEWAY_SECRET;
+  const countPrompt = opts.promptTokens ?? createPromptCounter(logger);
+  const completionOptions = (
+    body: Record<string, unknown>,
+    chat: boolean,
+    defaultMaxTokens = Math.min(128, maxTokensCap),
+  ) => {
+    const o = readCompletionOptions(body, { defaultMaxTokens, maxTokensCap, chat });
+    if ("message" in o) throw new HttpError(400, o.message, "invalid_request_error", o.code, o.param);
+    return o;
+  };
 
   const resolveModel = (model: unknown): Hex => {
     if (typeof model !== "string" || !model) throw bad("`model` is required", "missing_model");
@@ -77,13 +104,6 @@ export const createApi = (opts: ApiOptions) => {
       throw new HttpError(404, `The model '${model}' does not exist`, "invalid_request_error", "model_not_found");
     return id;
   };
-  const maxTokensOf = (value: unknown): number => {
-    if (value === undefined || value === null) return Math.min(128, maxTokensCap);
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 1)
-      throw bad("`max_tokens` must be a positive integer", "invalid_max_tokens");
-    if (value > maxTokensCap) throw bad(`\`max_tokens\` must be at most ${maxTokensCap}`, "invalid_max_tokens");
-    return value;
-  };
   const checkPrompt = (prompt: string) => {
     if (Buffer.byteLength(prompt) > opts.maxPromptBytes) {
       throw bad(
@@ -92,11 +112,14 @@ export const createApi = (opts: ApiOptions) => {
       );
     }
   };
-  const submitOrExplain = async (sessionId: number, prompt: string, maxTokens: number) => {
+  const submitOrExplain = async (c: Context, sessionId: number, prompt: string, maxTokens: number) => {
     try {
       return await core.submit(sessionId, prompt, maxTokens);
     } catch (err) {
       const msg = String((err as Error).message);
+      // Submitted but not assigned: name the task so that a gateway does not submit the request again elsewhere.
+      const submitted = /Could not assign task (\d+)/.exec(msg)?.[1];
+      if (submitted) c.header("x-cor-task-id", submitted);
       if (/InsufficientDeposit/.test(msg)) {
         throw new HttpError(
           402,
@@ -129,14 +152,24 @@ export const createApi = (opts: ApiOptions) => {
     winner_node_id: final?.winnerNodeId ?? null,
     status: final?.status ?? "Pending",
   });
-  const completionBody = (kind: Kind, model: string, taskId: bigint, final: FinalResult, promptTokens: number) => {
-    const text = final.text ?? "";
-    const finish = "stop";
-    const usage = {
-      prompt_tokens: promptTokens,
-      completion_tokens: final.tokens ?? 0,
-      total_tokens: promptTokens + (final.tokens ?? 0),
-    };
+  const usageOf = (promptTokens: number, final: FinalResult) => ({
+    prompt_tokens: promptTokens,
+    completion_tokens: final.tokens ?? 0,
+    total_tokens: promptTokens + (final.tokens ?? 0),
+  });
+  const completionBody = (
+    kind: Kind,
+    model: string,
+    taskId: bigint,
+    final: FinalResult,
+    promptTokens: number,
+    o: CompletionOptions,
+    extra: Record<string, unknown>,
+  ) => {
+    const cut = cutAtStop(final.text ?? "", o.stop);
+    const text = cut.text;
+    const finish = finishReason({ stopped: cut.stopped, tokens: final.tokens, maxTokens: o.maxTokens });
+    const usage = usageOf(promptTokens, final);
     const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-${taskId}`;
     const created = Math.floor(Date.now() / 1000);
     return kind === "chat"
@@ -147,7 +180,7 @@ export const createApi = (opts: ApiOptions) => {
           model,
           choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: finish, logprobs: null }],
           usage,
-          cor: corInfo(taskId, final),
+          cor: { ...corInfo(taskId, final), ...extra },
         }
       : {
           id,
@@ -156,25 +189,33 @@ export const createApi = (opts: ApiOptions) => {
           model,
           choices: [{ index: 0, text, finish_reason: finish, logprobs: null }],
           usage,
-          cor: corInfo(taskId, final),
+          cor: { ...corInfo(taskId, final), ...extra },
         };
   };
 
-  /** Runs one completion: submit, then either wait for the final verified text or stream the fastest miner. */
+  /**
+   * Runs one completion: submit, then either wait for the final verified text or stream the fastest miner.
+   * Stop sequences cut the text (the task itself still runs to its end and is paid for its committed tokens);
+   * `cost_wei` is what the session's escrow settles for the output tokens (tokens × price × R).
+   */
   const complete = async (
     c: Context,
     kind: Kind,
     sessionId: number,
     model: string,
+    modelId: Hex,
     prompt: string,
-    maxTokens: number,
-    stream: boolean,
+    o: CompletionOptions,
+    pricing: { price: bigint; redundancy: number },
   ) => {
     checkPrompt(prompt);
-    const { taskId } = await submitOrExplain(sessionId, prompt, maxTokens);
+    const counted = countPrompt(modelId, prompt).catch(() => undefined);
+    const { taskId } = await submitOrExplain(c, sessionId, prompt, o.maxTokens);
     const taskKey = taskId.toString();
     c.header("x-cor-task-id", taskKey);
-    if (!stream) {
+    const promptTokens = (await counted) ?? Math.ceil(Buffer.byteLength(prompt) / 4);
+    const costOf = (f: FinalResult) => (BigInt(f.tokens ?? 0) * pricing.price * BigInt(pricing.redundancy)).toString();
+    if (!o.stream) {
       const final = await core.waitFinal(taskId, opts.finalTimeoutMs).catch((err) => {
         throw new HttpError(504, String(err.message), "server_error", "timeout");
       });
@@ -185,7 +226,7 @@ export const createApi = (opts: ApiOptions) => {
           "server_error",
           "task_failed",
         );
-      return c.json(completionBody(kind, model, taskId, final, 0));
+      return c.json(completionBody(kind, model, taskId, final, promptTokens, o, { cost_wei: costOf(final) }));
     }
     const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-${taskId}`;
     const created = Math.floor(Date.now() / 1000);
@@ -232,14 +273,17 @@ export const createApi = (opts: ApiOptions) => {
       );
       sse.onAbort(() => wake?.());
       const write = (payload: unknown) => sse.writeSSE({ data: safeStringify(payload) });
+      const stops = createStopFilter(o.stop);
       let streamed = "";
+      const show = async (text: string) => {
+        if (!text) return;
+        streamed += text;
+        await write(chunk(text, null));
+      };
       const drain = async () => {
         while (queue.length) {
           const e = queue.shift() as TaskEvent;
-          if (e.type === "token") {
-            streamed += e.piece;
-            await write(chunk(e.piece, null));
-          }
+          if (e.type === "token") await show(stops.push(e.piece));
         }
       };
       try {
@@ -272,13 +316,17 @@ export const createApi = (opts: ApiOptions) => {
             },
           });
         } else {
+          await show(stops.end());
           // The stream was optimistic: if the accepted text differs, send the rest so the client ends with it.
-          if (f.text !== undefined && f.text !== streamed && f.text.startsWith(streamed)) {
-            await write(chunk(f.text.slice(streamed.length), null));
-          }
-          await write(
-            chunk(null, "stop", { cor: { ...corInfo(taskId, f), verified_text_matches_stream: f.text === streamed } }),
-          );
+          const verified = cutAtStop(f.text ?? streamed, o.stop);
+          if (verified.text !== streamed && verified.text.startsWith(streamed))
+            await show(verified.text.slice(streamed.length));
+          const matches = verified.text === streamed;
+          const finish = finishReason({ stopped: verified.stopped, tokens: f.tokens, maxTokens: o.maxTokens });
+          const cor = { ...corInfo(taskId, f), cost_wei: costOf(f), verified_text_matches_stream: matches };
+          // A stream that diverged from the accepted result carries the verified text in its last chunk.
+          await write(chunk(null, finish, { cor: matches ? cor : { ...cor, text: verified.text } }));
+          if (o.includeUsage) await write({ ...chunk(null, null), choices: [], usage: usageOf(promptTokens, f) });
         }
         await sse.writeSSE({ data: "[DONE]" });
       } finally {
@@ -305,6 +353,29 @@ export const createApi = (opts: ApiOptions) => {
     ),
   );
 
+  app.use("*", async (c, next) => {
+    c.header("x-cor-router", String(nodeId));
+    await next();
+  });
+  if (gatewaySecret) {
+    // Behind a gateway: the house sessions and the Cortensor routes are only for requests the gateway admitted.
+    const expected = Buffer.from(gatewaySecret);
+    const guard = async (c: Context, next: () => Promise<void>) => {
+      const given = Buffer.from(c.req.header("x-cor-gateway-secret") ?? "");
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        throw new HttpError(
+          403,
+          "This router only takes requests from its gateway",
+          "permission_error",
+          "gateway_only",
+        );
+      }
+      await next();
+    };
+    app.use("/v1/*", guard);
+    app.use("/api/*", guard);
+  }
+
   app.get("/health", async (c) => {
     const live = core.liveMiners();
     return c.json({ status: "ok", nodeId, miners: live });
@@ -330,33 +401,25 @@ export const createApi = (opts: ApiOptions) => {
       if (!m || typeof m !== "object" || typeof (m as { role?: unknown }).role !== "string")
         throw bad("Each message needs a `role` and `content`", "invalid_messages");
     }
+    const o = completionOptions(body, true);
     const prompt = renderChatPrompt(body.messages as never);
     const sessionId = await core.houseSession(modelId, house);
-    return complete(
-      c,
-      "chat",
-      sessionId,
-      String(body.model),
-      prompt,
-      maxTokensOf(body.max_tokens ?? body.max_completion_tokens),
-      body.stream === true,
-    );
+    return complete(c, "chat", sessionId, String(body.model), modelId, prompt, o, {
+      price: house.price,
+      redundancy: house.redundancy,
+    });
   });
   app.post("/v1/completions", async (c) => {
     const body = await readJson(c);
     const modelId = resolveModel(body.model);
     if (typeof body.prompt !== "string" || !body.prompt)
       throw bad("`prompt` must be a non-empty string", "missing_prompt");
+    const o = completionOptions(body, false);
     const sessionId = await core.houseSession(modelId, house);
-    return complete(
-      c,
-      "text",
-      sessionId,
-      String(body.model),
-      body.prompt,
-      maxTokensOf(body.max_tokens),
-      body.stream === true,
-    );
+    return complete(c, "text", sessionId, String(body.model), modelId, body.prompt, o, {
+      price: house.price,
+      redundancy: house.redundancy,
+    });
   });
 
   // Cortensor-style API: the client names its own session (which authorized this router to submit).
@@ -377,8 +440,8 @@ export const createApi = (opts: ApiOptions) => {
     }>("getSession", [sessionId]);
     if (Number(session.status) !== 1)
       throw new HttpError(404, `Session ${sessionId} is not open`, "invalid_request_error", "session_not_found");
-    const maxTokens =
-      body.max_tokens === undefined ? Math.min(128, Number(session.maxTokens)) : maxTokensOf(body.max_tokens);
+    const o = completionOptions(body, false, Math.min(128, Number(session.maxTokens)));
+    const maxTokens = o.maxTokens;
     if (session.deposit < escrowOf(Number(session.redundancy), maxTokens, session.pricePerToken)) {
       throw new HttpError(
         402,
@@ -388,7 +451,10 @@ export const createApi = (opts: ApiOptions) => {
       );
     }
     const name = [...core.models.entries()].find(([, id]) => id === session.modelId)?.[0] ?? session.modelId;
-    return complete(c, "text", sessionId, name, body.prompt, maxTokens, body.stream === true);
+    return complete(c, "text", sessionId, name, session.modelId, body.prompt, o, {
+      price: session.pricePerToken,
+      redundancy: Number(session.redundancy),
+    });
   });
   app.get("/api/v1/sessions/:id", async (c) => {
     const id = Number(c.req.param("id"));
