@@ -7,7 +7,9 @@ import { type NetworkLog, createClients, createTxSender, followEvents, networkAb
 import { readConfig } from "../shared/config.ts";
 import { startHttpServer } from "../shared/health.ts";
 import { createLogger } from "../shared/logger.ts";
+import { loadNodeKeys } from "../shared/keys.ts";
 import { ensureRegistered } from "../shared/node.ts";
+import { createValidatorPrivacy } from "./privacy.ts";
 
 export const validatorConfigSpec = {
   rpcUrl: { env: "COR_RPC_URL", description: "JSON-RPC URL", default: "http://127.0.0.1:8545", parse: "url" },
@@ -20,6 +22,7 @@ export const validatorConfigSpec = {
   stake: { env: "COR_STAKE", description: "stake in COR when registering", default: "1000" },
   embedModel: { env: "COR_EMBED_MODEL", description: "GGUF embedding model (default: wink word vectors)" },
   threads: { env: "COR_THREADS", description: "llama.cpp threads for a GGUF embedder", default: "1", parse: "int" },
+  encryptionKey: { env: "COR_ENCRYPTION_KEY", description: "X25519 secret key (default: the keyring in COR_DATA_DIR)", parse: "hex32" },
 } as const;
 
 /**
@@ -36,6 +39,7 @@ export const startValidator = async (overrides: Partial<Record<keyof typeof vali
   const embedder: Embedder = await createEmbedder(
     cfg.embedModel ? { kind: "gguf", modelPath: cfg.embedModel, threads: Number(cfg.threads) } : { kind: "wink" },
   );
+  const nodeKeys = loadNodeKeys(cfg.dataDir, cfg.encryptionKey);
   let ready = false;
   let attested = 0;
   let nodeId = 0;
@@ -51,6 +55,14 @@ export const startValidator = async (overrides: Partial<Record<keyof typeof vali
     dataDir: cfg.dataDir,
   });
   logger = logger.child({ node: nodeId });
+  // ---- privacy (issue 10, validator/privacy.ts): encrypted results are decrypted with the task key wrapped to us
+  const privacy = createValidatorPrivacy({
+    client: clients.publicClient,
+    network: deployment.network,
+    fromBlock: BigInt(deployment.startBlock),
+    store,
+    keys: () => ({ nodeId, keys: nodeKeys.keys }),
+  });
   const reveals = new Map<string, Map<number, { cid: string; resultHash: Hex }>>();
   const done = new Set<string>();
 
@@ -73,7 +85,9 @@ export const startValidator = async (overrides: Partial<Record<keyof typeof vali
         const r = reveals.get(key)?.get(slot);
         let text = "";
         if (r) {
-          const bytes = await store.get(r.cid, { timeoutMs: 15_000 }).catch(() => new Uint8Array());
+          const stored = await store.get(r.cid, { timeoutMs: 15_000 }).catch(() => new Uint8Array());
+          // Throws (no attestation) when this validator holds no key for an encrypted task.
+          const bytes = await privacy.readResult(taskId, stored);
           // A result whose bytes do not match its revealed hash is treated as empty (scores lowest).
           if (contentHash(bytes) === task.hashes[slot]) text = new TextDecoder().decode(bytes);
         }
@@ -107,6 +121,7 @@ export const startValidator = async (overrides: Partial<Record<keyof typeof vali
           void validate(BigInt(key));
         } else if (final.has(key)) {
           reveals.delete(key);
+          privacy.forget(key);
         }
       }
     },
