@@ -107,7 +107,7 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
   privacy.setNodeId(nodeId);
 
   const submitted = new Map<string, { promptCid: string; promptHash: Hex; maxTokens: number; sessionId: number }>();
-  const sessions = new Map<number, { assignment: number; modelId: Hex }>();
+  const sessions = new Map<number, { assignment: number; modelId: Hex; encrypted?: boolean }>();
 
   const promptOf = async (taskId: bigint) => {
     const known = submitted.get(taskId.toString());
@@ -165,7 +165,13 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
       const info = await promptOf(taskId);
       const promptBytes = await store.get(info.promptCid, { timeoutMs: 15_000 });
       // Checks the on-chain promptHash; an encrypted prompt is decrypted first (waiting for a key grant if needed).
-      const { text: prompt, taskKey } = await privacy.readPrompt({ taskId, sessionId: info.sessionId, bytes: promptBytes, promptHash: info.promptHash });
+      const { text: prompt, taskKey } = await privacy.readPrompt({
+        taskId,
+        sessionId: info.sessionId,
+        bytes: promptBytes,
+        promptHash: info.promptHash,
+        sessionEncrypted: sessions.get(info.sessionId)?.encrypted,
+      });
       let index = 0;
       streams.open(key, await streamRoutersOf(info.sessionId));
       const result = await engine.generate({
@@ -206,8 +212,8 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
       const key = a.taskId !== undefined ? String(a.taskId) : "";
       switch (log.eventName) {
         case "SessionCreated": {
-          const config = a.config as { assignment: number; modelId: Hex };
-          sessions.set(Number(a.sessionId), { assignment: config.assignment, modelId: config.modelId });
+          const config = a.config as { assignment: number; modelId: Hex; encrypted?: boolean };
+          sessions.set(Number(a.sessionId), { assignment: config.assignment, modelId: config.modelId, encrypted: config.encrypted });
           break;
         }
         case "TaskSubmitted": {

@@ -60,8 +60,9 @@ export type SubmitTaskParameters = WriteParameters &
     /** Max output tokens per miner; default the session's maxTokens. Escrow = R × maxTokens × pricePerToken. */
     maxTokens?: number | undefined;
     /**
-     * Encrypt the prompt end to end: IPFS gets an envelope, `promptHash` still commits to the plaintext. Until
-     * SessionConfig has its `encrypted` flag this option is what marks a task encrypted.
+     * Encrypt the prompt end to end: IPFS gets an envelope, `promptHash` still commits to the plaintext. Required
+     * in a session created with `encrypted: true` (its miners refuse plaintext prompts); also allowed in a
+     * plaintext session (miners recognise the envelope).
      */
     encryption?: TaskEncryption | undefined;
   };
@@ -125,6 +126,13 @@ export async function submitTask<chain extends Chain | undefined, account extend
   let promptHash: Hex;
   let taskKey: TaskKey | undefined;
   const { encryption } = parameters;
+  const session = await getSession(c, { network, sessionId });
+  if (session.encrypted && !encryption && parameters.prompt !== undefined) {
+    // Never a silent plaintext fallback: an encrypted session only ever gets envelopes.
+    throw new EncryptionKeyRequiredError({
+      details: `session ${sessionId} is encrypted: pass \`encryption: { keys }\` so the prompt is sealed, not sent in plaintext`,
+    });
+  }
   if (parameters.prompt !== undefined) {
     const bytes =
       typeof parameters.prompt === "string" ? new TextEncoder().encode(parameters.prompt) : parameters.prompt;
@@ -133,7 +141,7 @@ export async function submitTask<chain extends Chain | undefined, account extend
     let stored = bytes;
     if (encryption) {
       const own = encryption.keys.keys[0];
-      if (!own) throw new EncryptionKeyRequiredError({ taskId: 0n, details: "`encryption.keys` holds no key pair" });
+      if (!own) throw new EncryptionKeyRequiredError({ details: "`encryption.keys` holds no key pair" });
       const validators =
         encryption.validators === false ? [] : await getRecipientKeys(c, { network, role: "Validator" });
       const sealed = await sealPrompt({
@@ -148,14 +156,13 @@ export async function submitTask<chain extends Chain | undefined, account extend
   } else {
     if (encryption) {
       throw new EncryptionKeyRequiredError({
-        taskId: 0n,
         details: "`encryption` needs the plaintext `prompt` (it seals it): a pre-uploaded promptCid is sent as is",
       });
     }
     promptCid = parameters.promptCid;
     promptHash = parameters.promptHash;
   }
-  const maxTokens = parameters.maxTokens ?? (await getSession(c, { network, sessionId })).maxTokens;
+  const maxTokens = parameters.maxTokens ?? session.maxTokens;
 
   const { hash, receipt } = await writeNetwork(c, {
     network,

@@ -110,14 +110,18 @@ export class MissingWrappedKeyError extends BaseError {
 export type EncryptionKeyRequiredErrorType = EncryptionKeyRequiredError & { name: "EncryptionKeyRequiredError" };
 
 /**
- * An encrypted task's result (or prompt) was asked for without a decryption key, or a task expected to be
- * encrypted came back in plaintext. Never falls back silently: pass `encryption: { keys }`.
+ * Encryption was needed and no key was given: submitting to an encrypted session, or reading an encrypted result,
+ * without `encryption: { keys }`. Never falls back silently to plaintext.
  */
 export class EncryptionKeyRequiredError extends BaseError {
   override name = "EncryptionKeyRequiredError" as const;
-  taskId: bigint;
-  constructor(p: { taskId: bigint; details: string }) {
-    super(`Task ${p.taskId}: ${p.details}`, { docsBaseUrl: "docs/privacy.md", docsSlug: "sdk" });
+  /** The task, when there is one yet (undefined before submission). */
+  taskId: bigint | undefined;
+  constructor(p: { taskId?: bigint | undefined; details: string }) {
+    super(p.taskId !== undefined ? `Task ${p.taskId}: ${p.details}` : p.details, {
+      docsBaseUrl: "docs/privacy.md",
+      docsSlug: "sdk",
+    });
     this.taskId = p.taskId;
   }
 }
