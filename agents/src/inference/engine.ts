@@ -1,10 +1,13 @@
 /**
- * The miner's inference engine: greedy plain-text completion with node-llama-cpp.
+ * The miner's inference engine: plain-text completion with node-llama-cpp, greedy by default or
+ * sampled as the session declares (`sampling`: temperature / top-k / top-p, see sampling.ts).
  *
- * Determinism contract (what lets redundant miners produce byte-identical results, so tasks take the
- * on-chain fast path): for the same model file, prompt, maxTokens and contextSize the output text is
- * byte-identical across calls, processes and thread counts. To get there every generation
- * - samples greedily (temperature 0) with no repeat penalty, no grammar, no stop strings;
+ * Determinism contract for greedy generations (what lets redundant miners produce byte-identical
+ * results, so tasks take the on-chain fast path): for the same model file, prompt, maxTokens and
+ * contextSize the output text is byte-identical across calls, processes and thread counts. To get
+ * there every generation
+ * - samples greedily (temperature 0) with no repeat penalty, no grammar, no stop strings (sampled
+ *   generations use exactly the declared window and nothing else, so validators can replay it);
  * - starts from an empty KV cache (`clearHistory()`), so the prompt is always evaluated the same way
  *   and never partly reused from an earlier request;
  * - runs alone in its own llama.cpp context: concurrency uses one context per slot instead of one
@@ -16,18 +19,21 @@
  * continuation, detokenized against the prompt so a leading space is kept (`prompt + text` is the
  * full document).
  */
-import { basename, resolve } from "node:path";
+
+import { randomInt } from "node:crypto";
 import { stat } from "node:fs/promises";
+import { basename, resolve } from "node:path";
 import {
   LlamaCompletion,
   type LlamaContext,
   type LlamaContextSequence,
   type LlamaModel,
-  LlamaVocabularyType,
   type Token,
 } from "node-llama-cpp";
 import { assertThreads, getSharedLlama, sha256File } from "./llama.ts";
 import { ModelNotFoundError } from "./model.ts";
+import { assertSampling, GREEDY, isGreedy, type SamplingParams } from "./sampling.ts";
+import { committedTokenCount, promptTokensOf } from "./tokens.ts";
 
 export interface InferenceEngineOptions {
   /** Absolute or cwd-relative path of a GGUF file (see `resolveModelPath`). */
@@ -49,6 +55,10 @@ export interface GenerateRequest {
   onToken?: (piece: string) => void;
   /** Aborts while queued or generating; the promise rejects with `signal.reason`. */
   signal?: AbortSignal;
+  /** The session's declared sampling; default greedy. */
+  sampling?: SamplingParams;
+  /** Seed of a sampled generation (uint32); default a fresh random one. Ignored when greedy. */
+  seed?: number;
 }
 
 export type StopReason = "eos" | "maxTokens" | "contextFull";
@@ -86,6 +96,8 @@ export interface InferenceEngine {
   generate(request: GenerateRequest): Promise<GenerateResult>;
   /** Number of tokens `text` tokenizes to (no BOS). */
   countTokens(text: string): number;
+  /** The token count a miner commits for a result text of a task (tokens.ts: `committedTokenCount`). */
+  countOutputTokens(text: string, maxTokens: number): number;
   /**
    * Rejects queued calls, waits for running ones to finish, then disposes the contexts and the
    * model. Idempotent.
@@ -135,12 +147,19 @@ function assertPositiveInt(name: string, v: unknown): asserts v is number {
   }
 }
 
-/** The token LlamaCompletion prepends to the prompt (mirrors node-llama-cpp's internal rule). */
-function beginningToken(model: LlamaModel): Token | null {
-  const vocab = model.vocabularyType;
-  if (vocab === LlamaVocabularyType.rwkv || vocab === LlamaVocabularyType.ugm) return null;
-  if (vocab === LlamaVocabularyType.wpm) return model.tokens.bos;
-  return model.tokens.shouldPrependBosToken ? model.tokens.bos : null;
+/**
+ * LlamaCompletion options for a declared sampling. node-llama-cpp defaults to top-k 40 and top-p
+ * 0.95 when they are not given, so "off" is passed explicitly (top-k 0 = whole vocabulary, top-p 1).
+ */
+function samplerOptions(sampling: SamplingParams, seed: number | undefined) {
+  if (isGreedy(sampling)) return { temperature: 0 };
+  return {
+    temperature: sampling.temperature,
+    topK: sampling.topK,
+    topP: sampling.topP,
+    minP: 0,
+    seed: seed ?? randomInt(0, 2 ** 32 - 1),
+  };
 }
 
 /** Loads the model once and prepares `maxConcurrency` generation slots. */
@@ -228,19 +247,22 @@ class Engine implements InferenceEngine {
     return this.model.tokenize(text, false).length;
   }
 
+  countOutputTokens(text: string, maxTokens: number): number {
+    if (this.closed) throw new EngineClosedError();
+    return committedTokenCount(this.model, text, maxTokens);
+  }
+
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const { prompt, maxTokens, onToken, signal } = request;
+    const sampling = request.sampling ?? GREEDY;
     if (typeof prompt !== "string") throw new TypeError("prompt must be a string");
     assertPositiveInt("maxTokens", maxTokens);
+    assertSampling(sampling);
     if (this.closed) throw new EngineClosedError();
     signal?.throwIfAborted();
 
     // Same tokenization LlamaCompletion uses for a string prompt, so the count is exact.
-    const bos = beginningToken(this.model);
-    const promptTokens: Token[] = [
-      ...(bos !== null ? [bos] : []),
-      ...this.model.tokenize(prompt, false, bos !== null ? "trimLeadingSpace" : undefined),
-    ];
+    const promptTokens = promptTokensOf(this.model, prompt);
     if (promptTokens.length >= this.contextSize) {
       throw new PromptTooLongError(promptTokens.length, this.contextSize);
     }
@@ -256,7 +278,7 @@ class Engine implements InferenceEngine {
       let firstTokenAt: number | undefined;
       const result = await slot.completion.generateCompletionWithMeta(prompt, {
         maxTokens,
-        temperature: 0,
+        ...samplerOptions(sampling, request.seed),
         repeatPenalty: false,
         disableContextShift: true,
         contextShiftSize: 1,
@@ -275,8 +297,7 @@ class Engine implements InferenceEngine {
       const stop = result.metadata.stopReason;
       // With context shift disabled LlamaCompletion lowers maxTokens to the room left in the context.
       const contextFull = this.contextSize - promptTokens.length < maxTokens;
-      const stopReason: StopReason =
-        stop === "maxTokens" ? (contextFull ? "contextFull" : "maxTokens") : "eos";
+      const stopReason: StopReason = stop === "maxTokens" ? (contextFull ? "contextFull" : "maxTokens") : "eos";
       return {
         text: pieces.join(""),
         tokens,

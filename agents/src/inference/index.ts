@@ -1,4 +1,6 @@
 /** The miner's inference engine, chat prompt rendering and model resolution. */
+
+export { ASSISTANT_CUE, type ChatContentPart, type ChatMessage, renderChatPrompt } from "./chat.ts";
 export {
   createInferenceEngine,
   EngineClosedError,
@@ -9,7 +11,7 @@ export {
   PromptTooLongError,
   type StopReason,
 } from "./engine.ts";
-export { ASSISTANT_CUE, type ChatContentPart, type ChatMessage, renderChatPrompt } from "./chat.ts";
+export { getSharedLlama, type SharedLlamaOptions, sha256File } from "./llama.ts";
 export {
   DEFAULT_MODEL_RELATIVE,
   findRepoRoot,
@@ -19,4 +21,14 @@ export {
   type ResolveModelOptions,
   resolveModelPath,
 } from "./model.ts";
-export { getSharedLlama, sha256File, type SharedLlamaOptions } from "./llama.ts";
+export {
+  createReplayScorer,
+  ModelIdMismatchError,
+  type ReplayFault,
+  type ReplayRequest,
+  type ReplayScorer,
+  type ReplayScorerOptions,
+  type ReplayVerdict,
+} from "./replay.ts";
+export { GREEDY, isGreedy, type SamplingParams, samplingFromConfig } from "./sampling.ts";
+export { committedTokenCount, outputTokensOf, promptTokensOf } from "./tokens.ts";

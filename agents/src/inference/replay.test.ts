@@ -1,0 +1,289 @@
+/**
+ * Replay scorer on REAL model output: stories260K generates honest results with the miner's engine,
+ * the cheats are derived from them, and the scorer (its own llama.cpp context, threads 1) judges.
+ * `BAR` is the acceptance bar these tests hold the scorer to (docs/verification.md recommends the
+ * protocol's Replay bar be 9000; every cheat must stay below 8000 so a lower bar still rejects it).
+ */
+import type { Token } from "node-llama-cpp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createInferenceEngine, type InferenceEngine } from "./engine.ts";
+import { resolveModelPath } from "./model.ts";
+import {
+  createReplayScorer,
+  FAULT_CAP,
+  MAX_SCORE,
+  ModelIdMismatchError,
+  type PositionLogits,
+  type ReplayScorer,
+  scoreGreedy,
+  scoreSampled,
+} from "./replay.ts";
+import type { SamplingParams } from "./sampling.ts";
+
+const BAR = 9000;
+const CHEAT_MAX = 8000;
+const STORIES_ID = "0x270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d";
+const PROMPT = "Tom had a red ball. He";
+const OTHER = "Once upon a time, there was a little girl named Lily. She";
+const PROMPTS = [
+  PROMPT,
+  OTHER,
+  "One day, a little dog",
+  "The sun was hot and",
+  "Sam and Mia",
+  "Anna found a small box.",
+  "There was a big tree",
+];
+const MAX = 64;
+const T1: SamplingParams = { temperature: 1, topK: 0, topP: 1 };
+
+let engine: InferenceEngine;
+let scorer: ReplayScorer;
+const count = (text: string, maxTokens = MAX) => engine.countOutputTokens(text, maxTokens);
+
+beforeAll(async () => {
+  const modelPath = await resolveModelPath();
+  engine = await createInferenceEngine({ modelPath, threads: 1 });
+  scorer = await createReplayScorer({ modelPath, threads: 1, modelId: STORIES_ID });
+});
+
+afterAll(async () => {
+  await scorer?.close();
+  await engine?.close();
+});
+
+/** Replaces every 5th word (from the 3rd) with a common word: ~20% of the words. */
+const perturb = (text: string) => {
+  const common = ["the", "a", "and", "was", "to", "he", "she", "it"];
+  let k = 0;
+  return text
+    .split(" ")
+    .map((w, i) =>
+      i % 5 === 2 && /^[a-z]+$/.test(w) && w !== common[k % common.length] ? common[k++ % common.length] : w,
+    )
+    .join(" ");
+};
+
+describe("greedy sessions", () => {
+  it("scores honest greedy outputs 10000 (several prompts and lengths, incl. non-canonical splits)", async () => {
+    for (const prompt of PROMPTS) {
+      for (const maxTokens of [16, 64, 256]) {
+        const g = await engine.generate({ prompt, maxTokens });
+        const v = await scorer.score({ prompt, output: g.text, tokens: count(g.text, maxTokens), maxTokens });
+        expect(v, `${prompt} / ${maxTokens}`).toMatchObject({
+          score: MAX_SCORE,
+          fault: "none",
+          mismatches: 0,
+          endingOk: true,
+        });
+      }
+    }
+  });
+
+  it("rejects the cheats: lazy, truncated, perturbed, sampled at T=1, inflated count", async () => {
+    const honest = await engine.generate({ prompt: PROMPT, maxTokens: MAX });
+    const lazy = (await engine.generate({ prompt: OTHER, maxTokens: MAX })).text;
+    // The first 25% of the honest tokens, cut at a token boundary (what a truncating miner streams).
+    let truncated = "";
+    await engine.generate({
+      prompt: PROMPT,
+      maxTokens: MAX / 4,
+      onToken: (piece) => {
+        truncated += piece;
+      },
+    });
+    expect(honest.text.startsWith(truncated)).toBe(true);
+    const perturbed = perturb(honest.text);
+    expect(perturbed).not.toBe(honest.text);
+    const cheats: [string, string, number][] = [
+      ["lazy", lazy, count(lazy)],
+      ["truncated", truncated, count(truncated)],
+      ["perturbed", perturbed, count(perturbed)],
+      ["inflated", honest.text, count(honest.text) + 8],
+      ["inflated to max", truncated, MAX],
+    ];
+    for (let seed = 1; seed <= 5; seed++) {
+      const s = await engine.generate({ prompt: PROMPT, maxTokens: MAX, sampling: T1, seed });
+      cheats.push([`sampled seed ${seed}`, s.text, count(s.text)]);
+    }
+    const scores: Record<string, number> = {};
+    for (const [name, output, tokens] of cheats) {
+      const v = await scorer.score({ prompt: PROMPT, output, tokens, maxTokens: MAX });
+      scores[name] = v.score;
+      expect(v.score, name).toBeLessThan(CHEAT_MAX);
+      expect(v.fault, name).not.toBe("none");
+    }
+    expect(scores.inflated).toBe(0);
+    expect(scores["inflated to max"]).toBe(0);
+    expect(scores.truncated).toBeLessThanOrEqual(FAULT_CAP);
+    process.stdout.write(`greedy cheat scores: ${JSON.stringify(scores)}\n`);
+  });
+
+  it("checks the ending: a result the model would continue fails unless it stopped at maxTokens", async () => {
+    const g = await engine.generate({ prompt: PROMPT, maxTokens: 40 });
+    // Honest at maxTokens 40; the same text claimed for a task allowing 64 tokens ends too early.
+    expect((await scorer.score({ prompt: PROMPT, output: g.text, tokens: 40, maxTokens: 40 })).score).toBe(MAX_SCORE);
+    const early = await scorer.score({ prompt: PROMPT, output: g.text, tokens: 40, maxTokens: 64 });
+    expect(early).toMatchObject({ fault: "ending", endingOk: false });
+    expect(early.score).toBeLessThanOrEqual(FAULT_CAP);
+  });
+});
+
+describe("sampled sessions", () => {
+  const configs: SamplingParams[] = [
+    { temperature: 1, topK: 0, topP: 1 },
+    { temperature: 0.8, topK: 40, topP: 0.95 },
+    { temperature: 0.7, topK: 0, topP: 0.9 },
+    { temperature: 1.2, topK: 10, topP: 1 },
+  ];
+
+  it("accepts honest sampled outputs across 120 seeds (≤ 1% below the bar)", async () => {
+    const below: string[] = [];
+    const zs: number[] = [];
+    for (let seed = 0; seed < 120; seed++) {
+      const sampling = configs[seed % configs.length];
+      const prompt = PROMPTS[seed % PROMPTS.length];
+      const g = await engine.generate({ prompt, maxTokens: MAX, sampling, seed: 1000 + seed });
+      const v = await scorer.score({ prompt, output: g.text, tokens: count(g.text), maxTokens: MAX, sampling });
+      zs.push(v.z ?? Number.NaN);
+      if (v.score < BAR)
+        below.push(`seed ${seed} ${JSON.stringify(sampling)}: ${v.score} ${v.fault} z=${v.z?.toFixed(2)}`);
+    }
+    zs.sort((a, b) => a - b);
+    process.stdout.write(
+      `honest sampled z: min ${zs[0].toFixed(2)} median ${zs[60].toFixed(2)} max ${zs[119].toFixed(2)}; below bar: ${below.length}/120 ${below.join("; ")}\n`,
+    );
+    expect(below.length).toBeLessThanOrEqual(1);
+  });
+
+  it("rejects outputs the declared window cannot produce, and garbage or perturbed text", async () => {
+    const tight: SamplingParams = { temperature: 0.7, topK: 10, topP: 0.9 };
+    const honest = await engine.generate({ prompt: PROMPT, maxTokens: MAX, sampling: tight, seed: 7 });
+    expect(
+      (
+        await scorer.score({
+          prompt: PROMPT,
+          output: honest.text,
+          tokens: count(honest.text),
+          maxTokens: MAX,
+          sampling: tight,
+        })
+      ).score,
+    ).toBeGreaterThanOrEqual(BAR);
+    const hot = await engine.generate({
+      prompt: PROMPT,
+      maxTokens: MAX,
+      sampling: { temperature: 1.5, topK: 0, topP: 1 },
+      seed: 7,
+    });
+    const cases: [string, string, SamplingParams][] = [
+      ["T=1.5 full vocabulary vs declared top-k 10", hot.text, tight],
+      ["perturbed (tight window)", perturb(honest.text), tight],
+      [
+        "perturbed (T=1)",
+        perturb((await engine.generate({ prompt: PROMPT, maxTokens: MAX, sampling: T1, seed: 9 })).text),
+        T1,
+      ],
+      ["garbage (T=1)", " zzzz qqq 123 !!! blorp", T1],
+    ];
+    for (const [name, output, sampling] of cases) {
+      const v = await scorer.score({ prompt: PROMPT, output, tokens: count(output), maxTokens: MAX, sampling });
+      expect(v.score, `${name}: ${v.fault} z=${v.z}`).toBeLessThan(CHEAT_MAX);
+    }
+  });
+});
+
+describe("model identity and inputs", () => {
+  it("refuses a model file whose sha256 is not the session's model id", async () => {
+    const err = await createReplayScorer({
+      modelPath: await resolveModelPath(),
+      threads: 1,
+      modelId: `0x${"11".repeat(32)}`,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelIdMismatchError);
+    expect((err as Error).message).toContain(STORIES_ID.slice(2));
+    expect(scorer.sha256).toBe(STORIES_ID.slice(2));
+  });
+
+  it("rejects bad requests with clear errors", async () => {
+    await expect(scorer.score({ prompt: PROMPT, output: "x", tokens: 1, maxTokens: 0 })).rejects.toThrow(/maxTokens/);
+    await expect(
+      scorer.score({
+        prompt: PROMPT,
+        output: "x",
+        tokens: 1,
+        maxTokens: 4,
+        sampling: { temperature: -1, topK: 0, topP: 1 },
+      }),
+    ).rejects.toThrow(/temperature/);
+  });
+});
+
+describe("pure scoring", () => {
+  const pos = (claimed: number, logits: [number, number][]): PositionLogits => ({
+    claimed: claimed as Token,
+    claimedLogit: logits.find(([t]) => t === claimed)?.[1] ?? Number.NEGATIVE_INFINITY,
+    top: [...logits].sort((a, b) => b[1] - a[1]) as [Token, number][],
+    totalWeight: logits.reduce((s, [, l]) => s + Math.exp(l - Math.max(...logits.map(([, x]) => x))), 0),
+    vocabulary: logits.length,
+  });
+  it("greedy: counts non-argmax tokens, tolerates near ties, and caps a wrong ending", () => {
+    const ok = pos(1, [
+      [1, 5],
+      [2, 1],
+    ]);
+    const tie = pos(2, [
+      [1, 5],
+      [2, 4.995],
+    ]);
+    const wrong = pos(2, [
+      [1, 5],
+      [2, 1],
+    ]);
+    const isEnd = (t: number) => t === 9;
+    expect(scoreGreedy([ok, tie, ok, ok], 4, isEnd)).toEqual({ score: MAX_SCORE, mismatches: 0, endingOk: true });
+    expect(scoreGreedy([ok, wrong, ok, ok, ok, ok, ok, ok, ok, ok], 10, isEnd).score).toBe(6000);
+    expect(
+      scoreGreedy(
+        [
+          ok,
+          ok,
+          pos(9, [
+            [1, 5],
+            [9, 1],
+          ]),
+        ],
+        2,
+        isEnd,
+      ),
+    ).toEqual({ score: FAULT_CAP, mismatches: 0, endingOk: false });
+    expect(
+      scoreGreedy(
+        [
+          ok,
+          ok,
+          pos(9, [
+            [9, 5],
+            [1, 1],
+          ]),
+        ],
+        2,
+        isEnd,
+      ).score,
+    ).toBe(MAX_SCORE);
+  });
+  it("sampled: a token outside top-k caps the score; top-p uses the renormalised top-k set", () => {
+    const logits: [number, number][] = [
+      [1, 3],
+      [2, 2],
+      [3, 1],
+      [4, 0],
+    ];
+    const k2: SamplingParams = { temperature: 1, topK: 2, topP: 1 };
+    expect(scoreSampled([pos(3, logits)], k2).outside).toBe(1);
+    expect(scoreSampled([pos(2, logits)], k2).outside).toBe(0);
+    // Within top-2 the probabilities are 0.73 / 0.27: top-p 0.7 keeps only token 1.
+    expect(scoreSampled([pos(2, logits)], { temperature: 1, topK: 2, topP: 0.7 }).outside).toBe(1);
+    expect(scoreSampled([pos(2, logits)], { temperature: 1, topK: 2, topP: 0.8 }).outside).toBe(0);
+  });
+});
