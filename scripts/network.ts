@@ -6,18 +6,29 @@ import { createWalletClient, erc20Abi, http, parseEther, publicActions } from "v
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { anvilKey, deployCore, repoRoot, startAnvil } from "../sdk/src/testing/anvil.ts";
+import { type Supervised, supervise, supervisorLogger } from "./supervisor.ts";
 
-type Child = { name: string; url: string; process: ChildProcess };
+type Child = { name: string; url: string; sup: Supervised };
 
-/** Spawns one agent role through the `cor` CLI as its own process (so it can be killed and restarted). */
-export const spawnAgent = (role: string, flags: Record<string, string>, env: NodeJS.ProcessEnv = {}): ChildProcess => {
+/** The `cor <role>` command line for one agent. */
+export const agentArgs = (role: string, flags: Record<string, string>): string[] => {
   const args = [join(repoRoot(), "agents/bin/cor.js"), role];
   for (const [k, v] of Object.entries(flags)) args.push(`--${k}`, v);
-  return spawn(process.execPath, args, {
+  return args;
+};
+
+/** Spawns one agent role through the `cor` CLI as its own process (so it can be killed and restarted). */
+export const spawnAgent = (role: string, flags: Record<string, string>, env: NodeJS.ProcessEnv = {}): ChildProcess =>
+  spawn(process.execPath, agentArgs(role, flags), {
     cwd: repoRoot(),
     env: { ...process.env, ...env },
     stdio: ["ignore", process.env.COR_CHILD_STDOUT === "ignore" ? "ignore" : "inherit", "inherit"],
   });
+
+/** True when GET `url` does not answer 200 within 3 s. */
+export const unhealthy = async (url: string): Promise<boolean> => {
+  const res = await fetch(url, { signal: AbortSignal.timeout(3_000) }).catch(() => undefined);
+  return !res?.ok;
 };
 
 export const waitHealthy = async (url: string, timeoutMs = 60_000) => {
@@ -49,12 +60,28 @@ export const runNetwork = async (argv: string[]) => {
   const dataDir = join(root, ".data");
   rmSync(dataDir, { recursive: true, force: true }); // a fresh chain needs fresh journals
   mkdirSync(dataDir, { recursive: true });
+  // Every component logs to its own file here; the supervisor's restarts go to supervisor.log and stderr.
+  const logsDir = join(dataDir, "logs");
+  const logger = supervisorLogger(join(logsDir, "supervisor.log"));
   const children: Child[] = [];
   const anvil = await startAnvil({ port: Number(values["rpc-port"]), blockTime: values.automine ? undefined : 1 });
   const stopAll = async () => {
-    for (const c of children) c.process.kill("SIGTERM");
-    await Promise.all(children.map((c) => new Promise((r) => (c.process.exitCode !== null ? r(null) : c.process.once("exit", r)))));
+    await Promise.all(children.map((c) => c.sup.stop()));
     await anvil.stop();
+  };
+  /** A supervised agent: restarted with backoff when it exits, and when its /health fails for 30 s. */
+  const agent = (name: string, role: string, flags: Record<string, string>, healthUrl: string): Child => {
+    const sup = supervise({
+      name,
+      command: process.execPath,
+      args: agentArgs(role, flags),
+      cwd: root,
+      env: process.env,
+      logFile: join(logsDir, `${name.replace(/\s+/g, "-")}.log`),
+      logger,
+      watchdog: { unhealthy: () => unhealthy(healthUrl), afterMs: 30_000 },
+    });
+    return { name, url: healthUrl, sup };
   };
   process.once("SIGINT", () => void stopAll().then(() => process.exit(0)));
   process.once("SIGTERM", () => void stopAll().then(() => process.exit(0)));
@@ -64,38 +91,96 @@ export const runNetwork = async (argv: string[]) => {
   const deploymentFile = join(dataDir, "deployment.json");
   const deployment = await deployCore({ rpcUrl: anvil.rpcUrl, file: deploymentFile });
   copyFileSync(deploymentFile, join(root, "deployments", "31337.json"));
-  const owner = createWalletClient({ account: privateKeyToAccount(anvilKey(0)), chain: { ...foundry, rpcUrls: { default: { http: [anvil.rpcUrl] } } }, transport: http(anvil.rpcUrl) }).extend(publicActions);
+  const owner = createWalletClient({
+    account: privateKeyToAccount(anvilKey(0)),
+    chain: { ...foundry, rpcUrls: { default: { http: [anvil.rpcUrl] } } },
+    transport: http(anvil.rpcUrl),
+  }).extend(publicActions);
   const minerCount = Number(values.miners);
   const keys = Array.from({ length: minerCount + 3 }, (_, i) => anvilKey(i + 1));
   for (const key of keys) {
-    const hash = await owner.writeContract({ address: deployment.token, abi: erc20Abi, functionName: "transfer", args: [privateKeyToAccount(key).address, parseEther("100000")] });
+    const hash = await owner.writeContract({
+      address: deployment.token,
+      abi: erc20Abi,
+      functionName: "transfer",
+      args: [privateKeyToAccount(key).address, parseEther("100000")],
+    });
     await owner.waitForTransactionReceipt({ hash });
   }
   const common = { "rpc-url": anvil.rpcUrl, deployment: deploymentFile, "ipfs-dir": join(dataDir, "ipfs") };
   for (let i = 0; i < minerCount; i++) {
     const port = String(8091 + i);
-    const flags: Record<string, string> = { ...common, "private-key": keys[i], port, "data-dir": join(dataDir, `miner-${i + 1}`) };
+    const flags: Record<string, string> = {
+      ...common,
+      "private-key": keys[i],
+      port,
+      "data-dir": join(dataDir, `miner-${i + 1}`),
+    };
     if (values.model) flags.model = values.model;
-    children.push({ name: `miner ${i + 1}`, url: `http://127.0.0.1:${port}/health`, process: spawnAgent("miner", flags) });
+    children.push(agent(`miner ${i + 1}`, "miner", flags, `http://127.0.0.1:${port}/health`));
   }
-  children.push({ name: "validator", url: "http://127.0.0.1:8094/health", process: spawnAgent("validator", { ...common, "private-key": keys[minerCount + 1], port: "8094", "data-dir": join(dataDir, "validator") }) });
-  children.push({ name: "oracle", url: "http://127.0.0.1:8095/health", process: spawnAgent("oracle", { ...common, "private-key": keys[minerCount + 2], port: "8095", "healthcheck-seconds": "60" }) });
+  children.push(
+    agent(
+      "validator",
+      "validator",
+      { ...common, "private-key": keys[minerCount + 1], port: "8094", "data-dir": join(dataDir, "validator") },
+      "http://127.0.0.1:8094/health",
+    ),
+  );
+  children.push(
+    agent(
+      "oracle",
+      "oracle",
+      { ...common, "private-key": keys[minerCount + 2], port: "8095", "healthcheck-seconds": "60" },
+      "http://127.0.0.1:8095/health",
+    ),
+  );
   for (const c of children) await waitHealthy(c.url, 120_000);
   const routerPort = String(values["router-port"]);
-  children.push({
-    name: "router",
-    url: `http://127.0.0.1:${routerPort}/health`,
-    process: spawnAgent("router", { ...common, "private-key": keys[minerCount], port: routerPort, "data-dir": join(dataDir, "router"), redundancy: String(Math.min(3, minerCount)), validation: "Embedding" }),
-  });
+  const routerFlags = {
+    ...common,
+    "private-key": keys[minerCount],
+    port: routerPort,
+    "data-dir": join(dataDir, "router"),
+    redundancy: String(Math.min(3, minerCount)),
+    validation: "Embedding",
+  };
+  children.push(agent("router", "router", routerFlags, `http://127.0.0.1:${routerPort}/health`));
   await waitHealthy(`http://127.0.0.1:${routerPort}/health`, 120_000);
   let indexerUrl = "";
   if (!values["no-indexer"] && existsSync(join(root, "indexer", "ponder.config.ts"))) {
-    const ponder = spawn(join(root, "node_modules", ".bin", "ponder"), ["start", "--schema", `cor_${Date.now()}`, "--hostname", "127.0.0.1", "--port", "42069"], {
+    // One schema for the life of this network: a restarted indexer resumes from its checkpoint (crash recovery).
+    const sup = supervise({
+      name: "indexer",
+      command: process.execPath,
+      args: [
+        join(root, "node_modules", "ponder", "dist", "esm", "bin", "ponder.js"),
+        "--log-format",
+        "json",
+        "start",
+        "--schema",
+        `cor_${Date.now()}`,
+        "--hostname",
+        "127.0.0.1",
+        "--port",
+        "42069",
+      ],
       cwd: join(root, "indexer"),
-      env: { ...process.env, PONDER_TELEMETRY_DISABLED: "1", COR_DEPLOYMENT_FILE: deploymentFile, PONDER_RPC_URL_31337: anvil.rpcUrl, COR_RPC_URL: anvil.rpcUrl, DATABASE_URL: "", PONDER_PGLITE_DIR: join(dataDir, "ponder") },
-      stdio: ["ignore", "ignore", "inherit"],
+      env: {
+        ...process.env,
+        PONDER_TELEMETRY_DISABLED: "1",
+        COR_DEPLOYMENT_FILE: deploymentFile,
+        PONDER_RPC_URL_31337: anvil.rpcUrl,
+        COR_RPC_URL: anvil.rpcUrl,
+        DATABASE_URL: "",
+        PONDER_PGLITE_DIR: join(dataDir, "ponder"),
+      },
+      logFile: join(logsDir, "indexer.log"),
+      logger,
+      // Ponder can stall after an RPC outage while its /health stays 200: /readiness says "stalled" then.
+      watchdog: { unhealthy: () => indexerStalled("http://127.0.0.1:42069"), afterMs: 30_000 },
     });
-    children.push({ name: "indexer", url: "http://127.0.0.1:42069/health", process: ponder });
+    children.push({ name: "indexer", url: "http://127.0.0.1:42069/health", sup });
     await waitHealthy("http://127.0.0.1:42069/health", 120_000).catch(() => undefined);
     indexerUrl = "http://127.0.0.1:42069/graphql";
   }
@@ -108,10 +193,21 @@ export const runNetwork = async (argv: string[]) => {
     ...children.filter((c) => c.name.startsWith("miner")).map((c) => `  ${c.name.padEnd(17)} ${c.url}`),
     "  validator         http://127.0.0.1:8094/health",
     "  oracle            http://127.0.0.1:8095/health",
-    indexerUrl ? `  indexer GraphQL   ${indexerUrl}  (SQL: http://127.0.0.1:42069/sql)` : "  indexer           (not started)",
+    indexerUrl
+      ? `  indexer GraphQL   ${indexerUrl}  (SQL: http://127.0.0.1:42069/sql, lag: /readiness)`
+      : "  indexer           (not started)",
     "",
+    `Logs: ${logsDir}/<component>.log  (restarts: ${join(logsDir, "supervisor.log")}); crashed agents restart with backoff.`,
     `Try:  npx cor submit "Once upon a time"      or  curl http://127.0.0.1:${routerPort}/v1/models`,
     "",
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
+};
+
+/** True when the indexer's /readiness says it stopped advancing (not merely catching up or the RPC down). */
+export const indexerStalled = async (baseUrl: string): Promise<boolean> => {
+  const res = await fetch(`${baseUrl}/readiness`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+  if (!res) return true;
+  const body = (await res.json().catch(() => ({}))) as { status?: string };
+  return body.status === "stalled";
 };

@@ -23,7 +23,15 @@ import { type Effect, emptyState, type FinalResult, reduce, routesFor, type Task
 export type { MinerInfo } from "./pool.ts";
 export type { FinalResult, TaskEvent } from "./state.ts";
 
-export type HouseConfig = { redundancy: number; validation: number; deposit: bigint; price: bigint; maxTokens: number };
+export type HouseConfig = {
+  redundancy: number;
+  validation: number;
+  deposit: bigint;
+  price: bigint;
+  maxTokens: number;
+  /** Precommit, reveal and attest windows (seconds). */
+  windowSeconds: number;
+};
 
 /**
  * The router's core, wired from small parts: the chain view (`state.ts`, a pure reducer over events), the miner
@@ -339,9 +347,9 @@ export const houseSessionConfig = (modelId: Hex, cfg: HouseConfig, routerId: num
   threshold: 8000,
   quorum: 1,
   retryLimit: 2,
-  precommitWindow: 30,
-  revealWindow: 30,
-  attestWindow: 30,
+  precommitWindow: cfg.windowSeconds,
+  revealWindow: cfg.windowSeconds,
+  attestWindow: cfg.windowSeconds,
   routerId,
   dedicatedMiners: [],
 });

@@ -42,6 +42,12 @@ export const routerConfigSpec = {
     default: "16384",
     parse: "int",
   },
+  windowSeconds: {
+    env: "COR_WINDOW_SECONDS",
+    description: "precommit, reveal and attest windows of house sessions (seconds)",
+    default: "30",
+    parse: "int",
+  },
   finalTimeoutMs: {
     env: "COR_FINAL_TIMEOUT_MS",
     description: "how long a request waits for finality",
@@ -83,6 +89,7 @@ export const startRouter = async (overrides: Partial<Record<keyof typeof routerC
       deposit: parseEther(cfg.deposit),
       price: BigInt(cfg.price),
       maxTokens: Number(cfg.maxTokens),
+      windowSeconds: Number(cfg.windowSeconds),
     },
     maxTokensCap: Number(cfg.maxTokens),
     maxPromptBytes: Number(cfg.maxPromptBytes),
