@@ -198,7 +198,7 @@ describe("dashboard in Chromium on a live local network", () => {
       await expect.poll(() => figure(id), { timeout: 15_000, message: id }).toBe(String(value));
     }
     // The formatted text is the same amount: "<paid in COR> COR".
-    const paidText = await page.locator('[data-testid="stat-cor-paid"] .stat-value').textContent();
+    const paidText = (await page.locator('[data-testid="stat-cor-paid"] .stat-value').textContent()) ?? "";
     expect(paidText).toMatch(/COR$/);
     expect(Number(paidText.replace(/[ ,A-Z]/g, ""))).toBeCloseTo(Number(BigInt(expected.network.paid)) / 1e18, 4);
     // Charts: echarts draws a canvas with a time axis.
@@ -259,7 +259,7 @@ describe("dashboard in Chromium on a live local network", () => {
     await expect
       .poll(() => page.locator('[data-testid="stream-output"]').getAttribute("data-done"), { timeout: 90_000 })
       .toBe("true");
-    const streamed = await page.locator('[data-testid="stream-text"]').textContent();
+    const streamed = (await page.locator('[data-testid="stream-text"]').textContent()) ?? "";
     expect(streamed.length).toBeGreaterThan(0);
     expect(sse[0]).toMatch(/text\/event-stream/);
     const taskId = BigInt((await page.locator('[data-testid="stream-task"]').getAttribute("data-task-id")) ?? "0");

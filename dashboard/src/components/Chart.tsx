@@ -52,8 +52,8 @@ export function Chart({ option, label, height = 260 }: { option: ChartOption; la
 
 /** Shared look of time-axis charts. */
 export const timeAxisBase = {
-  grid: { left: 48, right: 16, top: 36, bottom: 48 },
-  tooltip: { trigger: "axis" },
+  grid: { left: 48, right: 48, top: 36, bottom: 48 },
+  tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
   legend: { top: 0 },
   xAxis: { type: "time" },
   dataZoom: [{ type: "inside" }, { type: "slider", height: 18, bottom: 4 }],

@@ -1,11 +1,16 @@
 import { formatCor } from "../../../sdk/src/utils/units.ts";
 
-/** COR amount (wei as a decimal string or bigint) with at most `digits` decimals, e.g. "12.5 COR". */
+/**
+ * COR amount (wei as a decimal string or bigint) with at most `digits` decimals, e.g. "12.5 COR"; amounts below
+ * 1 COR keep `digits` significant digits ("0.000048 COR"), so a small payout never reads as 0.
+ */
 export const cor = (wei: string | bigint | null | undefined, digits = 4): string => {
   if (wei === null || wei === undefined) return "—";
-  const [int, frac = ""] = formatCor(BigInt(wei)).split(".");
-  const trimmed = frac.slice(0, digits).replace(/0+$/, "");
-  return `${Number(int).toLocaleString("en-US")}${trimmed ? `.${trimmed}` : ""} COR`;
+  const [int = "0", frac = ""] = formatCor(BigInt(wei)).replace("-", "").split(".");
+  const sign = BigInt(wei) < 0n ? "-" : "";
+  const leadingZeros = int === "0" ? (/^0*/.exec(frac)?.[0].length ?? 0) : 0;
+  const trimmed = frac.slice(0, leadingZeros + digits).replace(/0+$/, "");
+  return `${sign}${BigInt(int).toLocaleString("en-US")}${trimmed ? `.${trimmed}` : ""} COR`;
 };
 
 export const int = (n: number | string | bigint | null | undefined): string =>

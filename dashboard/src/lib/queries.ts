@@ -297,7 +297,7 @@ export const tasksPerHourSql = sql<{
   failed: number;
   tokens: number;
 }>(
-  `select (submitted_time / 3600) * 3600 as hour, count(*)::int as submitted,
+  `select (floor(submitted_time / 3600) * 3600)::bigint as hour, count(*)::int as submitted,
      count(*) filter (where status = 'Finalized')::int as finalized,
      count(*) filter (where status = 'Failed')::int as failed,
      coalesce(sum(tokens_paid), 0)::int as tokens

@@ -1,11 +1,52 @@
 import { useParams } from "react-router";
 import { Chart, timeAxisBase } from "../components/Chart.tsx";
+import { type Column, DataTable } from "../components/DataTable.tsx";
 import { AddressLink, NodeLink, StatusBadge, TaskLink } from "../components/Links.tsx";
 import { Stat } from "../components/Stat.tsx";
 import { Empty, NotFound, QueryState } from "../components/States.tsx";
 import { bps, cor, int, time } from "../lib/format.ts";
 import { useGraphql } from "../lib/hooks.ts";
-import { leaderboardQuery, nodeQuery } from "../lib/queries.ts";
+import { leaderboardQuery, type NodeRow, nodeQuery, type ReputationRow, type SlashingRow } from "../lib/queries.ts";
+
+type LeaderRow = NodeRow & { slashings: { totalCount: number }; rank: number };
+
+const leaderboardColumns: Column<LeaderRow>[] = [
+  { label: "#", render: (n) => n.rank },
+  { label: "Miner", render: (n) => <NodeLink id={n.id} /> },
+  { label: "Account", render: (n) => <AddressLink address={n.account} /> },
+  { label: "Status", render: (n) => <StatusBadge status={n.status} /> },
+  { label: "Reputation", num: true, raw: ["score", (n) => n.score], render: (n) => bps(n.score) },
+  { label: "Speed (tok/s)", num: true, raw: ["speed", (n) => n.speed], render: (n) => int(n.speed) },
+  { label: "Accepted", num: true, raw: ["accepted", (n) => n.accepted], render: (n) => int(n.accepted) },
+  { label: "Rejected", num: true, raw: ["rejected", (n) => n.rejected], render: (n) => int(n.rejected) },
+  { label: "Timed out", num: true, raw: ["timedOut", (n) => n.timedOut], render: (n) => int(n.timedOut) },
+  {
+    label: "Slashes",
+    num: true,
+    raw: ["slashes", (n) => n.slashings.totalCount],
+    render: (n) => int(n.slashings.totalCount),
+  },
+  { label: "Stake", num: true, raw: ["stake", (n) => n.stake], render: (n) => cor(n.stake, 2) },
+  { label: "Earnings", num: true, raw: ["rewardsEarned", (n) => n.rewardsEarned], render: (n) => cor(n.rewardsEarned) },
+];
+
+const historyColumns: Column<ReputationRow>[] = [
+  { label: "When", render: (e) => time(e.time) },
+  { label: "Task", render: (e) => <TaskLink id={e.taskId} /> },
+  { label: "Slot", render: (e) => (e.slot === 255 ? "validator" : e.slot) },
+  { label: "Outcome", render: (e) => <StatusBadge status={e.outcome} /> },
+  { label: "Tokens", num: true, render: (e) => int(e.tokens) },
+  { label: "Payout", num: true, raw: ["payout", (e) => e.payout], render: (e) => cor(e.payout) },
+  { label: "Score after", num: true, render: (e) => bps(e.score) },
+];
+
+const slashingColumns: Column<SlashingRow>[] = [
+  { label: "When", render: (x) => time(x.time) },
+  { label: "Task", render: (x) => <TaskLink id={x.taskId} /> },
+  { label: "Reason", render: (x) => x.reason },
+  { label: "Amount", num: true, render: (x) => cor(x.amount) },
+  { label: "Stake after", num: true, render: (x) => cor(x.stakeAfter, 2) },
+];
 
 export function Leaderboard() {
   const board = useGraphql(leaderboardQuery, { limit: 200 });
@@ -21,66 +62,13 @@ export function Leaderboard() {
           data.nodes.items.length === 0 ? (
             <Empty>No miner is registered on this network yet.</Empty>
           ) : (
-            <div className="table-wrap">
-              <table className="table" data-testid="leaderboard">
-                <thead>
-                  <tr>
-                    <th>#</th>
-                    <th>Miner</th>
-                    <th>Account</th>
-                    <th>Status</th>
-                    <th className="num">Reputation</th>
-                    <th className="num">Speed (tok/s)</th>
-                    <th className="num">Accepted</th>
-                    <th className="num">Rejected</th>
-                    <th className="num">Timed out</th>
-                    <th className="num">Slashes</th>
-                    <th className="num">Stake</th>
-                    <th className="num">Earnings</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.nodes.items.map((n, i) => (
-                    <tr key={n.id} data-node-id={n.id} data-account={n.account}>
-                      <td>{i + 1}</td>
-                      <td>
-                        <NodeLink id={n.id} />
-                      </td>
-                      <td>
-                        <AddressLink address={n.account} />
-                      </td>
-                      <td>
-                        <StatusBadge status={n.status} />
-                      </td>
-                      <td className="num" data-col="score" data-value={n.score}>
-                        {bps(n.score)}
-                      </td>
-                      <td className="num" data-col="speed" data-value={n.speed}>
-                        {int(n.speed)}
-                      </td>
-                      <td className="num" data-col="accepted" data-value={n.accepted}>
-                        {int(n.accepted)}
-                      </td>
-                      <td className="num" data-col="rejected" data-value={n.rejected}>
-                        {int(n.rejected)}
-                      </td>
-                      <td className="num" data-col="timedOut" data-value={n.timedOut}>
-                        {int(n.timedOut)}
-                      </td>
-                      <td className="num" data-col="slashes" data-value={n.slashings.totalCount}>
-                        {int(n.slashings.totalCount)}
-                      </td>
-                      <td className="num" data-col="stake" data-value={n.stake}>
-                        {cor(n.stake, 2)}
-                      </td>
-                      <td className="num" data-col="rewardsEarned" data-value={n.rewardsEarned}>
-                        {cor(n.rewardsEarned)}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              testId="leaderboard"
+              rows={data.nodes.items.map((n, i) => ({ ...n, rank: i + 1 }))}
+              columns={leaderboardColumns}
+              rowKey={(n) => n.id}
+              rowData={(n) => ({ "data-node-id": n.id, "data-account": n.account })}
+            />
           )
         }
       </QueryState>
@@ -163,69 +151,22 @@ export function MinerPage() {
                 {node.reputationEvents.items.length === 0 ? (
                   <Empty>No settled work yet.</Empty>
                 ) : (
-                  <div className="table-wrap">
-                    <table className="table" data-testid="work-history">
-                      <thead>
-                        <tr>
-                          <th>When</th>
-                          <th>Task</th>
-                          <th>Slot</th>
-                          <th>Outcome</th>
-                          <th className="num">Tokens</th>
-                          <th className="num">Payout</th>
-                          <th className="num">Score after</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {node.reputationEvents.items.map((e) => (
-                          <tr key={`${e.taskId}-${e.slot}-${e.time}`}>
-                            <td>{time(e.time)}</td>
-                            <td>
-                              <TaskLink id={e.taskId} />
-                            </td>
-                            <td>{e.slot === 255 ? "validator" : e.slot}</td>
-                            <td>
-                              <StatusBadge status={e.outcome} />
-                            </td>
-                            <td className="num">{int(e.tokens)}</td>
-                            <td className="num">{cor(e.payout)}</td>
-                            <td className="num">{bps(e.score)}</td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </div>
+                  <DataTable
+                    testId="work-history"
+                    rows={node.reputationEvents.items}
+                    columns={historyColumns}
+                    rowKey={(e) => `${e.taskId}-${e.slot}-${e.time}`}
+                  />
                 )}
               </section>
               {node.slashings.items.length > 0 && (
                 <section className="panel wide">
                   <h2>Slashings</h2>
-                  <div className="table-wrap">
-                    <table className="table">
-                      <thead>
-                        <tr>
-                          <th>When</th>
-                          <th>Task</th>
-                          <th>Reason</th>
-                          <th className="num">Amount</th>
-                          <th className="num">Stake after</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {node.slashings.items.map((s) => (
-                          <tr key={`${s.taskId}-${s.time}`}>
-                            <td>{time(s.time)}</td>
-                            <td>
-                              <TaskLink id={s.taskId} />
-                            </td>
-                            <td>{s.reason}</td>
-                            <td className="num">{cor(s.amount)}</td>
-                            <td className="num">{cor(s.stakeAfter, 2)}</td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </div>
+                  <DataTable
+                    rows={node.slashings.items}
+                    columns={slashingColumns}
+                    rowKey={(x) => `${x.taskId}-${x.time}`}
+                  />
                 </section>
               )}
             </>

@@ -34,24 +34,38 @@ function TasksPerHour() {
               label="tasks per hour"
               option={{
                 ...timeAxisBase,
+                xAxis: { type: "time", min: since * 1000, max: (sinceHours(0) + 3600) * 1000 },
                 yAxis: [
                   { type: "value", name: "tasks", minInterval: 1 },
                   { type: "value", name: "tokens" },
                 ],
                 series: [
-                  { name: "finalized", type: "bar", stack: "t", data: data.map((r) => [r.hour * 1000, r.finalized]) },
-                  { name: "failed", type: "bar", stack: "t", data: data.map((r) => [r.hour * 1000, r.failed]) },
+                  {
+                    name: "finalized",
+                    type: "bar",
+                    barMaxWidth: 28,
+                    stack: "t",
+                    data: data.map((r) => [Number(r.hour) * 1000, r.finalized]),
+                  },
+                  {
+                    name: "failed",
+                    type: "bar",
+                    barMaxWidth: 28,
+                    stack: "t",
+                    data: data.map((r) => [Number(r.hour) * 1000, r.failed]),
+                  },
                   {
                     name: "in progress",
                     type: "bar",
+                    barMaxWidth: 28,
                     stack: "t",
-                    data: data.map((r) => [r.hour * 1000, r.submitted - r.finalized - r.failed]),
+                    data: data.map((r) => [Number(r.hour) * 1000, r.submitted - r.finalized - r.failed]),
                   },
                   {
                     name: "tokens paid",
                     type: "line",
                     yAxisIndex: 1,
-                    data: data.map((r) => [r.hour * 1000, r.tokens]),
+                    data: data.map((r) => [Number(r.hour) * 1000, r.tokens]),
                   },
                 ],
               }}
@@ -103,7 +117,15 @@ function FinalityChart() {
 const pieOption = (title: string, slices: { name: string; value: number }[]): ChartOption => ({
   tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
   legend: { bottom: 0 },
-  series: [{ name: title, type: "pie", radius: ["40%", "70%"], data: slices, label: { formatter: "{b}\n{c}" } }],
+  series: [
+    {
+      name: title,
+      type: "pie",
+      radius: ["40%", "70%"],
+      data: slices.filter((s) => s.value > 0),
+      label: { formatter: "{b}\n{c}" },
+    },
+  ],
 });
 
 function SettlementAndFailures() {
@@ -167,14 +189,29 @@ function DailyChart({
   const option = useMemo<ChartOption>(
     () => ({
       ...timeAxisBase,
+      xAxis: {
+        type: "time",
+        min: (Number(days[0]?.day ?? 0) - 86_400) * 1000,
+        max: (Number(days.at(-1)?.day ?? 0) + 86_400) * 1000,
+      },
       yAxis: [
         { type: "value", name: "tasks", minInterval: 1 },
         { type: "value", name: "COR paid" },
       ],
       series: [
-        { name: "submitted", type: "bar", data: days.map((d) => [Number(d.day) * 1000, d.tasksSubmitted]) },
-        { name: "finalized", type: "bar", data: days.map((d) => [Number(d.day) * 1000, d.tasksFinalized]) },
-        { name: "failed", type: "bar", data: days.map((d) => [Number(d.day) * 1000, d.tasksFailed]) },
+        {
+          name: "submitted",
+          type: "bar",
+          barMaxWidth: 28,
+          data: days.map((d) => [Number(d.day) * 1000, d.tasksSubmitted]),
+        },
+        {
+          name: "finalized",
+          type: "bar",
+          barMaxWidth: 28,
+          data: days.map((d) => [Number(d.day) * 1000, d.tasksFinalized]),
+        },
+        { name: "failed", type: "bar", barMaxWidth: 28, data: days.map((d) => [Number(d.day) * 1000, d.tasksFailed]) },
         {
           name: "COR paid",
           type: "line",

@@ -1,4 +1,5 @@
 import { useParams } from "react-router";
+import { type Column, DataTable } from "../components/DataTable.tsx";
 import { AddressLink, NodeLink, SessionLink, StatusBadge } from "../components/Links.tsx";
 import { Stat } from "../components/Stat.tsx";
 import { Empty, NotFound, QueryState } from "../components/States.tsx";
@@ -7,50 +8,28 @@ import { useGraphql } from "../lib/hooks.ts";
 import { addressQuery, type SessionRow, sessionQuery, sessionsQuery } from "../lib/queries.ts";
 import { TaskTable } from "./Tasks.tsx";
 
+const sessionColumns: Column<SessionRow>[] = [
+  { label: "Session", render: (s) => <SessionLink id={s.id} /> },
+  { label: "Owner", render: (s) => <AddressLink address={s.owner} /> },
+  { label: "Status", render: (s) => <StatusBadge status={s.status} /> },
+  { label: "Mode", render: (s) => `R=${s.redundancy} ${s.validation} · ${s.assignment}` },
+  { label: "Deposited", num: true, raw: ["deposited", (s) => s.deposited], render: (s) => cor(s.deposited, 2) },
+  { label: "Free", num: true, raw: ["deposit", (s) => s.deposit], render: (s) => cor(s.deposit, 2) },
+  { label: "Escrowed", num: true, raw: ["escrowed", (s) => s.escrowed], render: (s) => cor(s.escrowed) },
+  { label: "Spent", num: true, raw: ["spent", (s) => s.spent], render: (s) => cor(s.spent) },
+  { label: "Refunded", num: true, raw: ["refunded", (s) => s.refunded], render: (s) => cor(s.refunded, 2) },
+  { label: "Tasks", num: true, raw: ["taskCount", (s) => s.taskCount], render: (s) => int(s.taskCount) },
+];
+
 function SessionTable({ sessions }: { sessions: SessionRow[] }) {
   return (
-    <div className="table-wrap">
-      <table className="table" data-testid="sessions">
-        <thead>
-          <tr>
-            <th>Session</th>
-            <th>Owner</th>
-            <th>Status</th>
-            <th>Mode</th>
-            <th className="num">Deposited</th>
-            <th className="num">Free</th>
-            <th className="num">Escrowed</th>
-            <th className="num">Spent</th>
-            <th className="num">Refunded</th>
-            <th className="num">Tasks</th>
-          </tr>
-        </thead>
-        <tbody>
-          {sessions.map((s) => (
-            <tr key={s.id} data-session-id={s.id}>
-              <td>
-                <SessionLink id={s.id} />
-              </td>
-              <td>
-                <AddressLink address={s.owner} />
-              </td>
-              <td>
-                <StatusBadge status={s.status} />
-              </td>
-              <td>
-                R={s.redundancy} {s.validation} · {s.assignment}
-              </td>
-              <td className="num">{cor(s.deposited, 2)}</td>
-              <td className="num">{cor(s.deposit, 2)}</td>
-              <td className="num">{cor(s.escrowed)}</td>
-              <td className="num">{cor(s.spent)}</td>
-              <td className="num">{cor(s.refunded, 2)}</td>
-              <td className="num">{int(s.taskCount)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      testId="sessions"
+      rows={sessions}
+      columns={sessionColumns}
+      rowKey={(s) => s.id}
+      rowData={(s) => ({ "data-session-id": s.id })}
+    />
   );
 }
 

@@ -1,6 +1,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { useParams } from "react-router";
 import { verifyResultWagmi } from "../../../sdk/src/wagmi/index.ts";
+import { type Column, DataTable } from "../components/DataTable.tsx";
 import { AddressLink, NodeLink, SessionLink, StatusBadge, TaskLink } from "../components/Links.tsx";
 import { Stat } from "../components/Stat.tsx";
 import { describeError, Empty, NotFound, QueryState } from "../components/States.tsx";
@@ -16,43 +17,34 @@ import {
   taskQuery,
 } from "../lib/queries.ts";
 
+const taskColumns: Column<TaskSummaryRow>[] = [
+  { label: "Task", render: (t) => <TaskLink id={t.id} /> },
+  { label: "Session", render: (t) => <SessionLink id={t.sessionId} /> },
+  {
+    label: "Status",
+    raw: ["status", (t) => t.status],
+    render: (t) => (
+      <>
+        <StatusBadge status={t.status} />
+        {t.failReason && <small> {t.failReason}</small>}
+      </>
+    ),
+  },
+  { label: "Submitted", render: (t) => time(t.submittedTime) },
+  { label: "Tokens", num: true, raw: ["outputTokens", (t) => t.outputTokens], render: (t) => int(t.outputTokens) },
+  { label: "Paid", num: true, raw: ["paid", (t) => t.paid], render: (t) => cor(t.paid) },
+  { label: "Finality", num: true, render: (t) => seconds(t.finalitySeconds) },
+];
+
 export function TaskTable({ tasks, testId }: { tasks: TaskSummaryRow[]; testId?: string }) {
   return (
-    <div className="table-wrap">
-      <table className="table" data-testid={testId}>
-        <thead>
-          <tr>
-            <th>Task</th>
-            <th>Session</th>
-            <th>Status</th>
-            <th>Submitted</th>
-            <th className="num">Tokens</th>
-            <th className="num">Paid</th>
-            <th className="num">Finality</th>
-          </tr>
-        </thead>
-        <tbody>
-          {tasks.map((t) => (
-            <tr key={t.id} data-task-id={t.id}>
-              <td>
-                <TaskLink id={t.id} />
-              </td>
-              <td>
-                <SessionLink id={t.sessionId} />
-              </td>
-              <td>
-                <StatusBadge status={t.status} />
-                {t.failReason && <small> {t.failReason}</small>}
-              </td>
-              <td>{time(t.submittedTime)}</td>
-              <td className="num">{int(t.outputTokens)}</td>
-              <td className="num">{cor(t.paid)}</td>
-              <td className="num">{seconds(t.finalitySeconds)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      testId={testId}
+      rows={tasks}
+      columns={taskColumns}
+      rowKey={(t) => t.id}
+      rowData={(t) => ({ "data-task-id": t.id })}
+    />
   );
 }
 
@@ -88,91 +80,42 @@ type TimelineEvent = {
 
 /** Everything that happened to a task, in chain order (block, then protocol phase). */
 function timelineOf(task: TaskRow, assignments: AssignmentRow[], attestations: AttestationRow[]): TimelineEvent[] {
-  const ev: TimelineEvent[] = [
-    {
-      block: BigInt(task.submittedBlock),
-      order: 0,
-      time: task.submittedTime,
-      what: "Submitted",
-      detail: `max ${task.maxTokens} tokens, R=${task.redundancy}, escrow ${cor(task.escrow)}`,
-    },
-  ];
+  const ev: TimelineEvent[] = [];
+  const at = (
+    block: string | null,
+    order: number,
+    time: string | null,
+    what: string,
+    extra: Partial<TimelineEvent> = {},
+  ) => {
+    if (block !== null) ev.push({ block: BigInt(block), order, time, what, ...extra });
+  };
+  at(task.submittedBlock, 0, task.submittedTime, "Submitted", {
+    detail: `max ${task.maxTokens} tokens, R=${task.redundancy}, escrow ${cor(task.escrow)}`,
+  });
   for (const a of assignments) {
     const slot = `slot ${a.slot}${a.attempt > 0 ? ` (attempt ${a.attempt + 1})` : ""}`;
-    ev.push({
-      block: BigInt(a.assignedBlock),
-      order: 1,
-      time: a.assignedTime,
-      what: `Assigned ${slot}`,
-      node: a.nodeId,
+    const node = { node: a.nodeId };
+    at(a.assignedBlock, 1, a.assignedTime, `Assigned ${slot}`, node);
+    at(a.committedBlock, 2, a.committedTime, `Committed ${slot}`, node);
+    at(a.revealedBlock, 4, a.revealedTime, `Revealed ${slot}`, {
+      ...node,
+      detail: `${a.tokens} tokens, ${shortHex(a.resultHash)}`,
     });
-    if (a.committedBlock)
-      ev.push({
-        block: BigInt(a.committedBlock),
-        order: 2,
-        time: a.committedTime,
-        what: `Committed ${slot}`,
-        node: a.nodeId,
-      });
-    if (a.revealedBlock)
-      ev.push({
-        block: BigInt(a.revealedBlock),
-        order: 4,
-        time: a.revealedTime,
-        what: `Revealed ${slot}`,
-        node: a.nodeId,
-        detail: `${a.tokens} tokens, ${shortHex(a.resultHash)}`,
-      });
-    if ((a.outcome === "Expired" || a.outcome === "Dropped") && a.settledBlock)
-      ev.push({
-        block: BigInt(a.settledBlock),
-        order: 5,
-        time: null,
-        what:
-          a.outcome === "Expired"
-            ? `Expired ${slot}: missed the precommit window`
-            : `Dropped ${slot}: missed the reveal window`,
-        node: a.nodeId,
-      });
+    if (a.outcome === "Expired") at(a.settledBlock, 5, null, `Expired ${slot}: missed the precommit window`, node);
+    if (a.outcome === "Dropped") at(a.settledBlock, 5, null, `Dropped ${slot}: missed the reveal window`, node);
   }
-  if (task.revealingBlock)
-    ev.push({
-      block: BigInt(task.revealingBlock),
-      order: 3,
-      time: task.revealingTime,
-      what: "All committed: reveal phase",
+  at(task.revealingBlock, 3, task.revealingTime, "All committed: reveal phase");
+  at(task.validatingBlock, 5, task.validatingTime, "Results differ: validation phase");
+  for (const v of attestations) {
+    at(v.block, 6, v.time, `Attested by validator ${v.validatorId}`, {
+      detail: `scores ${v.scores.map((x) => bps(x)).join(", ")}`,
     });
-  if (task.validatingBlock)
-    ev.push({
-      block: BigInt(task.validatingBlock),
-      order: 5,
-      time: task.validatingTime,
-      what: "Results differ: validation phase",
-    });
-  for (const at of attestations)
-    ev.push({
-      block: BigInt(at.block),
-      order: 6,
-      time: at.time,
-      what: `Attested by validator ${at.validatorId}`,
-      detail: `scores ${at.scores.map((s) => bps(s)).join(", ")}`,
-    });
-  if (task.finalizedBlock)
-    ev.push({
-      block: BigInt(task.finalizedBlock),
-      order: 7,
-      time: task.finalizedTime,
-      what: "Finalized",
-      detail: `winner node ${task.winnerNodeId}, paid ${cor(task.paid)}, ${seconds(task.finalitySeconds)} after submit`,
-    });
-  if (task.failedBlock)
-    ev.push({
-      block: BigInt(task.failedBlock),
-      order: 7,
-      time: task.failedTime,
-      what: `Failed: ${task.failReason}`,
-      detail: `refund ${cor(task.refund)}`,
-    });
+  }
+  at(task.finalizedBlock, 7, task.finalizedTime, "Finalized", {
+    detail: `winner node ${task.winnerNodeId}, paid ${cor(task.paid)}, ${seconds(task.finalitySeconds)} after submit`,
+  });
+  at(task.failedBlock, 7, task.failedTime, `Failed: ${task.failReason}`, { detail: `refund ${cor(task.refund)}` });
   return ev.sort((a, b) => (a.block === b.block ? a.order - b.order : a.block < b.block ? -1 : 1));
 }
 
@@ -238,6 +181,35 @@ function Verify({ task }: { task: TaskRow }) {
   );
 }
 
+type MinerRow = AssignmentRow & { node: { account: string } | null };
+
+const minerColumns = (task: TaskRow): Column<MinerRow>[] => [
+  {
+    label: "Slot",
+    render: (a) => (
+      <>
+        {a.slot}
+        {a.attempt > 0 && <small> attempt {a.attempt + 1}</small>}
+        {task.winnerSlot === a.slot && a.outcome === "Accepted" && task.winnerNodeId === a.nodeId && (
+          <small> winner</small>
+        )}
+      </>
+    ),
+  },
+  {
+    label: "Miner",
+    render: (a) => (
+      <>
+        <NodeLink id={a.nodeId} /> {a.node && <AddressLink address={a.node.account} />}
+      </>
+    ),
+  },
+  { label: "Outcome", render: (a) => <StatusBadge status={a.outcome} /> },
+  { label: "Tokens", num: true, render: (a) => int(a.tokens) },
+  { label: "Result", render: (a) => <span className="mono">{shortHex(a.resultHash)}</span> },
+  { label: "Payout", num: true, render: (a) => cor(a.payout) },
+];
+
 export function TaskPage() {
   const { id = "" } = useParams();
   const valid = /^\d{1,20}$/.test(id) && BigInt(id) > 0xffffffffn;
@@ -294,47 +266,13 @@ export function TaskPage() {
                 {assignments.length === 0 ? (
                   <Empty>No miner was assigned yet.</Empty>
                 ) : (
-                  <div className="table-wrap">
-                    <table className="table" data-testid="task-miners">
-                      <thead>
-                        <tr>
-                          <th>Slot</th>
-                          <th>Miner</th>
-                          <th>Outcome</th>
-                          <th className="num">Tokens</th>
-                          <th>Result</th>
-                          <th className="num">Payout</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {assignments.map((a) => (
-                          <tr
-                            key={`${a.slot}-${a.attempt}`}
-                            data-node-id={a.nodeId}
-                            data-outcome={a.outcome}
-                            data-payout={a.payout}
-                          >
-                            <td>
-                              {a.slot}
-                              {a.attempt > 0 && <small> attempt {a.attempt + 1}</small>}
-                              {task.winnerSlot === a.slot &&
-                                a.outcome === "Accepted" &&
-                                task.winnerNodeId === a.nodeId && <small> winner</small>}
-                            </td>
-                            <td>
-                              <NodeLink id={a.nodeId} /> {a.node && <AddressLink address={a.node.account} />}
-                            </td>
-                            <td>
-                              <StatusBadge status={a.outcome} />
-                            </td>
-                            <td className="num">{int(a.tokens)}</td>
-                            <td className="mono">{shortHex(a.resultHash)}</td>
-                            <td className="num">{cor(a.payout)}</td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </div>
+                  <DataTable
+                    testId="task-miners"
+                    rows={assignments}
+                    columns={minerColumns(task)}
+                    rowKey={(a) => `${a.slot}-${a.attempt}`}
+                    rowData={(a) => ({ "data-node-id": a.nodeId, "data-outcome": a.outcome, "data-payout": a.payout })}
+                  />
                 )}
               </section>
               <section className="panel wide">

@@ -94,6 +94,21 @@ function Balance({ address }: { address: `0x${string}` }) {
   );
 }
 
+function NumberField(p: { label: string; min: number; max: number; value: number; onChange: (v: number) => void }) {
+  return (
+    <label>
+      {p.label}{" "}
+      <input
+        type="number"
+        min={p.min}
+        max={p.max}
+        value={p.value}
+        onChange={(e) => p.onChange(Number(e.target.value))}
+      />
+    </label>
+  );
+}
+
 function CreateSession({ router, onCreated }: { router: RouterInfo; onCreated: (id: number) => void }) {
   const { cor: wagmi, config } = useApp();
   const [deposit, setDeposit] = useState("10");
@@ -125,26 +140,8 @@ function CreateSession({ router, onCreated }: { router: RouterInfo; onCreated: (
       <label>
         Deposit (COR) <input value={deposit} onChange={(e) => setDeposit(e.target.value)} inputMode="decimal" />
       </label>
-      <label>
-        Max tokens{" "}
-        <input
-          type="number"
-          min={1}
-          max={512}
-          value={maxTokens}
-          onChange={(e) => setMaxTokens(Number(e.target.value))}
-        />
-      </label>
-      <label>
-        Miners per task (R){" "}
-        <input
-          type="number"
-          min={1}
-          max={7}
-          value={redundancy}
-          onChange={(e) => setRedundancy(Number(e.target.value))}
-        />
-      </label>
+      <NumberField label="Max tokens" min={1} max={512} value={maxTokens} onChange={setMaxTokens} />
+      <NumberField label="Miners per task (R)" min={1} max={7} value={redundancy} onChange={setRedundancy} />
       <button type="submit" disabled={create.isPending}>
         {create.isPending ? "Creating, funding, authorizing the router…" : "Create and fund a session"}
       </button>
