@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type Address, type Hex, getAddress } from "viem";
+import { type Address, getAddress, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Postgres, postgresAvailable, startPostgres } from "../../indexer/test/harness.ts";
@@ -11,7 +11,14 @@ import { anvilKey, repoRoot } from "../../sdk/src/testing/anvil.ts";
 import { bindSessionTypedData, findBinding, saveBinding, verifyBinding } from "../src/gateway/binding.ts";
 import { type Db, openDb } from "../src/gateway/db.ts";
 import { authenticate, createKey, hashKey, keyIdOf, listKeys, revokeKey } from "../src/gateway/keys.ts";
-import { dayOf, rateLimitHeaders, reserveTokens, settleTokens, takeRequest, tokensUsed } from "../src/gateway/limits.ts";
+import {
+  dayOf,
+  rateLimitHeaders,
+  reserveTokens,
+  settleTokens,
+  takeRequest,
+  tokensUsed,
+} from "../src/gateway/limits.ts";
 import { beginUsage, finishUsage, getUsage, sweepStale, usageOf } from "../src/gateway/usage.ts";
 
 // The gateway's storage on both real backends: PGlite (embedded default) and a throwaway PostgreSQL server.
@@ -30,11 +37,17 @@ afterAll(async () => {
 });
 
 const backends = [
-  ["PGlite", async () => openDb({ dataDir: (dirs.push(mkdtempSync(join(tmpdir(), "cor-gw-pglite-"))), dirs[dirs.length - 1]) })],
-  ["PostgreSQL", async () => {
-    if (!pg) throw new Error("PostgreSQL is not installed (apt-get install postgresql)");
-    return openDb({ databaseUrl: pg.url, dataDir: "" });
-  }],
+  [
+    "PGlite",
+    async () => openDb({ dataDir: (dirs.push(mkdtempSync(join(tmpdir(), "cor-gw-pglite-"))), dirs[dirs.length - 1]) }),
+  ],
+  [
+    "PostgreSQL",
+    async () => {
+      if (!pg) throw new Error("PostgreSQL is not installed (apt-get install postgresql)");
+      return openDb({ databaseUrl: pg.url, dataDir: "" });
+    },
+  ],
 ] as const;
 
 describe.each(backends)("gateway storage on %s", (backendName, open) => {
@@ -47,7 +60,12 @@ describe.each(backends)("gateway storage on %s", (backendName, open) => {
   });
 
   it("creates keys with a cor- prefix and stores only their hash", async () => {
-    const k = await createKey(db, { name: `alice-${backendName}`, rpm: 10, tokensPerDay: 1000, models: ["stories260K"] });
+    const k = await createKey(db, {
+      name: `alice-${backendName}`,
+      rpm: 10,
+      tokensPerDay: 1000,
+      models: ["stories260K"],
+    });
     expect(k.key).toMatch(/^cor-[0-9a-f]{12}_[A-Za-z0-9_-]{32}$/);
     expect(keyIdOf(k.key)).toBe(k.id);
     const rows = await db.query<Record<string, unknown>>("SELECT * FROM gateway_keys WHERE id = $1", [k.id]);
@@ -111,9 +129,35 @@ describe.each(backends)("gateway storage on %s", (backendName, open) => {
 
   it("usage rows: pending → complete; a pending row left by a dead gateway becomes incomplete, never lost", async () => {
     const key = await createKey(db, { name: `usage-${backendName}` });
-    await beginUsage(db, { requestId: `req_a_${backendName}`, keyId: key.id, route: "completions", model: "m", stream: false, reservedTokens: 8, gateway: "g1" });
-    await beginUsage(db, { requestId: `req_b_${backendName}`, keyId: key.id, route: "completions", model: "m", stream: true, reservedTokens: 8, gateway: "g1" });
-    await finishUsage(db, `req_a_${backendName}`, { state: "complete", status: 200, promptTokens: 5, completionTokens: 7, costWei: "7000", latencyMs: 12, attempts: 1, taskId: "42", router: "r1" });
+    await beginUsage(db, {
+      requestId: `req_a_${backendName}`,
+      keyId: key.id,
+      route: "completions",
+      model: "m",
+      stream: false,
+      reservedTokens: 8,
+      gateway: "g1",
+    });
+    await beginUsage(db, {
+      requestId: `req_b_${backendName}`,
+      keyId: key.id,
+      route: "completions",
+      model: "m",
+      stream: true,
+      reservedTokens: 8,
+      gateway: "g1",
+    });
+    await finishUsage(db, `req_a_${backendName}`, {
+      state: "complete",
+      status: 200,
+      promptTokens: 5,
+      completionTokens: 7,
+      costWei: "7000",
+      latencyMs: 12,
+      attempts: 1,
+      taskId: "42",
+      router: "r1",
+    });
     expect(await sweepStale(db, 60_000)).toBe(0); // nothing is stale yet
     await new Promise((r) => setTimeout(r, 20));
     expect(await sweepStale(db, 1)).toBeGreaterThanOrEqual(1);
@@ -123,7 +167,13 @@ describe.each(backends)("gateway storage on %s", (backendName, open) => {
     await finishUsage(db, `req_b_${backendName}`, { state: "complete", status: 200, latencyMs: 1, attempts: 1 });
     expect((await getUsage(db, `req_b_${backendName}`))?.state).toBe("incomplete");
     const { summary, rows } = await usageOf(db, key.id);
-    expect(summary).toMatchObject({ requests: 2, byState: { complete: 1, incomplete: 1 }, promptTokens: 5, completionTokens: 7, costWei: "7000" });
+    expect(summary).toMatchObject({
+      requests: 2,
+      byState: { complete: 1, incomplete: 1 },
+      promptTokens: 5,
+      completionTokens: 7,
+      costWei: "7000",
+    });
     expect(rows.map((r) => r.requestId).sort()).toEqual([`req_a_${backendName}`, `req_b_${backendName}`]);
   });
 
@@ -131,7 +181,13 @@ describe.each(backends)("gateway storage on %s", (backendName, open) => {
     const owner = privateKeyToAccount(anvilKey(3));
     const stranger = privateKeyToAccount(anvilKey(4));
     const network = getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3") as Address;
-    const p = { chainId: 31337, network, sessionId: 7n, keyId: "abcdefabcdef", expiresAt: BigInt(Math.floor(Date.now() / 1000) + 3600) };
+    const p = {
+      chainId: 31337,
+      network,
+      sessionId: 7n,
+      keyId: "abcdefabcdef",
+      expiresAt: BigInt(Math.floor(Date.now() / 1000) + 3600),
+    };
     const signature = await owner.signTypedData(bindSessionTypedData(p));
     expect(await verifyBinding({ ...p, owner: owner.address, signature })).toBe(true);
     expect(await verifyBinding({ ...p, owner: stranger.address, signature })).toBe(false);
@@ -139,7 +195,13 @@ describe.each(backends)("gateway storage on %s", (backendName, open) => {
     expect(await verifyBinding({ ...p, owner: owner.address, signature: "0x1234" as Hex })).toBe(false);
     const forged = await stranger.signTypedData(bindSessionTypedData(p));
     expect(await verifyBinding({ ...p, owner: owner.address, signature: forged })).toBe(false);
-    await saveBinding(db, { keyId: p.keyId, sessionId: 7, owner: owner.address, expiresAt: Number(p.expiresAt), signature });
+    await saveBinding(db, {
+      keyId: p.keyId,
+      sessionId: 7,
+      owner: owner.address,
+      expiresAt: Number(p.expiresAt),
+      signature,
+    });
     expect(await findBinding(db, p.keyId, 7)).toMatchObject({ sessionId: 7, owner: owner.address });
     expect(await findBinding(db, p.keyId, 8)).toBeUndefined();
     expect(await findBinding(db, p.keyId, 7, Number(p.expiresAt) + 1)).toBeUndefined();
@@ -163,7 +225,9 @@ describe.runIf(postgresAvailable())("limits across processes on one PostgreSQL",
       await db.close();`;
     const env = { ...process.env, DATABASE_URL: pg.url, KEY: JSON.stringify(key), NOW: String(now) };
     const outs = await Promise.all(
-      [1, 2, 3].map(() => run(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { env, cwd: repoRoot() })),
+      [1, 2, 3].map(() =>
+        run(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { env, cwd: repoRoot() }),
+      ),
     );
     const admitted = outs.map((o) => Number(o.stdout));
     expect(admitted.reduce((a, b) => a + b, 0)).toBe(50);

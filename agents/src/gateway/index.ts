@@ -156,6 +156,38 @@ export const startGateway = async (overrides: GatewayOverrides = {}) => {
     return chain;
   };
 
+  /**
+   * Only a session's own router may assign its tasks, so a Cortensor-style request goes straight to that router
+   * when it is in the pool (node ids from the routers' /health, session routers from the chain, cached briefly).
+   */
+  const nodeIds = new Map<string, number>();
+  const sessionRouters = new Map<number, { routerId: number; at: number }>();
+  const routerForSession = async (pool: PoolDef, sessionId: number): Promise<string | undefined> => {
+    let cached = sessionRouters.get(sessionId);
+    if (!cached || Date.now() - cached.at > 10_000) {
+      const { client, network } = chainReader();
+      cached = { routerId: (await getSession(client, { network, sessionId })).routerId, at: Date.now() };
+      sessionRouters.set(sessionId, cached);
+    }
+    if (!cached.routerId) return undefined;
+    const find = () => pool.routers.find((r) => nodeIds.get(r) === cached.routerId);
+    if (!find()) {
+      await Promise.all(
+        pool.routers
+          .map(async (r) => {
+            const h = (await (
+              await fetch(`${r}/health`, { signal: AbortSignal.timeout(2000) })
+            )
+              .json()
+              .catch(() => ({}))) as { nodeId?: number };
+            if (typeof h.nodeId === "number") nodeIds.set(r, h.nodeId);
+          })
+          .map((p) => p.catch(() => undefined)),
+      );
+    }
+    return find();
+  };
+
   const app = new Hono<{ Variables: { requestId: string; key: ApiKey } }>();
   app.onError((err, c) => {
     if (err instanceof GatewayError) return c.json(err.body(), err.status, err.headers);
@@ -357,6 +389,7 @@ export const startGateway = async (overrides: GatewayOverrides = {}) => {
     const body = await readJson(c);
     const stream = body.stream === true;
     let pool: PoolDef;
+    let pinned: string | undefined;
     let alias: string | null = null;
     const payload: Record<string, unknown> = { ...body };
     if (route === ROUTES.cortensor) {
@@ -374,6 +407,7 @@ export const startGateway = async (overrides: GatewayOverrides = {}) => {
         );
       }
       pool = pools.pools.find((p) => p.name === pools.cortensorPool) as PoolDef;
+      pinned = await routerForSession(pool, sessionId);
     } else {
       if (typeof body.model !== "string" || !body.model)
         throw badRequest("`model` is required", "missing_model", "model");
@@ -460,7 +494,7 @@ export const startGateway = async (overrides: GatewayOverrides = {}) => {
     const deadline = AbortSignal.timeout(timeoutMs);
     while (attempts <= retries) {
       attempts++;
-      upstream = upstreamFor(pool);
+      upstream = pinned ?? upstreamFor(pool);
       try {
         res = await fetch(`${upstream}${route.path}`, {
           method: "POST",
