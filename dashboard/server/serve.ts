@@ -60,16 +60,18 @@ const FORWARD_REQUEST = ["content-type", "accept", "authorization", "x-request-i
 /** Response headers that must not be copied (fetch already decoded the body; the server sets its own framing). */
 const DROP_RESPONSE = new Set(["content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"]);
 
-const upstreamError = (name: string, base: string, err: unknown) => ({
+type Upstream = { name: string; code: "rpc" | "indexer" | "router" };
+
+const upstreamError = ({ name, code }: Upstream, base: string, err: unknown) => ({
   error: {
     message: `The ${name} at ${base} is unreachable: ${String((err as Error)?.message ?? err).split("\n")[0]}`,
     type: "upstream_unreachable",
-    code: `${name}_unreachable`,
+    code: `${code}_unreachable`,
   },
 });
 
 /** Forwards the request under `prefix` to `base`, streaming both bodies. */
-const proxyTo = (name: string, base: string, prefix: string) => async (c: Context) => {
+const proxyTo = (upstream: Upstream, base: string, prefix: string) => async (c: Context) => {
   const url = new URL(c.req.url);
   const target = `${base.replace(/\/+$/, "")}${url.pathname.slice(prefix.length)}${url.search}`;
   const headers = new Headers();
@@ -92,7 +94,7 @@ const proxyTo = (name: string, base: string, prefix: string) => async (c: Contex
     out.set("cache-control", "no-store");
     return new Response(res.body, { status: res.status, headers: out });
   } catch (err) {
-    return c.json(upstreamError(name, base, err), 502);
+    return c.json(upstreamError(upstream, base, err), 502);
   }
 };
 
@@ -126,9 +128,11 @@ export async function startDashboard(opts: StartDashboardOptions): Promise<Dashb
     );
   });
   app.get("/config.json", (c) => c.json(config, 200, { "cache-control": "no-store" }));
-  app.post("/rpc", proxyTo("chain RPC", opts.upstreams.rpcUrl, "/rpc"));
-  app.all("/indexer/*", proxyTo("indexer", opts.upstreams.indexerUrl, "/indexer"));
-  if (opts.upstreams.routerUrl) app.all("/router/*", proxyTo("router", opts.upstreams.routerUrl, "/router"));
+  app.post("/rpc", proxyTo({ name: "chain RPC", code: "rpc" }, opts.upstreams.rpcUrl, "/rpc"));
+  app.all("/indexer/*", proxyTo({ name: "indexer", code: "indexer" }, opts.upstreams.indexerUrl, "/indexer"));
+  if (opts.upstreams.routerUrl) {
+    app.all("/router/*", proxyTo({ name: "router", code: "router" }, opts.upstreams.routerUrl, "/router"));
+  }
   if (opts.store) app.route("/ipfs", ipfsGateway(opts.store));
   app.get("*", (c) => {
     const path = normalize(decodeURIComponent(new URL(c.req.url).pathname)).replace(/^(\.\.[/\\])+/, "");
