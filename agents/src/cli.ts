@@ -17,6 +17,9 @@ const ROLE_FLAGS = {
   "ipfs-api": "ipfsApi",
   "ipfs-dir": "ipfsDir",
   stake: "stake",
+  "min-price": "minPrice",
+  capacity: "capacity",
+  modes: "modes",
   behavior: "behavior",
   redundancy: "redundancy",
   validation: "validation",
@@ -48,6 +51,7 @@ Run 'cor <command> --help' for the flags of a command. Every flag also reads a C
   --ipfs-dir DIR         embedded IPFS block directory               [COR_IPFS_DIR]
   --stake COR            stake when registering                      [COR_STAKE, default 1000]
 miner:     --model PATH|hf:URI [COR_MODEL]  --threads N [COR_THREADS=1]  --concurrency N  --behavior honest|garbage|silent
+           offer: --min-price COR [COR_MIN_PRICE=0]  --capacity N [COR_CAPACITY=16]  --modes Router,Claim,Dedicated [COR_MODES]
 router:    --redundancy R [COR_REDUNDANCY=1]  --validation None|ExactMatch|Embedding
 validator: --embed-model GGUF [COR_EMBED_MODEL, default: wink word vectors]
 oracle:    --healthcheck-seconds N [COR_HEALTHCHECK_SECONDS, 0 = off]`,
@@ -160,11 +164,20 @@ const main = async () => {
     const base = routerUrl.endsWith("/") ? routerUrl.slice(0, -1) : routerUrl;
     const url = parsed.values.session ? `${base}/api/v1/completions` : `${base}/v1/completions`;
     const body = parsed.values.session
-      ? { session_id: Number(parsed.values.session), prompt: parsed.positionals[0], max_tokens: maxTokens, stream: true }
+      ? {
+          session_id: Number(parsed.values.session),
+          prompt: parsed.positionals[0],
+          max_tokens: maxTokens,
+          stream: true,
+        }
       : { model: parsed.values.model, prompt: parsed.positionals[0], max_tokens: maxTokens, stream: true };
     let res: Response;
     try {
-      res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     } catch (err) {
       return fail(`cannot reach router at ${base}: ${(err as Error).message}`);
     }
@@ -195,7 +208,10 @@ const main = async () => {
       }
     }
     process.stdout.write("\n");
-    if (info) process.stderr.write(`task=${info.task_id} cid=${info.result_cid} resultHash=${info.result_hash} (${info.status})\n`);
+    if (info)
+      process.stderr.write(
+        `task=${info.task_id} cid=${info.result_cid} resultHash=${info.result_hash} (${info.status})\n`,
+      );
     return;
   }
   fail(`unknown command '${command}' (see 'cor --help')`);

@@ -1,12 +1,21 @@
 import { createHash } from "node:crypto";
-import { type Address, type Hex, encodeAbiParameters, keccak256, toBytes } from "viem";
+import { type Address, encodeAbiParameters, type Hex, keccak256, toBytes } from "viem";
 
 // The Solidity enums live in utils/enums.ts (no node imports, so browser bundles can use them too).
 import { TaskStatus } from "./utils/enums.ts";
 
-export { AssignmentMode, FailReason, NodeStatus, Outcome, Role, SessionStatus, TaskStatus, ValidationMode } from "./utils/enums.ts";
-
 export type { RoleName, TaskStatusName } from "./utils/enums.ts";
+export {
+  AssignmentMode,
+  FailReason,
+  NodeStatus,
+  Outcome,
+  Role,
+  SessionStatus,
+  TaskStatus,
+  ValidationMode,
+} from "./utils/enums.ts";
+
 type TaskStatusName = keyof typeof TaskStatus;
 
 export const taskStatusName = (status: number): TaskStatusName =>
@@ -22,14 +31,7 @@ export const taskIndexOf = (taskId: bigint): number => Number(taskId & 0xfffffff
 export const contentHash = (data: Uint8Array | string): Hex =>
   keccak256(typeof data === "string" ? toBytes(data) : data);
 
-/** The precommit: keccak256(abi.encode(taskId, miner, resultHash, salt)). Binding the miner stops copying. */
-export const commitmentOf = (taskId: bigint, miner: Address, resultHash: Hex, salt: Hex): Hex =>
-  keccak256(
-    encodeAbiParameters(
-      [{ type: "uint256" }, { type: "address" }, { type: "bytes32" }, { type: "bytes32" }],
-      [taskId, miner, resultHash, salt],
-    ),
-  );
+export { commitmentOf } from "./utils/hash.ts";
 
 /** Model ids are the sha256 of the GGUF file (content-addressed: every miner provably serves the same weights). */
 export const modelIdOfBytes = (bytes: Uint8Array): Hex =>

@@ -10,6 +10,7 @@ import {
   ValidationMode,
 } from "../../../sdk/src/protocol.ts";
 import { createContentStore } from "../../../sdk/src/storage/index.ts";
+import { toSessionConfig } from "../../../sdk/src/utils/sessionConfig.ts";
 import {
   chainTime,
   createClients,
@@ -180,23 +181,16 @@ export const startOracle = async (overrides: Partial<Record<keyof typeof oracleC
       const hash = await tx.write(
         "createSession",
         [
-          {
+          toSessionConfig({
             modelId: deployment.modelId,
             redundancy: 1,
-            validation: ValidationMode.ExactMatch,
-            assignment: AssignmentMode.Router,
+            validation: "ExactMatch",
+            assignment: "Router",
             pricePerToken: 10n ** 12n,
             maxTokens: 16,
-            minReputation: 0,
-            threshold: 0,
-            quorum: 1,
             retryLimit: 0,
-            precommitWindow: 30,
-            revealWindow: 30,
-            attestWindow: 30,
-            routerId: 0,
-            dedicatedMiners: [],
-          },
+            windows: { precommit: 30, reveal: 30, attest: 30 },
+          }),
           budget,
         ],
         "create health-check session",

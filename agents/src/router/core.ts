@@ -2,6 +2,7 @@ import { type Address, erc20Abi, type Hex, maxUint256, parseEther } from "viem";
 import type { Deployment } from "../../../sdk/src/deployments.ts";
 import { AssignmentMode, contentHash, NodeStatus, TaskStatus, ValidationMode } from "../../../sdk/src/protocol.ts";
 import type { ContentStore } from "../../../sdk/src/storage/index.ts";
+import { toSessionConfig } from "../../../sdk/src/utils/sessionConfig.ts";
 import {
   type BatchInfo,
   type Clients,
@@ -93,6 +94,7 @@ export const createRouterCore = (opts: {
         onLive: (live) => {
           pool.setLive(id, live);
           if (!live) relay.lost(id);
+          else retryWaiting();
         },
       }),
     );
@@ -109,15 +111,33 @@ export const createRouterCore = (opts: {
     syncLink(id);
   };
 
-  /** Assigns a Queued task's vacant slots; concurrent calls for one task share one attempt. */
+  /**
+   * Assigns a Queued task's vacant slots; concurrent calls for one task share one attempt. A task that found too
+   * few live miners waits in `waiting` and is retried whenever a miner (re)connects.
+   */
   const assigning = new Map<string, Promise<void>>();
+  const waiting = new Set<string>();
   const assign = (taskId: bigint): Promise<void> => {
     const key = taskId.toString();
     const running = assigning.get(key);
     if (running) return running;
-    const p = assignOnce(taskId).finally(() => assigning.delete(key));
+    const p = assignOnce(taskId)
+      .then(() => {
+        waiting.delete(key);
+      })
+      .catch((err) => {
+        if (err instanceof AgentError && err.retryable && !state.finals.has(key)) waiting.add(key);
+        throw err;
+      })
+      .finally(() => assigning.delete(key));
     assigning.set(key, p);
     return p;
+  };
+  const retryWaiting = () => {
+    for (const key of waiting) {
+      if (state.finals.has(key)) waiting.delete(key);
+      else void assign(BigInt(key)).catch((err) => logger.debug(`Assign retry task=${key}: ${String(err.message).split("\n")[0]}`));
+    }
   };
   const assignOnce = async (taskId: bigint) => {
     const key = taskId.toString();
@@ -172,6 +192,7 @@ export const createRouterCore = (opts: {
           break;
         case "settled": {
           const key = e.final.taskId.toString();
+          waiting.delete(key);
           assignedAt.delete(key);
           if (e.final.status === "Failed")
             relay.fail(key, "task_failed", `Task ${key} failed on chain (reason ${e.final.failReason})`);
@@ -249,6 +270,14 @@ export const createRouterCore = (opts: {
     prompt: string,
     maxTokens: number,
   ): Promise<{ taskId: bigint; promptCid: string }> => {
+    // No live miners for it: refuse before anything goes on chain (no orphan task, no escrow held).
+    const session = state.sessions.get(sessionId);
+    if (session && routesFor(state, sessionId, self)) {
+      const live = pool.pick(state, session.modelId, session.redundancy, [], session.minReputation).length;
+      if (live < session.redundancy) {
+        throw new AgentError(`Could not assign a task of session ${sessionId}: ${live} of ${session.redundancy} miners live`, { retryable: true });
+      }
+    }
     const bytes = new TextEncoder().encode(prompt);
     const { cid } = await store.add(bytes);
     const hash = await tx.write(
@@ -336,22 +365,16 @@ export const createRouterCore = (opts: {
 export type RouterCore = ReturnType<typeof createRouterCore>;
 
 /** The config of a house session: the one place that builds it (the ABI's SessionConfig). */
-export const houseSessionConfig = (modelId: Hex, cfg: HouseConfig, routerId: number) => ({
-  modelId,
-  redundancy: cfg.redundancy,
-  validation: cfg.validation,
-  assignment: AssignmentMode.Router,
-  pricePerToken: cfg.price,
-  maxTokens: cfg.maxTokens,
-  minReputation: 0,
-  threshold: 8000,
-  quorum: 1,
-  retryLimit: 2,
-  precommitWindow: cfg.windowSeconds,
-  revealWindow: cfg.windowSeconds,
-  attestWindow: cfg.windowSeconds,
-  routerId,
-  dedicatedMiners: [],
-});
+export const houseSessionConfig = (modelId: Hex, cfg: HouseConfig, routerId: number) =>
+  toSessionConfig({
+    modelId,
+    redundancy: cfg.redundancy,
+    validation: cfg.validation,
+    assignment: "Router",
+    pricePerToken: cfg.price,
+    maxTokens: cfg.maxTokens,
+    windows: { precommit: cfg.windowSeconds, reveal: cfg.windowSeconds, attest: cfg.windowSeconds },
+    routerId,
+  });
 
 export { eventArgs, parseEther, ValidationMode };

@@ -28,12 +28,12 @@ afterAll(async () => {
 
 test("commitResult finds the miner's slot, binds the miner address and keeps the salt", async () => {
   const { network } = net.deployment;
-  const committed = await commitResult(net.client(3), { network, taskId, result: "The end." });
+  const committed = await commitResult(net.client(3), { network, taskId, result: "The end.", tokens: 3 });
 
   expect(committed.slot).toBe(1);
   expect(committed.resultHash).toBe(contentHash("The end."));
   expect(committed.salt).toMatch(/^0x[0-9a-f]{64}$/);
-  expect(committed.commitment).toBe(commitmentOf(taskId, net.address(3), committed.resultHash, committed.salt));
+  expect(committed.commitment).toBe(commitmentOf(taskId, net.address(3), committed.resultHash, 3, committed.salt));
   expect(committed.status).toBe("Committing");
   const task = await getTask(net.publicClient, { network, taskId });
   expect(task.slots[1]).toMatchObject({ committed: true, hash: committed.commitment });
@@ -44,6 +44,7 @@ test("the last commit opens the reveal phase", async () => {
     network: net.deployment.network,
     taskId,
     resultHash: contentHash("The end."),
+    tokens: 3,
   });
   expect(committed.slot).toBe(0);
   expect(committed.status).toBe("Revealing");
@@ -51,8 +52,10 @@ test("the last commit opens the reveal phase", async () => {
 
 test("an account that is not on the task gets NotAssignedError; a second commit AlreadyCommitted", async () => {
   const { network } = net.deployment;
-  await expect(commitResult(net.client(4), { network, taskId, result: "x" })).rejects.toBeInstanceOf(NotAssignedError);
-  const again = await commitResult(net.client(2), { network, taskId, slot: 0, result: "x" }).catch((e) => e);
+  await expect(commitResult(net.client(4), { network, taskId, result: "x", tokens: 1 })).rejects.toBeInstanceOf(
+    NotAssignedError,
+  );
+  const again = await commitResult(net.client(2), { network, taskId, slot: 0, result: "x", tokens: 1 }).catch((e) => e);
   expect(again.errorName).toBe("WrongPhase");
   expect(again.shortMessage).toContain("is Revealing, so commit is not allowed: the precommit phase is over.");
 });

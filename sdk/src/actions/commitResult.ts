@@ -14,7 +14,7 @@ import type { ContractRevertedErrorType } from "../errors/contract.ts";
 import type { AccountRequiredErrorType } from "../errors/task.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
-import { commitmentHash as commitmentOf, contentHashOf as contentHash } from "../utils/hash.ts";
+import { commitmentOf, contentHashOf as contentHash } from "../utils/hash.ts";
 import { type NotAssignedError, resolveSlot } from "../utils/slot.ts";
 import { type AnyClient, accountAddress, resolveAccount, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
@@ -33,6 +33,8 @@ type ResultSource =
 export type CommitResultParameters = WriteParameters &
   ResultSource & {
     taskId: bigint;
+    /** Output token count of the result: committed now, revealed (and paid) later. */
+    tokens: number;
     /** The signer's slot on the task; found from the slot table when omitted. */
     slot?: number | undefined;
     /** 32 random bytes; generated when omitted. Keep it: the reveal needs the same salt. */
@@ -61,7 +63,7 @@ export type CommitResultErrorType =
 export const randomSalt = (): Hex => toHex(globalThis.crypto.getRandomValues(new Uint8Array(32)));
 
 /**
- * Miner side, step 1: precommits to a result with `keccak256(abi.encode(taskId, miner, resultHash, salt))`
+ * Miner side, step 1: precommits to a result with `keccak256(abi.encode(taskId, miner, resultHash, tokens, salt))`
  * before the precommit deadline. Binding the miner's address stops others from copying the commitment.
  *
  * @param client - Client with the assigned miner's account (or pass `account`).
@@ -69,7 +71,7 @@ export const randomSalt = (): Hex => toHex(globalThis.crypto.getRandomValues(new
  * @returns Slot, salt and commitment. {@link CommitResultReturnType}
  *
  * @example
- * const { salt, slot } = await commitResult(client, { network, taskId, result: text })
+ * const { salt, slot } = await commitResult(client, { network, taskId, result: text, tokens: 42 })
  * // … once every slot committed (status Revealing):
  * await revealResult(client, { network, taskId, slot, salt, result: text, tokens: 42, store })
  */
@@ -83,7 +85,7 @@ export async function commitResult<chain extends Chain | undefined, account exte
   const resultHash = parameters.resultHash ?? contentHash(parameters.result as string | Uint8Array);
   const salt = parameters.salt ?? randomSalt();
   const slot = parameters.slot ?? (await resolveSlot(c, { network, taskId, account: miner }));
-  const commitment = commitmentOf(taskId, miner, resultHash, salt);
+  const commitment = commitmentOf(taskId, miner, resultHash, parameters.tokens, salt);
   const { hash, receipt } = await writeNetwork(c, {
     network,
     functionName: "commit",

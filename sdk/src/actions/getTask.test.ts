@@ -47,7 +47,7 @@ test("getTask decodes the slot table through the whole lifecycle", async () => {
   expect(task.slots.map((s) => s.nodeId)).toEqual([0, 0]);
 
   await assignTask(net.client(1), { network, taskId, nodeIds: miners });
-  const { commitment } = await commitResult(net.client(3), { network, taskId, result: "a", slot: 1 });
+  const { commitment } = await commitResult(net.client(3), { network, taskId, result: "a", slot: 1, tokens: 1 });
   task = await getTask(net.publicClient, { network, taskId });
   expect(task.status).toBe("Committing");
   expect(task.slots[1]).toMatchObject({ nodeId: miners[1], committed: true, revealed: false, hash: commitment });

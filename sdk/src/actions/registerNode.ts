@@ -13,7 +13,7 @@ import type { ContractRevertedErrorType } from "../errors/contract.ts";
 import type { AccountRequiredErrorType } from "../errors/task.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { ensureAllowance, resolveToken } from "../utils/allowance.ts";
-import { type RoleName, roleValue } from "../utils/enums.ts";
+import { assignmentModeValue, type RoleName, roleValue } from "../utils/enums.ts";
 import { type AnyClient, type ApproveParameters, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 const ZERO_KEY = `0x${"0".repeat(64)}` as Hex;
@@ -30,7 +30,29 @@ export type RegisterNodeParameters = WriteParameters &
     encryptionKey?: Hex | undefined;
     /** URL where the node is reachable; only in the NodeRegistered event (default ""). */
     endpoint?: string | undefined;
+    /**
+     * Miners: the work the node consents to (see {@link offerDefaults}). Nobody can assign it to a session paying
+     * less than `minPrice` per token, in a mode not in `modes`, or beyond `capacity` open tasks.
+     */
+    offer?: OfferInput | undefined;
   };
+
+/** What a miner offers: min COR wei per output token, open tasks at once, accepted assignment modes. */
+export type OfferInput = {
+  minPrice?: bigint | undefined;
+  capacity?: number | undefined;
+  modes?: readonly ("Router" | "Claim" | "Dedicated")[] | undefined;
+};
+
+/** Offer defaults: any price above the network floor, 8 open tasks, every assignment mode. */
+export const offerDefaults = { minPrice: 0n, capacity: 8, modes: ["Router", "Claim", "Dedicated"] } as const;
+
+/** The Offer struct as the contract takes it. */
+export const toOffer = (input: OfferInput = {}) => ({
+  minPrice: input.minPrice ?? offerDefaults.minPrice,
+  capacity: input.capacity ?? offerDefaults.capacity,
+  modes: (input.modes ?? offerDefaults.modes).reduce((mask, m) => mask | (1 << assignmentModeValue(m)), 0),
+});
 
 export type RegisterNodeReturnType = {
   /** The new registration id. */
@@ -94,6 +116,7 @@ export async function registerNode<chain extends Chain | undefined, account exte
       parameters.models ?? [],
       parameters.encryptionKey ?? ZERO_KEY,
       parameters.endpoint ?? "",
+      toOffer(parameters.offer),
     ],
     account: parameters.account,
     receiptTimeout: parameters.receiptTimeout,

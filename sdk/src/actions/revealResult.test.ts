@@ -43,8 +43,8 @@ const newTask = async () => {
 test("a reveal that does not match the commitment reverts with CommitmentMismatch", async () => {
   const { network } = net.deployment;
   const taskId = await newTask();
-  const a = await commitResult(net.client(2), { network, taskId, result: "honest" });
-  await commitResult(net.client(3), { network, taskId, result: "honest" });
+  const a = await commitResult(net.client(2), { network, taskId, result: "honest", tokens: 3 });
+  await commitResult(net.client(3), { network, taskId, result: "honest", tokens: 3 });
 
   const err = await revealResult(net.client(2), {
     network,
@@ -67,8 +67,8 @@ test("reveals settle the task on the fast path when the hashes agree", async () 
   const { network } = net.deployment;
   const taskId = await newTask();
   const text = "They lived happily ever after.";
-  const a = await commitResult(net.client(2), { network, taskId, result: text });
-  const b = await commitResult(net.client(3), { network, taskId, result: text });
+  const a = await commitResult(net.client(2), { network, taskId, result: text, tokens: 7 });
+  const b = await commitResult(net.client(3), { network, taskId, result: text, tokens: 7 });
 
   const first = await revealResult(net.client(2), { network, taskId, salt: a.salt, result: text, store, tokens: 7 });
   expect(first.status).toBe("Revealing");
@@ -81,15 +81,16 @@ test("reveals settle the task on the fast path when the hashes agree", async () 
     store,
     tokens: 33,
   }).catch((e) => e);
-  expect(tooMany.errorName).toBe("TokensExceedMax");
+  // The token count is committed: claiming more than committed is a commitment mismatch.
+  expect(tooMany.errorName).toBe("CommitmentMismatch");
 
   const sessionBefore = await getSession(net.publicClient, { network, sessionId });
-  const last = await revealResult(net.client(3), { network, taskId, salt: b.salt, result: text, store, tokens: 9 });
+  const last = await revealResult(net.client(3), { network, taskId, salt: b.salt, result: text, store, tokens: 7 });
 
   expect(last.status).toBe("Finalized");
   expect(last.finalized).toMatchObject({ winnerSlot: 0, winnerNodeId: miners[0], resultHash: contentHash(text) });
   // Both accepted miners are paid their tokens × price; the rest of the escrow returns to the session.
-  const paid = (7n + 9n) * parseCor("0.01");
+  const paid = (7n + 7n) * parseCor("0.01");
   expect(last.finalized?.paid).toBe(paid);
   expect(last.finalized?.refund).toBe(2n * 32n * parseCor("0.01") - paid);
   const sessionAfter = await getSession(net.publicClient, { network, sessionId });
@@ -110,8 +111,8 @@ test("a re-registered account cannot reveal work of its earlier registration (Re
   });
   const { taskId } = await submitTask(net.client(1), { network, sessionId: longSession, prompt: "slow", store });
   await assignTask(net.client(1), { network, taskId, nodeIds: miners });
-  const a = await commitResult(net.client(2), { network, taskId, result: "x" });
-  await commitResult(net.client(3), { network, taskId, result: "x" });
+  const a = await commitResult(net.client(2), { network, taskId, result: "x", tokens: 1 });
+  await commitResult(net.client(3), { network, taskId, result: "x", tokens: 1 });
   // Miner of slot 0 exits, waits out the cooldown and registers again: a new node id.
   await requestExit(net.client(2), { network });
   await net.increaseTime(3601);

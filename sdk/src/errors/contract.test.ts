@@ -138,7 +138,7 @@ describe("decoding reverts of the real contract", () => {
     const sessionId = await openSession(net, 1, { deposit: parseCor("1"), maxTokens: 10 });
     const { taskId } = await submitTask(net.client(1), { network, sessionId, prompt: "p", store });
     await assignTask(net.client(1), { network, taskId, nodeIds: [miner] });
-    const { salt } = await commitResult(net.client(2), { network, taskId, result: "a" });
+    const { salt } = await commitResult(net.client(2), { network, taskId, result: "a", tokens: 1 });
     const err = await revealResult(net.client(2), { network, taskId, salt, result: "b", store, tokens: 1 }).catch(
       (e) => e,
     );

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { type Hex, createPublicClient, http } from "viem";
+import { createPublicClient, type Hex, http } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { type Deployment, deploymentsDir, loadDeployment } from "../deployments.js";
 
@@ -48,7 +48,9 @@ export const freePort = (): Promise<number> =>
 export type Anvil = { rpcUrl: string; port: number; process: ChildProcess; stop: () => Promise<void> };
 
 /** Starts a real anvil on 127.0.0.1 (automine unless blockTime is given) and waits until it answers. */
-export const startAnvil = async (opts: { port?: number; blockTime?: number; accounts?: number } = {}): Promise<Anvil> => {
+export const startAnvil = async (
+  opts: { port?: number; blockTime?: number; accounts?: number } = {},
+): Promise<Anvil> => {
   const port = opts.port ?? (await freePort());
   const args = ["--host", "127.0.0.1", "--port", String(port), "--accounts", String(opts.accounts ?? 20), "--silent"];
   if (opts.blockTime) args.push("--block-time", String(opts.blockTime));
@@ -109,6 +111,9 @@ export const deployCore = async (opts: {
         "--broadcast",
         "--slow",
         "--skip-simulation",
+        // Only the contracts and the script: a deployment never waits for (or breaks on) the test tree.
+        "--skip",
+        "*/test/**",
       ],
       { cwd: repoRoot(), env, maxBuffer: 32 * 1024 * 1024 },
     );

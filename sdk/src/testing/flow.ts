@@ -65,7 +65,9 @@ export async function playMiners(
   const network = net.deployment.network;
   const commits = [];
   for (const m of p.miners) {
-    commits.push(await commitResult(net.client(m.index), { network, taskId: p.taskId, result: m.result }));
+    commits.push(
+      await commitResult(net.client(m.index), { network, taskId: p.taskId, result: m.result, tokens: m.tokens }),
+    );
   }
   const reveals: RevealResultReturnType[] = [];
   for (const [k, m] of p.miners.entries()) {

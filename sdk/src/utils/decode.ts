@@ -43,6 +43,10 @@ export type NodeInfo = {
   /** Unclaimed rewards (wei), pulled with withdrawRewards. */
   rewards: bigint;
   stake: bigint;
+  /** Assignments (miners) or attestations (validators) not settled yet: the stake is locked while > 0. */
+  open: number;
+  /** Miners: the work it consents to (min COR wei per token, open tasks at once, assignment modes). */
+  offer: { minPrice: bigint; capacity: number; modes: AssignmentModeName[] };
   encryptionKey: Hex;
 };
 
@@ -61,6 +65,12 @@ export function toNodeInfo(nodeId: number, raw: RawNode): NodeInfo {
     tokensServed: BigInt(raw.tokensServed),
     rewards: raw.rewards,
     stake: raw.stake,
+    open: raw.open,
+    offer: {
+      minPrice: raw.offer.minPrice,
+      capacity: raw.offer.capacity,
+      modes: (["Router", "Claim", "Dedicated"] as const).filter((_, i) => (raw.offer.modes >> i) & 1),
+    },
     encryptionKey: raw.encryptionKey,
   };
 }
@@ -76,8 +86,10 @@ export type SessionInfo = {
   assignment: AssignmentModeName;
   quorum: number;
   retryLimit: number;
-  /** Embedding acceptance threshold, 0..10000. */
-  threshold: number;
+  /** Prompts and results are end-to-end encrypted envelopes. */
+  encrypted: boolean;
+  /** Declared sampling: temperature as a float (0 = greedy), topK (0 = off), topP as a float (0 = off). */
+  sampling: { temperature: number; topK: number; topP: number };
   /** Node id of the session's router, 0 = only the owner assigns. */
   routerId: number;
   /** Free balance (wei): what a new task can escrow from, and what closing refunds. */
@@ -109,7 +121,8 @@ export function toSessionInfo(sessionId: number, raw: RawSession): SessionInfo {
     assignment: assignmentModeName(raw.assignment),
     quorum: raw.quorum,
     retryLimit: raw.retryLimit,
-    threshold: raw.threshold,
+    encrypted: raw.encrypted,
+    sampling: { temperature: raw.temperature / 1000, topK: raw.topK, topP: raw.topP / 10_000 },
     routerId: raw.routerId,
     deposit: raw.deposit,
     escrowed: raw.escrowed,
@@ -196,8 +209,22 @@ export type NetworkParams = {
   validatorFeeBps: number;
   routerFeeBps: number;
   rejectSlashBps: number;
-  timeoutSlashBps: number;
+  /** Slash of a withheld reveal (never below rejectSlashBps). */
+  withholdSlashBps: number;
+  /** Slash of a validator whose scores deviate from the quorum's median. */
+  validatorSlashBps: number;
   attestDeviationBps: number;
+  /** Share of agreeing (fast-path) results that still go to validators (Router / Claim, Embedding / Replay). */
+  auditBps: number;
+  /** Acceptance bar on the median validator score, per validation mode. */
+  bars: { embedding: number; replay: number };
+  /** Price floor of every session (COR wei per output token). */
+  minPricePerToken: bigint;
+  /** Protocol fee (COR wei) that earns a full reputation step. */
+  reputationFeeUnit: bigint;
+  /** Smallest (odd) validator quorum of a validated session. */
+  minQuorum: number;
+  maxRetryLimit: number;
 };
 
 export function toNetworkParams(raw: RawParams): NetworkParams {
@@ -208,7 +235,14 @@ export function toNetworkParams(raw: RawParams): NetworkParams {
     validatorFeeBps: raw.validatorFeeBps,
     routerFeeBps: raw.routerFeeBps,
     rejectSlashBps: raw.rejectSlashBps,
-    timeoutSlashBps: raw.timeoutSlashBps,
+    withholdSlashBps: raw.withholdSlashBps,
+    validatorSlashBps: raw.validatorSlashBps,
     attestDeviationBps: raw.attestDeviationBps,
+    auditBps: raw.auditBps,
+    bars: { embedding: raw.embeddingBarBps, replay: raw.replayBarBps },
+    minPricePerToken: raw.minPricePerToken,
+    reputationFeeUnit: raw.reputationFeeUnit,
+    minQuorum: raw.minQuorum,
+    maxRetryLimit: raw.maxRetryLimit,
   };
 }

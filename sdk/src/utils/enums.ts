@@ -2,7 +2,7 @@
 // browser bundles (the wagmi entry) never pull protocol.ts's node:crypto import. enums.test.ts keeps both equal.
 export const Role = { None: 0, Miner: 1, Router: 2, Validator: 3 } as const;
 export const NodeStatus = { Unregistered: 0, Active: 1, Jailed: 2, Exiting: 3 } as const;
-export const ValidationMode = { None: 0, ExactMatch: 1, Embedding: 2 } as const;
+export const ValidationMode = { None: 0, ExactMatch: 1, Embedding: 2, Replay: 3 } as const;
 export const AssignmentMode = { Router: 0, Claim: 1, Dedicated: 2 } as const;
 export const SessionStatus = { None: 0, Open: 1, Closed: 2 } as const;
 export const TaskStatus = {
@@ -14,18 +14,18 @@ export const TaskStatus = {
   Finalized: 5,
   Failed: 6,
 } as const;
-export const Outcome = { Accepted: 0, Rejected: 1, TimedOut: 2 } as const;
+export const Outcome = { Accepted: 0, Rejected: 1, TimedOut: 2, Unverified: 3 } as const;
 export const FailReason = {
   NoMiners: 0,
   RetriesExhausted: 1,
   NoResults: 2,
   NoMajority: 3,
-  NoAttestations: 4,
+  NoQuorum: 4,
   AllRejected: 5,
 } as const;
 
 /** SlashReason of contracts/types/Types.sol (not in protocol.ts). */
-export const SlashReason = { Rejected: 0, TimedOut: 1 } as const;
+export const SlashReason = { Rejected: 0, Withheld: 1, Deviated: 2 } as const;
 
 export type RoleName = keyof typeof Role;
 export type NodeStatusName = keyof typeof NodeStatus;
@@ -82,7 +82,8 @@ export const failReasonText: Record<FailReasonName, string> = {
   NoMiners: "no eligible miner took a slot before the deadline",
   RetriesExhausted: "miners missed their deadlines more often than the session's retry limit allows",
   NoResults: "every assigned miner missed the reveal deadline",
-  NoMajority: "the revealed results disagree and no result holds a strict majority (ExactMatch mode)",
-  NoAttestations: "no validator attested before the attest deadline (Embedding mode)",
-  AllRejected: "validators scored every result below the session's threshold (Embedding mode)",
+  NoMajority:
+    "the revealed results disagree and no result holds a strict majority (ExactMatch mode); every revealed result was paid",
+  NoQuorum: "fewer validators than the quorum attested before the attest deadline; every revealed result was paid",
+  AllRejected: "validators scored every result below the protocol's acceptance bar (Embedding / Replay mode)",
 };

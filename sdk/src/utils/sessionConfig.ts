@@ -17,12 +17,14 @@ export const sessionDefaults = {
   pricePerToken: 100_000_000_000_000n,
   maxTokens: 256,
   minReputation: 0,
-  /** Embedding mode: a result needs a median similarity of 0.80 to be accepted. */
-  threshold: 8_000,
+  /** Validated modes (Embedding, Replay): odd, at least the network's params.minQuorum (1 locally, ≥ 3 public). */
   quorum: 1,
   retryLimit: 2,
   windows: { precommit: 60, reveal: 60, attest: 60 },
   routerId: 0,
+  /** Greedy decoding (temperature 0). */
+  sampling: { temperature: 0, topK: 0, topP: 0 },
+  encrypted: false,
 } as const;
 
 /** A session configuration where everything but the model has a default ({@link sessionDefaults}). */
@@ -41,9 +43,7 @@ export type SessionConfigInput = {
   maxTokens?: number | undefined;
   /** Minimum miner reputation, 0..10000. Default 0. */
   minReputation?: number | undefined;
-  /** Embedding acceptance threshold, 0..10000. Default 8000. */
-  threshold?: number | undefined;
-  /** Validator attestations that settle an Embedding task, 1..7. Default 1. */
+  /** Validator attestations that settle an Embedding / Replay task: odd, params.minQuorum..7. Default 1. */
   quorum?: number | undefined;
   /** Expired slots that may be reassigned before the task fails. Default 2. */
   retryLimit?: number | undefined;
@@ -53,6 +53,13 @@ export type SessionConfigInput = {
   routerId?: number | undefined;
   /** Dedicated mode: R..7 miner node ids. */
   dedicatedMiners?: readonly number[] | undefined;
+  /**
+   * Declared sampling miners must follow and validators check. Default greedy. `temperature` as a float (1.0), or
+   * `temperatureMilli` as the on-chain thousandths; `topP` as a float 0..1; `topK` 0 = off.
+   */
+  sampling?: { temperature?: number | undefined; topK?: number | undefined; topP?: number | undefined } | undefined;
+  /** Prompts and results are end-to-end encrypted envelopes. Default false. */
+  encrypted?: boolean | undefined;
 };
 
 /** Fills in the defaults and converts names to enum values: the struct `createSession` takes. */
@@ -66,7 +73,6 @@ export function toSessionConfig(input: SessionConfigInput): SessionConfigStruct 
     pricePerToken: input.pricePerToken ?? d.pricePerToken,
     maxTokens: input.maxTokens ?? d.maxTokens,
     minReputation: input.minReputation ?? d.minReputation,
-    threshold: input.threshold ?? d.threshold,
     quorum: input.quorum ?? d.quorum,
     retryLimit: input.retryLimit ?? d.retryLimit,
     precommitWindow: input.windows?.precommit ?? d.windows.precommit,
@@ -74,5 +80,9 @@ export function toSessionConfig(input: SessionConfigInput): SessionConfigStruct 
     attestWindow: input.windows?.attest ?? d.windows.attest,
     routerId: input.routerId ?? d.routerId,
     dedicatedMiners: input.dedicatedMiners ?? [],
+    temperature: Math.round((input.sampling?.temperature ?? d.sampling.temperature) * 1000),
+    topK: input.sampling?.topK ?? d.sampling.topK,
+    topP: Math.round((input.sampling?.topP ?? d.sampling.topP) * 10_000),
+    encrypted: input.encrypted ?? d.encrypted,
   };
 }

@@ -1,8 +1,9 @@
+import { encodeAbiParameters, keccak256 } from "viem";
 import { expect, test } from "vitest";
 import * as protocol from "../protocol.ts";
 import { computeCid } from "../storage/index.ts";
 import * as enums from "./enums.ts";
-import { commitmentHash, contentHashOf } from "./hash.ts";
+import { commitmentOf, contentHashOf } from "./hash.ts";
 import { indexOfTask, sessionOfTask, toTaskId } from "./ids.ts";
 import { displayCor, formatCor, parseCor } from "./units.ts";
 
@@ -51,7 +52,19 @@ test("the browser-safe hash copies equal protocol.ts", () => {
   expect(contentHashOf("héllo")).toBe(protocol.contentHash("héllo"));
   const salt = `0x${"11".repeat(32)}` as const;
   const miner = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
-  expect(commitmentHash(9n, miner, contentHashOf("r"), salt)).toBe(
-    protocol.commitmentOf(9n, miner, protocol.contentHash("r"), salt),
+  expect(protocol.commitmentOf).toBe(commitmentOf);
+});
+
+test("the commitment binds task, miner, result hash, token count and salt (abi.encode, as the contract)", () => {
+  const salt = `0x${"11".repeat(32)}` as const;
+  const miner = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+  const h = contentHashOf("r");
+  const expected = keccak256(
+    encodeAbiParameters(
+      [{ type: "uint256" }, { type: "address" }, { type: "bytes32" }, { type: "uint32" }, { type: "bytes32" }],
+      [9n, miner, h, 42, salt],
+    ),
   );
+  expect(commitmentOf(9n, miner, h, 42, salt)).toBe(expected);
+  expect(commitmentOf(9n, miner, h, 43, salt)).not.toBe(expected);
 });

@@ -13,7 +13,7 @@ export {
 } from "../errors/index.ts";
 export { corTokenAbi, iCorNetworkAbi } from "../generated/abis.ts";
 export type { NetworkParams, NodeInfo, SessionInfo, TaskInfo } from "../utils/decode.ts";
-export { commitmentHash, contentHashOf } from "../utils/hash.ts";
+export { commitmentOf, contentHashOf } from "../utils/hash.ts";
 export { indexOfTask, sessionOfTask, toTaskId } from "../utils/ids.ts";
 export { type SessionConfigInput, sessionDefaults, toSessionConfig } from "../utils/sessionConfig.ts";
 export { displayCor, formatCor, parseCor } from "../utils/units.ts";
