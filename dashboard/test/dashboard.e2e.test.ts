@@ -280,6 +280,9 @@ describe("dashboard in Chromium on a live local network", () => {
     const miner = page.locator('[data-testid="task-miners"] tbody tr').first();
     expect(await miner.getAttribute("data-outcome")).toBe("Accepted");
     expect(BigInt((await miner.getAttribute("data-payout")) ?? "0")).toBeGreaterThan(0n);
+    await expect
+      .poll(() => page.locator('[data-testid="prompt-text"]').textContent(), { timeout: 10_000 })
+      .toBe("Once upon a time, there was a little girl named Lily. She");
     await page.locator('[data-testid="verify-button"]').click();
     const result = page.locator('[data-testid="verify-result"]');
     await result.waitFor({ timeout: 20_000 });

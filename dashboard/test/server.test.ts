@@ -105,8 +105,8 @@ describe("dashboard server", () => {
     expect(js.headers.get("content-type")).toMatch(/javascript/);
     expect((await fetch(`${dashboard.url}/assets/missing.js`)).status).toBe(404);
     // An encoded ../ never leaves dist: it normalizes into the SPA fallback.
-    const escape = await fetch(`${dashboard.url}/assets/..%2F..%2F..%2Fpackage.json`);
-    expect(await escape.text()).toContain("<div id=root>");
+    const traversal = await fetch(`${dashboard.url}/assets/..%2F..%2F..%2Fpackage.json`);
+    expect(await traversal.text()).toContain("<div id=root>");
   });
 
   it("proxies the indexer and router with path, query, body and auth; streams SSE through", async () => {

@@ -1,13 +1,13 @@
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { useParams } from "react-router";
 import { verifyResultWagmi } from "../../../sdk/src/wagmi/index.ts";
 import { type Column, DataTable } from "../components/DataTable.tsx";
 import { AddressLink, NodeLink, SessionLink, StatusBadge, TaskLink } from "../components/Links.tsx";
 import { Stat } from "../components/Stat.tsx";
-import { describeError, Empty, NotFound, QueryState } from "../components/States.tsx";
+import { describeError, Empty, Loading, NotFound, QueryState } from "../components/States.tsx";
 import { bps, cor, int, seconds, shortHex, taskLabel, time } from "../lib/format.ts";
 import { useApp, useGraphql } from "../lib/hooks.ts";
-import { absoluteUrl } from "../lib/indexer.ts";
+import { fetchCid, PROMPT_PREVIEW_BYTES } from "../lib/ipfs.ts";
 import {
   type AssignmentRow,
   type AttestationRow,
@@ -119,18 +119,39 @@ function timelineOf(task: TaskRow, assignments: AssignmentRow[], attestations: A
   return ev.sort((a, b) => (a.block === b.block ? a.order - b.order : a.block < b.block ? -1 : 1));
 }
 
+function Prompt({ cid }: { cid: string }) {
+  const { config } = useApp();
+  const prompt = useQuery({
+    queryKey: ["ipfs", cid],
+    enabled: config.ipfsGatewayUrl !== null,
+    staleTime: Number.POSITIVE_INFINITY,
+    retry: 1,
+    queryFn: () => fetchCid(config, cid),
+  });
+  if (config.ipfsGatewayUrl === null) return null;
+  return (
+    <section className="panel wide">
+      <h2>Prompt</h2>
+      {prompt.isError ? (
+        <p className="hint">The prompt could not be fetched: {(prompt.error as Error).message}</p>
+      ) : prompt.data === undefined ? (
+        <Loading what="the prompt from IPFS" />
+      ) : (
+        <pre className="result-text" data-testid="prompt-text">
+          {new TextDecoder().decode(prompt.data.slice(0, PROMPT_PREVIEW_BYTES))}
+          {prompt.data.byteLength > PROMPT_PREVIEW_BYTES && `\n… (${prompt.data.byteLength} bytes in all)`}
+        </pre>
+      )}
+    </section>
+  );
+}
+
 function Verify({ task }: { task: TaskRow }) {
   const { config, cor: wagmi } = useApp();
   const verify = useMutation({
     mutationFn: async () => {
-      if (!config.ipfsGatewayUrl) throw new Error("This deployment has no IPFS gateway configured (ipfsGatewayUrl).");
       if (!task.resultCid) throw new Error("The task has no result CID.");
-      const res = await fetch(`${absoluteUrl(config.ipfsGatewayUrl)}/${encodeURIComponent(task.resultCid)}`);
-      if (!res.ok) {
-        const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-        throw new Error(`IPFS gateway: ${body?.error?.message ?? `HTTP ${res.status}`}`);
-      }
-      const bytes = new Uint8Array(await res.arrayBuffer());
+      const bytes = await fetchCid(config, task.resultCid);
       // keccak256 of the bytes (the SDK's contentHashOf) against the finalized resultHash read from the chain.
       const check = await verifyResultWagmi(wagmi, { taskId: BigInt(task.id), result: bytes });
       return { ...check, text: new TextDecoder().decode(bytes), size: bytes.byteLength };
@@ -244,6 +265,7 @@ export function TaskPage() {
                 <Stat id="task-retries" label="Retries" value={task.retries} />
                 <Stat id="task-router-fee" label="Router fee" value={task.routerFee} text={cor(task.routerFee)} />
               </div>
+              <Prompt cid={task.promptCid} />
               <Verify task={task} />
               <section className="panel wide">
                 <h2>Timeline</h2>
