@@ -7,7 +7,7 @@
 //   miners   each opens the prompt with its grant and seals its result (3×);
 //   stream   each token frame sealed by the miner and opened by its reader (MAX_TOKENS frames, one miner);
 //   validate a validator opens the prompt and the 3 results (only when results differ).
-import { loadavg } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { createInferenceEngine, resolveModelPath } from "../agents/src/inference/index.ts";
 import {
@@ -127,7 +127,7 @@ const main = async () => {
     `Inference (node-llama-cpp, stories260K, threads=1, ${text.length}-char prefix, ${MAX_TOKENS} tokens): ${ms(inference)} (median of 5)`,
     `Load average while measuring: ${loadavg()
       .map((l) => l.toFixed(1))
-      .join(" ")} on ${navigator.hardwareConcurrency} cores (a shared machine inflates every figure alike)`,
+      .join(" ")} on ${availableParallelism()} cores (a shared machine inflates every figure alike)`,
     `Crypto per task / inference: ${((perTask / inference) * 100).toFixed(2)}%  (with stream frames: ${(((perTask + col("stream")) / inference) * 100).toFixed(2)}%)`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
