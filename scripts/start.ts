@@ -6,3 +6,8 @@ await runNetwork(process.argv.slice(2));
 const { startDashboardForNetwork } = await import("../dashboard/server/network.ts");
 await startDashboardForNetwork(process.argv.slice(2));
 // --- end dashboard ---
+
+// --- gateway (issue 11): a second router and the API gateway over both (nginx in front when installed) ---
+const { startGatewayForNetwork } = await import("./gateway-network.ts");
+await startGatewayForNetwork(process.argv.slice(2));
+// --- end gateway ---
