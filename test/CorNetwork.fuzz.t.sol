@@ -5,6 +5,7 @@ import {ISessionManager} from "../contracts/interfaces/ISessionManager.sol";
 import {ITaskManager} from "../contracts/interfaces/ITaskManager.sol";
 import {
     AssignmentMode,
+    Offer,
     Params,
     SessionConfig,
     TaskStatus,
@@ -18,7 +19,7 @@ import {BaseTest} from "./utils/BaseTest.sol";
 contract CorNetworkFuzzTest is BaseTest {
     function _fees(uint256 protocolFee, uint256 validatorFee, uint256 routerFee) internal returns (Params memory p) {
         p = params;
-        p.protocolFeeBps = uint16(bound(protocolFee, 0, 1_000));
+        p.protocolFeeBps = uint16(bound(protocolFee, 1, 1_000)); // every settled task pays a protocol fee
         p.routerFeeBps = uint16(bound(routerFee, 0, 1_000));
         uint256 room = 2_500 - uint256(p.protocolFeeBps) - p.routerFeeBps;
         p.validatorFeeBps = uint16(bound(validatorFee, 0, room < 1_000 ? room : 1_000));
@@ -46,7 +47,7 @@ contract CorNetworkFuzzTest is BaseTest {
         public
     {
         r = uint8(bound(r, 1, 7));
-        price = uint96(bound(price, 0, 1e17)); // escrow ≤ 7 × 2^20 × 1e17 < the client's 1e24
+        price = uint96(bound(price, params.minPricePerToken, 1e17)); // escrow ≤ 7 × 2^20 × 1e17 < the client's 1e24
         sessionMax = uint24(bound(sessionMax, 1, 1 << 20));
         maxTokens = uint24(bound(maxTokens, 1, sessionMax));
         extra = bound(extra, 0, 1_000 ether);
@@ -66,7 +67,7 @@ contract CorNetworkFuzzTest is BaseTest {
 
     function testFuzz_submit_insufficientDeposit_reverts(uint8 r, uint96 price, uint256 short) public {
         r = uint8(bound(r, 1, 7));
-        price = uint96(bound(price, 1, 1e18));
+        price = uint96(bound(price, params.minPricePerToken, 1e18));
         SessionConfig memory c = _config(r, ValidationMode.ExactMatch, AssignmentMode.Claim);
         c.pricePerToken = price;
         uint256 escrow = uint256(r) * MAX_TOKENS * price;
@@ -77,7 +78,45 @@ contract CorNetworkFuzzTest is BaseTest {
         network.submitTask(sessionId, keccak256("p"), "cid", MAX_TOKENS);
     }
 
+    function testFuzz_createSession_priceFloor(uint96 price, uint96 floor) public {
+        floor = uint96(bound(floor, 1, 1e18));
+        price = uint96(bound(price, 0, 2e18));
+        Params memory p = params;
+        p.minPricePerToken = floor;
+        _setParams(p);
+        SessionConfig memory c = _config(1, ValidationMode.ExactMatch, AssignmentMode.Claim);
+        c.pricePerToken = price;
+        if (price < floor) {
+            vm.expectRevert(abi.encodeWithSelector(ISessionManager.PriceBelowFloor.selector, price, floor));
+        }
+        vm.prank(client);
+        network.createSession(c, 0);
+    }
+
+    // ================================================================== consent
+    /// @dev A miner is assignable iff its offer's price is at most the session's, with capacity left.
+    function testFuzz_assign_onlyWithinOffer(uint96 minPrice, uint16 capacity, uint8 open) public {
+        minPrice = uint96(bound(minPrice, 0, 2 * PRICE));
+        capacity = uint16(bound(capacity, 0, 4));
+        open = uint8(bound(open, 0, 4));
+        uint32 sessionId = _session(1, ValidationMode.ExactMatch, AssignmentMode.Router);
+        uint256 assigned;
+        // Fill `open` tasks first under a generous offer, then switch to the fuzzed one.
+        for (uint256 k; k < open; ++k) {
+            _assign(_submit(sessionId), _ids(minerIds[0]));
+        }
+        vm.prank(minerAccounts[0]);
+        network.updateOffer(Offer({minPrice: minPrice, capacity: capacity, modes: 7}));
+        uint256 taskId = _submit(sessionId);
+        bool covered = minPrice <= PRICE && open < capacity;
+        if (!covered) vm.expectRevert(abi.encodeWithSelector(ITaskManager.OfferNotCovered.selector, minerIds[0]));
+        _assign(taskId, _ids(minerIds[0]));
+        assigned = open + (covered ? 1 : 0);
+        assertEq(network.getNode(minerIds[0]).open, assigned);
+    }
+
     // ================================================================== settlement conserves COR
+    /// @dev No validation: every revealed result is accepted and paid its own (committed) token count.
     function testFuzz_settle_conservesTokens(
         uint8 r,
         uint32[7] memory tokens,
@@ -86,14 +125,14 @@ contract CorNetworkFuzzTest is BaseTest {
         uint16 routerFee
     ) public {
         r = uint8(bound(r, 1, 7));
-        price = uint96(bound(price, 0, 1e18));
+        price = uint96(bound(price, params.minPricePerToken, 1e18));
         Params memory p = _fees(protocolFee, 0, routerFee);
-        (uint256 taskId, uint256 escrow) = _pricedTask(r, price, MAX_TOKENS, ValidationMode.ExactMatch, 1 ether);
+        (uint256 taskId, uint256 escrow) = _pricedTask(r, price, MAX_TOKENS, ValidationMode.None, 1 ether);
         uint256 paid;
         for (uint8 i; i < r; ++i) {
             tokens[i] = uint32(bound(tokens[i], 0, MAX_TOKENS));
             paid += uint256(tokens[i]) * price;
-            _commit(taskId, i, keccak256("same"));
+            _commit(taskId, i, keccak256("same"), tokens[i]);
         }
         for (uint8 i; i < r; ++i) {
             _reveal(taskId, i, keccak256("same"), tokens[i]);
@@ -104,6 +143,7 @@ contract CorNetworkFuzzTest is BaseTest {
         for (uint256 i; i < r; ++i) {
             uint256 net = uint256(tokens[i]) * price * (10_000 - p.protocolFeeBps - p.routerFeeBps) / 10_000;
             assertEq(network.getNode(minerIds[i]).rewards, net);
+            assertEq(network.getNode(minerIds[i]).open, 0);
             credited += net;
         }
         assertEq(credited, paid, "fees + rewards == paid");
@@ -124,10 +164,11 @@ contract CorNetworkFuzzTest is BaseTest {
         (uint256 taskId,) = _pricedTask(3, PRICE, MAX_TOKENS, ValidationMode.Embedding, 0);
         bytes32[] memory hashes = _hashes3(keccak256("a"), keccak256("b"), keccak256("a"));
         for (uint8 i; i < 3; ++i) {
-            _commit(taskId, i, hashes[i]);
+            tokens[i] = uint32(bound(tokens[i], 0, MAX_TOKENS));
+            _commit(taskId, i, hashes[i], tokens[i]);
         }
         for (uint8 i; i < 3; ++i) {
-            _reveal(taskId, i, hashes[i], uint32(bound(tokens[i], 0, MAX_TOKENS)));
+            _reveal(taskId, i, hashes[i], tokens[i]);
         }
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Validating));
         for (uint256 v; v < 3; ++v) {
@@ -140,45 +181,67 @@ contract CorNetworkFuzzTest is BaseTest {
         TaskStatus status = _status(taskId);
         assertTrue(status == TaskStatus.Finalized || status == TaskStatus.Failed);
         assertEq(_sessionOf(uint32(taskId >> 32)).escrowed, 0);
+        for (uint256 k; k < 3; ++k) {
+            assertEq(network.getNode(validatorIds[k]).open, 0, "attestation released");
+            assertEq(network.getNode(minerIds[k]).open, 0, "assignment released");
+        }
         _assertConserved();
     }
 
     // ================================================================== commitment binding
-    /// @dev Changing any one of miner, hash or salt breaks the commitment; a copied commitment is useless.
-    function testFuzz_commit_bindsMinerHashAndSalt(bytes32 resultHash, bytes32 salt, bytes32 other, uint8 which)
-        public
-    {
+    struct Opening {
+        bytes32 resultHash;
+        bytes32 salt;
+        uint32 tokens;
+    }
+
+    /// @dev Changing any one of miner, hash, token count or salt breaks the commitment; a copied commitment is
+    /// useless.
+    function testFuzz_commit_bindsMinerHashTokensAndSalt(
+        bytes32 resultHash,
+        bytes32 salt,
+        bytes32 other,
+        uint32 tokens,
+        uint32 otherTokens,
+        uint8 which
+    ) public {
         other = other == resultHash || other == salt ? keccak256(abi.encode(other)) : other;
-        which = uint8(bound(which, 0, 1));
+        Opening memory honest = Opening(resultHash, salt, uint32(bound(tokens, 0, MAX_TOKENS)));
+        otherTokens = uint32(bound(otherTokens, 0, MAX_TOKENS - 1));
+        if (otherTokens >= honest.tokens) ++otherTokens; // any other count, still within maxTokens
+        which = uint8(bound(which, 0, 2));
+        Opening memory forged = Opening(
+            which == 0 ? other : resultHash, which == 1 ? other : salt, which == 2 ? otherTokens : honest.tokens
+        );
         uint256 taskId = _assignedTask(2, ValidationMode.ExactMatch);
-        address miner0 = minerAccounts[0];
-        address miner1 = minerAccounts[1];
-        bytes32 c = _commitment(taskId, miner0, resultHash, salt);
-        vm.prank(miner0);
+        bytes32 c = _commitment(taskId, minerAccounts[0], honest.resultHash, honest.tokens, honest.salt);
+        vm.prank(minerAccounts[0]);
         network.commit(taskId, 0, c);
         // miner1 copies miner0's commitment into its own slot.
-        vm.prank(miner1);
+        vm.prank(minerAccounts[1]);
         network.commit(taskId, 1, c);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Revealing));
 
         // The copier cannot open it: its own address is part of what is hashed.
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.CommitmentMismatch.selector, taskId, 1));
-        vm.prank(miner1);
-        network.reveal(taskId, 1, resultHash, salt, 1, "cid");
+        _expectMismatch(taskId, 1, honest);
+        // The committer cannot open it with another hash, another token count or another salt.
+        _expectMismatch(taskId, 0, forged);
 
-        // The committer cannot open it with another hash or another salt.
-        (bytes32 h, bytes32 s) = which == 0 ? (other, salt) : (resultHash, other);
-        vm.expectRevert(abi.encodeWithSelector(ITaskManager.CommitmentMismatch.selector, taskId, 0));
-        vm.prank(miner0);
-        network.reveal(taskId, 0, h, s, 1, "cid");
+        vm.prank(minerAccounts[0]);
+        network.reveal(taskId, 0, honest.resultHash, honest.salt, honest.tokens, "cid");
+        assertEq(network.getTask(taskId).hashes[0], honest.resultHash);
+        assertEq(network.getTask(taskId).tokens[0], honest.tokens);
+    }
 
-        vm.prank(miner0);
-        network.reveal(taskId, 0, resultHash, salt, 1, "cid");
-        assertEq(network.getTask(taskId).hashes[0], resultHash);
+    function _expectMismatch(uint256 taskId, uint8 slot, Opening memory o) internal {
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.CommitmentMismatch.selector, taskId, slot));
+        vm.prank(minerAccounts[slot]);
+        network.reveal(taskId, slot, o.resultHash, o.salt, o.tokens, "cid");
     }
 
     // ================================================================== ExactMatch majority
-    /// @dev Each slot reveals one of two results; a strict majority wins and only the minority is slashed.
+    /// @dev Each slot reveals one of two results; a strict majority wins and only the minority is slashed. Without
+    /// one, every revealed result is paid and nobody is slashed.
     function testFuzz_exactMatch_strictMajority(uint8 r, uint8 pattern) public {
         r = uint8(bound(r, 1, 7));
         uint256 taskId = _assignedTask(r, ValidationMode.ExactMatch);
@@ -206,13 +269,21 @@ contract CorNetworkFuzzTest is BaseTest {
             }
         } else {
             assertEq(uint8(v.status), uint8(TaskStatus.Failed));
+            for (uint256 i; i < r; ++i) {
+                assertEq(network.getNode(minerIds[i]).rewards, _net(10, params.protocolFeeBps));
+                assertEq(network.getNode(minerIds[i]).rejected, 0);
+                assertEq(network.getNode(minerIds[i]).stake, STAKE);
+            }
+        }
+        for (uint256 i; i < r; ++i) {
+            assertEq(network.getNode(minerIds[i]).open, 0);
         }
         _assertConserved();
     }
 
     // ================================================================== timeouts
     function testFuzz_expire_retriesThenFullRefund(uint8 retryLimit) public {
-        retryLimit = uint8(bound(retryLimit, 0, 5));
+        retryLimit = uint8(bound(retryLimit, 0, params.maxRetryLimit));
         SessionConfig memory c = _config(1, ValidationMode.ExactMatch, AssignmentMode.Router);
         c.retryLimit = retryLimit;
         uint32 sessionId = _openSession(c, DEPOSIT);
@@ -225,6 +296,24 @@ contract CorNetworkFuzzTest is BaseTest {
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Failed));
         assertEq(network.getTask(taskId).retries, retryLimit);
         assertEq(_sessionOf(sessionId).deposit, DEPOSIT);
+        for (uint256 k; k <= retryLimit; ++k) {
+            // A missed precommit costs reputation, never stake.
+            assertEq(network.getNode(minerIds[k]).timedOut, 1);
+            assertEq(network.getNode(minerIds[k]).stake, STAKE);
+            assertEq(network.getNode(minerIds[k]).open, 0);
+        }
         _assertConserved();
+    }
+
+    function testFuzz_createSession_retryLimitCapped(uint8 retryLimit) public {
+        SessionConfig memory c = _config(1, ValidationMode.ExactMatch, AssignmentMode.Router);
+        c.retryLimit = retryLimit;
+        if (retryLimit > params.maxRetryLimit) {
+            vm.expectRevert(
+                abi.encodeWithSelector(ISessionManager.InvalidRetryLimit.selector, retryLimit, params.maxRetryLimit)
+            );
+        }
+        vm.prank(client);
+        network.createSession(c, 0);
     }
 }

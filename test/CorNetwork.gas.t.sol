@@ -56,7 +56,7 @@ contract CorNetworkGasTest is BaseTest {
         if (differ) hashes[r - 1] = keccak256("garbage");
         for (uint8 i; i < r; ++i) {
             address miner = minerAccounts[i];
-            bytes32 c = _commitment(taskId, miner, hashes[i], _salt(taskId, i));
+            bytes32 c = _commitment(taskId, miner, hashes[i], 200, _salt(taskId, i));
             vm.prank(miner);
             network.commit(taskId, i, c);
             _measure(string.concat(name, "_commit", vm.toString(i)));

@@ -2,10 +2,21 @@
 pragma solidity ^0.8.24;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 
 import {CorRegistry} from "../contracts/CorRegistry.sol";
 import {INodeRegistry} from "../contracts/interfaces/INodeRegistry.sol";
-import {AssignmentMode, Node, NodeStatus, Params, Role, ValidationMode} from "../contracts/types/Types.sol";
+import {ITaskManager} from "../contracts/interfaces/ITaskManager.sol";
+import {
+    AssignmentMode,
+    Node,
+    NodeStatus,
+    Offer,
+    Params,
+    Role,
+    SessionConfig,
+    ValidationMode
+} from "../contracts/types/Types.sol";
 import {BaseTest} from "./utils/BaseTest.sol";
 
 /// @notice Node lifecycle, models, rewards and governance (CorRegistry through CorNetwork's fallback).
@@ -25,7 +36,17 @@ contract NodeRegistryTest is BaseTest {
 
     function _registerAlice(Role role, uint96 stake, bytes32[] memory models) internal returns (uint32) {
         vm.prank(alice);
-        return network.register(role, stake, models, KEY, "http://alice:8080");
+        return network.register(role, stake, models, KEY, "http://alice:8080", _aliceOffer());
+    }
+
+    function _aliceOffer() internal pure returns (Offer memory) {
+        return Offer({minPrice: 5e11, capacity: 3, modes: uint8(1 << uint8(AssignmentMode.Claim))});
+    }
+
+    function _assertOffer(Offer memory a, Offer memory b) internal pure {
+        assertEq(a.minPrice, b.minPrice, "minPrice");
+        assertEq(a.capacity, b.capacity, "capacity");
+        assertEq(a.modes, b.modes, "modes");
     }
 
     // ================================================================== registerModel
@@ -54,7 +75,9 @@ contract NodeRegistryTest is BaseTest {
     function test_register_storesNodeAndPullsStake() public {
         uint256 before = token.balanceOf(address(network));
         vm.expectEmit(address(network));
-        emit INodeRegistry.NodeRegistered(12, alice, Role.Miner, STAKE, _models(MODEL), KEY, "http://alice:8080", 5_000);
+        emit INodeRegistry.NodeRegistered(
+            12, alice, Role.Miner, STAKE, _models(MODEL), KEY, "http://alice:8080", 5_000, _aliceOffer()
+        );
         uint32 id = _registerAlice(Role.Miner, STAKE, _models(MODEL));
 
         assertEq(id, 12);
@@ -69,6 +92,8 @@ contract NodeRegistryTest is BaseTest {
         assertEq(n.stake, STAKE);
         assertEq(n.encryptionKey, KEY);
         assertEq(n.rewards, 0);
+        assertEq(n.open, 0);
+        _assertOffer(n.offer, _aliceOffer());
         assertEq(token.balanceOf(address(network)), before + STAKE);
         _assertConserved();
     }
@@ -76,6 +101,8 @@ contract NodeRegistryTest is BaseTest {
     function test_register_validatorWithoutModels() public {
         uint32 id = _registerAlice(Role.Validator, 100 ether, new bytes32[](0));
         assertEq(uint8(_node(id).role), uint8(Role.Validator));
+        // The offer means nothing for a validator: stored as given.
+        _assertOffer(_node(id).offer, _aliceOffer());
     }
 
     function test_register_twice_reverts() public {
@@ -198,6 +225,44 @@ contract NodeRegistryTest is BaseTest {
         network.updateNode(KEY, "x");
     }
 
+    // ================================================================== updateOffer
+    function test_updateOffer_replacesOfferAndEmits() public {
+        Offer memory offer = Offer({minPrice: 2e12, capacity: 9, modes: uint8(1 << uint8(AssignmentMode.Dedicated))});
+        vm.expectEmit(address(network));
+        emit INodeRegistry.OfferUpdated(minerIds[0], offer);
+        vm.prank(minerAccounts[0]);
+        network.updateOffer(offer);
+        _assertOffer(_node(minerIds[0]).offer, offer);
+    }
+
+    /// @dev The new offer applies to the next assignment: a price above the session's makes the miner unassignable.
+    function test_updateOffer_appliesToNextAssignment() public {
+        uint256 first = _submit(_session(1, ValidationMode.ExactMatch, AssignmentMode.Router));
+        _assign(first, _ids(minerIds[0]));
+        vm.prank(minerAccounts[0]);
+        network.updateOffer(Offer({minPrice: PRICE + 1, capacity: 1_000, modes: 7}));
+        // Open assignments keep their terms.
+        assertEq(network.getTask(first).miners[0], minerIds[0]);
+        uint256 second = _submit(_session(1, ValidationMode.ExactMatch, AssignmentMode.Router));
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.OfferNotCovered.selector, minerIds[0]));
+        _assign(second, _ids(minerIds[0]));
+    }
+
+    function test_updateOffer_notMiner_reverts() public {
+        vm.expectRevert(INodeRegistry.InvalidRole.selector);
+        vm.prank(validatorAccounts[0]);
+        network.updateOffer(_offer());
+        vm.expectRevert(INodeRegistry.InvalidRole.selector);
+        vm.prank(routerAccount);
+        network.updateOffer(_offer());
+    }
+
+    function test_updateOffer_notRegistered_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NotRegistered.selector, alice));
+        vm.prank(alice);
+        network.updateOffer(_offer());
+    }
+
     // ================================================================== requestExit / withdrawStake
     function test_requestExit_startsCooldown() public {
         uint40 until = uint40(block.timestamp + params.unstakeCooldown);
@@ -253,6 +318,56 @@ contract NodeRegistryTest is BaseTest {
         // A new registration is a new node id.
         _register(miner, Role.Miner);
         assertEq(network.nodeIdOf(miner), 12);
+    }
+
+    function test_withdrawStake_minerWithOpenAssignment_reverts() public {
+        SessionConfig memory c = _config(1, ValidationMode.ExactMatch, AssignmentMode.Router);
+        (c.precommitWindow, c.revealWindow) = (7 days, 7 days);
+        uint256 taskId = _submit(_openSession(c, DEPOSIT));
+        _assign(taskId, _ids(minerIds[0]));
+        address miner = minerAccounts[0];
+        assertEq(_node(minerIds[0]).open, 1);
+        vm.prank(miner);
+        network.requestExit();
+        vm.warp(block.timestamp + params.unstakeCooldown);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.StakeLocked.selector, minerIds[0], 1));
+        vm.prank(miner);
+        network.withdrawStake();
+
+        // Once the assignment settles (an exiting miner may still deliver) the stake is free.
+        _commitRevealAll(taskId, _same(1, keccak256("r")), 10);
+        assertEq(_node(minerIds[0]).open, 0);
+        uint256 before = token.balanceOf(miner);
+        vm.prank(miner);
+        network.withdrawStake();
+        assertEq(token.balanceOf(miner), before + STAKE);
+        _assertConserved();
+    }
+
+    function test_withdrawStake_validatorWithOpenAttestation_reverts() public {
+        SessionConfig memory c = _config(3, ValidationMode.Embedding, AssignmentMode.Router);
+        c.quorum = 3;
+        uint256 taskId = _submit(_openSession(c, DEPOSIT));
+        _assign(taskId, _firstMiners(3));
+        _commitRevealAll(taskId, _hashes3(keccak256("a"), keccak256("a"), keccak256("b")), 10);
+        _attest(0, taskId, _scores(9_000, 9_000, 1_000));
+        assertEq(_node(validatorIds[0]).open, 1);
+
+        address validator = validatorAccounts[0];
+        vm.prank(validator);
+        network.requestExit();
+        vm.warp(block.timestamp + params.unstakeCooldown);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.StakeLocked.selector, validatorIds[0], 1));
+        vm.prank(validator);
+        network.withdrawStake();
+
+        // The attestation is released when the task closes (here below quorum, after the attest deadline).
+        network.finalize(taskId);
+        assertEq(_node(validatorIds[0]).open, 0);
+        vm.prank(validator);
+        network.withdrawStake();
+        assertEq(uint8(_node(validatorIds[0]).status), uint8(NodeStatus.Unregistered));
+        _assertConserved();
     }
 
     function test_withdrawStake_notRegistered_reverts() public {
@@ -483,10 +598,97 @@ contract NodeRegistryTest is BaseTest {
         _expectParamRevert(p, "rejectSlashBps", 5_001, 5_000);
     }
 
-    function test_setParams_timeoutSlashCap_reverts() public {
+    function test_setParams_withholdSlashCap_reverts() public {
         Params memory p = params;
-        p.timeoutSlashBps = 5_001;
-        _expectParamRevert(p, "timeoutSlashBps", 5_001, 5_000);
+        p.withholdSlashBps = 5_001;
+        _expectParamRevert(p, "withholdSlashBps", 5_001, 5_000);
+    }
+
+    /// @dev Withholding a reveal must never be cheaper than revealing a result that gets rejected.
+    function test_setParams_withholdBelowReject_reverts() public {
+        Params memory p = params;
+        (p.rejectSlashBps, p.withholdSlashBps) = (2_000, 1_999);
+        _expectParamRevert(p, "withholdSlashBps", 1_999, 2_000);
+    }
+
+    function test_setParams_withholdEqualsReject_succeeds() public {
+        Params memory p = params;
+        (p.rejectSlashBps, p.withholdSlashBps) = (2_000, 2_000);
+        _setParams(p);
+        assertEq(network.params().withholdSlashBps, 2_000);
+    }
+
+    function test_setParams_validatorSlashCap_reverts() public {
+        Params memory p = params;
+        p.validatorSlashBps = 5_001;
+        _expectParamRevert(p, "validatorSlashBps", 5_001, 5_000);
+    }
+
+    function test_setParams_zeroProtocolFee_reverts() public {
+        Params memory p = params;
+        p.protocolFeeBps = 0;
+        _expectParamRevert(p, "protocolFeeBps", 0, 1);
+    }
+
+    function test_setParams_zeroMinPrice_reverts() public {
+        Params memory p = params;
+        p.minPricePerToken = 0;
+        _expectParamRevert(p, "minPricePerToken", 0, 1);
+    }
+
+    function test_setParams_zeroMinQuorum_reverts() public {
+        Params memory p = params;
+        p.minQuorum = 0;
+        _expectParamRevert(p, "minQuorum", 0, 7);
+    }
+
+    function test_setParams_evenMinQuorum_reverts() public {
+        Params memory p = params;
+        p.minQuorum = 2;
+        _expectParamRevert(p, "minQuorum", 2, 7);
+    }
+
+    function test_setParams_minQuorumAboveMax_reverts() public {
+        Params memory p = params;
+        p.minQuorum = 9;
+        _expectParamRevert(p, "minQuorum", 9, 7);
+    }
+
+    function test_setParams_maxRetryLimitCap_reverts() public {
+        Params memory p = params;
+        p.maxRetryLimit = 8;
+        _expectParamRevert(p, "maxRetryLimit", 8, 7);
+    }
+
+    function test_setParams_auditCap_reverts() public {
+        Params memory p = params;
+        p.auditBps = 10_001;
+        _expectParamRevert(p, "auditBps", 10_001, 10_000);
+    }
+
+    function test_setParams_embeddingBarCap_reverts() public {
+        Params memory p = params;
+        p.embeddingBarBps = 10_001;
+        _expectParamRevert(p, "embeddingBarBps", 10_001, 10_000);
+    }
+
+    function test_setParams_replayBarCap_reverts() public {
+        Params memory p = params;
+        p.replayBarBps = 10_001;
+        _expectParamRevert(p, "replayBarBps", 10_001, 10_000);
+    }
+
+    function test_setParams_newFieldsAtBounds_succeed() public {
+        Params memory p = params;
+        (p.minQuorum, p.maxRetryLimit, p.auditBps, p.minPricePerToken) = (7, 7, 10_000, 1);
+        (p.embeddingBarBps, p.replayBarBps, p.reputationFeeUnit) = (10_000, 10_000, 0);
+        vm.expectEmit(address(network));
+        emit INodeRegistry.ParamsUpdated(p);
+        _setParams(p);
+        assertEq(network.params().minQuorum, 7);
+        assertEq(network.params().maxRetryLimit, 7);
+        assertEq(network.params().auditBps, 10_000);
+        assertEq(network.params().minPricePerToken, 1);
     }
 
     function test_setParams_attestDeviationCap_reverts() public {
@@ -523,12 +725,44 @@ contract NodeRegistryTest is BaseTest {
         network.withdrawProtocolFees(owner);
     }
 
+    // ================================================================== ownership
+    function test_renounceOwnership_reverts() public {
+        vm.expectRevert(INodeRegistry.RenounceDisabled.selector);
+        vm.prank(owner);
+        Ownable2Step(address(network)).renounceOwnership();
+        assertEq(Ownable2Step(address(network)).owner(), owner);
+    }
+
+    function test_renounceOwnership_notOwner_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, alice));
+        vm.prank(alice);
+        Ownable2Step(address(network)).renounceOwnership();
+    }
+
+    function test_transferOwnership_twoStep() public {
+        Ownable2Step o = Ownable2Step(address(network));
+        vm.prank(owner);
+        o.transferOwnership(alice);
+        assertEq(o.owner(), owner); // nothing changes until the new owner accepts
+        assertEq(o.pendingOwner(), alice);
+        vm.prank(alice);
+        o.acceptOwnership();
+        assertEq(o.owner(), alice);
+        _expectParamRevertAs(owner);
+    }
+
+    function _expectParamRevertAs(address caller) internal {
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, caller));
+        vm.prank(caller);
+        network.setParams(params);
+    }
+
     // ================================================================== direct calls
     function test_registry_directCall_reverts() public {
         CorRegistry registry = CorRegistry(network.registry());
         vm.expectRevert(CorRegistry.DirectCall.selector);
         vm.prank(alice);
-        registry.register(Role.Miner, STAKE, _models(MODEL), KEY, "x");
+        registry.register(Role.Miner, STAKE, _models(MODEL), KEY, "x", _offer());
     }
 
     function test_registry_directGovernanceCall_reverts() public {

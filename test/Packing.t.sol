@@ -65,10 +65,11 @@ contract PackingTest is Test {
         l.status = NodeStatus(seed % 4);
         l.score = uint16(seed >> 8);
         l.speed = uint16(seed >> 24);
-        l.accepted = uint32(seed >> 40);
-        l.rejected = uint24(seed >> 72);
-        l.timedOut = uint24(seed >> 96);
-        l.tokensServed = uint40(seed >> 120);
+        l.accepted = uint24(seed >> 40);
+        l.rejected = uint24(seed >> 64);
+        l.timedOut = uint24(seed >> 88);
+        l.open = uint16(seed >> 112);
+        l.tokensServed = uint32(seed >> 128);
         l.rewards = uint96(seed >> 160);
     }
 
@@ -128,6 +129,48 @@ contract PackingTest is Test {
         h.setStatePacked(t);
         _assertState(h.stateByFields(), t);
         _assertGuards();
+    }
+
+    /// @dev Each field alone at its maximum lands exactly on the bits Packing documents (and nowhere else): the
+    /// word seen by Solidity's own field layout is the one the codec reads.
+    function test_packing_ledgerLayout_matchesDocumentedOffsets() public {
+        // status 8 @0 | score 16 @8 | speed 16 @24 | accepted 24 @40 | rejected 24 @64 | timedOut 24 @88
+        // | open 16 @112 | tokensServed 32 @128 | rewards 96 @160
+        uint256[9] memory offsets = [uint256(0), 8, 24, 40, 64, 88, 112, 128, 160];
+        uint256[9] memory widths = [uint256(8), 16, 16, 24, 24, 24, 16, 32, 96];
+        for (uint256 f; f < 9; ++f) {
+            NodeLedger memory l;
+            uint256 max = (1 << widths[f]) - 1;
+            if (f == 0) l.status = NodeStatus.Exiting;
+            if (f == 1) l.score = uint16(max);
+            if (f == 2) l.speed = uint16(max);
+            if (f == 3) l.accepted = uint24(max);
+            if (f == 4) l.rejected = uint24(max);
+            if (f == 5) l.timedOut = uint24(max);
+            if (f == 6) l.open = uint16(max);
+            if (f == 7) l.tokensServed = uint32(max);
+            if (f == 8) l.rewards = uint96(max);
+            uint256 value = f == 0 ? uint256(NodeStatus.Exiting) : max;
+            h.setLedgerByFields(l);
+            assertEq(uint256(vm.load(address(h), bytes32(uint256(1)))), value << offsets[f], "field offset");
+            _assertLedger(h.ledgerPacked(), l);
+        }
+        _assertGuards();
+    }
+
+    /// @dev `open` (the stake lock) survives a store that rewrites every neighbour.
+    function testFuzz_packing_ledgerOpenIsolated(uint16 open, uint256 seed) public {
+        open = uint16(bound(open, 0, type(uint16).max - 1));
+        NodeLedger memory l = _ledger(seed);
+        l.open = open;
+        h.setLedgerPacked(l);
+        assertEq(h.ledgerByFields().open, open);
+        l.open = uint16(open + 1);
+        h.setLedgerPacked(l);
+        assertEq(h.ledgerByFields().open, uint16(open + 1));
+        assertEq(h.ledgerByFields().rewards, l.rewards);
+        assertEq(h.ledgerByFields().tokensServed, l.tokensServed);
+        assertEq(h.ledgerByFields().timedOut, l.timedOut);
     }
 
     function test_packing_extremesRoundTrip() public {

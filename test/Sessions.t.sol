@@ -6,6 +6,8 @@ import {ISessionManager} from "../contracts/interfaces/ISessionManager.sol";
 import {ITaskManager} from "../contracts/interfaces/ITaskManager.sol";
 import {
     AssignmentMode,
+    Params,
+    Role,
     Session,
     SessionConfig,
     SessionStatus,
@@ -46,7 +48,10 @@ contract SessionsTest is BaseTest {
         assertEq(uint8(s.assignment), uint8(AssignmentMode.Router));
         assertEq(s.quorum, 1);
         assertEq(s.retryLimit, 2);
-        assertEq(s.threshold, 8_000);
+        assertFalse(s.encrypted);
+        assertEq(s.temperature, 0);
+        assertEq(s.topK, 0);
+        assertEq(s.topP, 0);
         assertEq(s.routerId, routerId);
         assertEq(s.deposit, DEPOSIT);
         assertEq(s.escrowed, 0);
@@ -66,6 +71,86 @@ contract SessionsTest is BaseTest {
         assertEq(uint32(dedicated), minerIds[0]);
         assertEq(uint32(dedicated >> 32), minerIds[1]);
         assertEq(dedicated >> 64, 0);
+    }
+
+    function test_createSession_storesSamplingAndEncryption() public {
+        SessionConfig memory c = _routerConfig();
+        (c.temperature, c.topK, c.topP, c.encrypted) = (700, 40, 9_000, true);
+        vm.expectEmit(address(network));
+        emit ISessionManager.SessionCreated(1, client, MODEL, c, DEPOSIT);
+        Session memory s = _sessionOf(_openSession(c, DEPOSIT));
+        assertEq(s.temperature, 700);
+        assertEq(s.topK, 40);
+        assertEq(s.topP, 9_000);
+        assertTrue(s.encrypted);
+    }
+
+    function test_createSession_samplingAtBounds_succeeds() public {
+        SessionConfig memory c = _routerConfig();
+        (c.temperature, c.topP) = (2_000, 10_000);
+        Session memory s = _sessionOf(_openSession(c, DEPOSIT));
+        assertEq(s.temperature, 2_000);
+        assertEq(s.topP, 10_000);
+    }
+
+    function test_createSession_temperatureAboveMax_reverts() public {
+        SessionConfig memory c = _routerConfig();
+        c.temperature = 2_001;
+        _expectCreateRevert(c, abi.encodeWithSelector(ISessionManager.InvalidSampling.selector));
+    }
+
+    function test_createSession_topPAboveBps_reverts() public {
+        SessionConfig memory c = _routerConfig();
+        c.topP = 10_001;
+        _expectCreateRevert(c, abi.encodeWithSelector(ISessionManager.InvalidSampling.selector));
+    }
+
+    function test_createSession_priceBelowFloor_reverts() public {
+        SessionConfig memory c = _routerConfig();
+        c.pricePerToken = params.minPricePerToken - 1;
+        _expectCreateRevert(
+            c,
+            abi.encodeWithSelector(
+                ISessionManager.PriceBelowFloor.selector, params.minPricePerToken - 1, params.minPricePerToken
+            )
+        );
+        c.pricePerToken = 0;
+        _expectCreateRevert(
+            c, abi.encodeWithSelector(ISessionManager.PriceBelowFloor.selector, 0, params.minPricePerToken)
+        );
+    }
+
+    function test_createSession_priceAtFloor_succeeds() public {
+        SessionConfig memory c = _routerConfig();
+        c.pricePerToken = params.minPricePerToken;
+        assertEq(_sessionOf(_openSession(c, DEPOSIT)).pricePerToken, params.minPricePerToken);
+    }
+
+    /// @dev The floor is governance's: raising it closes sessions below it to new creation.
+    function test_createSession_priceFloorFollowsParams() public {
+        Params memory p = params;
+        p.minPricePerToken = PRICE + 1;
+        _setParams(p);
+        _expectCreateRevert(
+            _routerConfig(), abi.encodeWithSelector(ISessionManager.PriceBelowFloor.selector, PRICE, PRICE + 1)
+        );
+    }
+
+    function test_createSession_retryLimitAboveMax_reverts() public {
+        SessionConfig memory c = _routerConfig();
+        c.retryLimit = params.maxRetryLimit + 1;
+        _expectCreateRevert(
+            c,
+            abi.encodeWithSelector(
+                ISessionManager.InvalidRetryLimit.selector, params.maxRetryLimit + 1, params.maxRetryLimit
+            )
+        );
+    }
+
+    function test_createSession_retryLimitAtMax_succeeds() public {
+        SessionConfig memory c = _routerConfig();
+        c.retryLimit = params.maxRetryLimit;
+        assertEq(_sessionOf(_openSession(c, DEPOSIT)).retryLimit, params.maxRetryLimit);
     }
 
     function test_createSession_zeroDeposit() public {
@@ -91,22 +176,77 @@ contract SessionsTest is BaseTest {
         _expectCreateRevert(c, abi.encodeWithSelector(ISessionManager.InvalidRedundancy.selector, 8));
     }
 
-    function test_createSession_zeroQuorum_reverts() public {
+    /// @dev Without validators the quorum is unused: only its range is checked.
+    function test_createSession_exactMatchZeroQuorum_succeeds() public {
         SessionConfig memory c = _routerConfig();
         c.quorum = 0;
-        _expectCreateRevert(c, abi.encodeWithSelector(ISessionManager.InvalidQuorum.selector, 0));
+        assertEq(_sessionOf(_openSession(c, DEPOSIT)).quorum, 0);
+    }
+
+    function _validatedConfig(ValidationMode mode, uint8 quorum) internal view returns (SessionConfig memory c) {
+        c = _config(3, mode, AssignmentMode.Router);
+        c.quorum = quorum;
+    }
+
+    function test_createSession_embeddingZeroQuorum_reverts() public {
+        _expectCreateRevert(
+            _validatedConfig(ValidationMode.Embedding, 0),
+            abi.encodeWithSelector(ISessionManager.InvalidQuorum.selector, 0)
+        );
+    }
+
+    function test_createSession_embeddingEvenQuorum_reverts() public {
+        _expectCreateRevert(
+            _validatedConfig(ValidationMode.Embedding, 2),
+            abi.encodeWithSelector(ISessionManager.InvalidQuorum.selector, 2)
+        );
+    }
+
+    function test_createSession_replayEvenQuorum_reverts() public {
+        _expectCreateRevert(
+            _validatedConfig(ValidationMode.Replay, 4),
+            abi.encodeWithSelector(ISessionManager.InvalidQuorum.selector, 4)
+        );
+    }
+
+    function test_createSession_embeddingQuorumBelowMin_reverts() public {
+        Params memory p = params;
+        p.minQuorum = 3;
+        _setParams(p);
+        _expectCreateRevert(
+            _validatedConfig(ValidationMode.Embedding, 1),
+            abi.encodeWithSelector(ISessionManager.InvalidQuorum.selector, 1)
+        );
+        assertEq(_sessionOf(_openSession(_validatedConfig(ValidationMode.Embedding, 3), DEPOSIT)).quorum, 3);
+    }
+
+    function test_createSession_replayQuorumBelowMin_reverts() public {
+        Params memory p = params;
+        p.minQuorum = 5;
+        _setParams(p);
+        _expectCreateRevert(
+            _validatedConfig(ValidationMode.Replay, 3),
+            abi.encodeWithSelector(ISessionManager.InvalidQuorum.selector, 3)
+        );
+        assertEq(_sessionOf(_openSession(_validatedConfig(ValidationMode.Replay, 5), DEPOSIT)).quorum, 5);
+    }
+
+    function test_createSession_embeddingQuorumAboveSeven_reverts() public {
+        _expectCreateRevert(
+            _validatedConfig(ValidationMode.Embedding, 9),
+            abi.encodeWithSelector(ISessionManager.InvalidQuorum.selector, 9)
+        );
+    }
+
+    function test_createSession_replayStoresMode() public {
+        uint32 sessionId = _openSession(_validatedConfig(ValidationMode.Replay, 3), DEPOSIT);
+        assertEq(uint8(_sessionOf(sessionId).validation), uint8(ValidationMode.Replay));
     }
 
     function test_createSession_quorumAboveSeven_reverts() public {
         SessionConfig memory c = _routerConfig();
         c.quorum = 8;
         _expectCreateRevert(c, abi.encodeWithSelector(ISessionManager.InvalidQuorum.selector, 8));
-    }
-
-    function test_createSession_thresholdAboveBps_reverts() public {
-        SessionConfig memory c = _routerConfig();
-        c.threshold = 10_001;
-        _expectCreateRevert(c, abi.encodeWithSelector(ISessionManager.InvalidThreshold.selector, 10_001));
     }
 
     function test_createSession_minReputationAboveBps_reverts() public {
@@ -216,7 +356,7 @@ contract SessionsTest is BaseTest {
         uint32 sessionId = _session(1, ValidationMode.None, AssignmentMode.Router);
         _fund(stranger, 10 ether);
         vm.expectEmit(address(network));
-        emit ISessionManager.SessionDeposited(sessionId, 10 ether, DEPOSIT + 10 ether);
+        emit ISessionManager.SessionDeposited(sessionId, stranger, 10 ether, DEPOSIT + 10 ether);
         vm.prank(stranger);
         network.deposit(sessionId, 10 ether);
         assertEq(_sessionOf(sessionId).deposit, DEPOSIT + 10 ether);
@@ -388,6 +528,23 @@ contract SessionsTest is BaseTest {
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.NotSessionRouter.selector, sessionId, routerAccount));
         vm.prank(routerAccount);
         network.assignTask(taskId, _ids(minerIds[0]));
+    }
+
+    function test_setSessionRouter_newRouterAssigns_oldOneCannot() public {
+        uint32 sessionId = _session(1, ValidationMode.None, AssignmentMode.Router);
+        address other = makeAddr("router2");
+        _fund(other, 10_000 ether);
+        uint32 otherId = _register(other, Role.Router);
+        vm.prank(client);
+        network.setSessionRouter(sessionId, otherId);
+
+        uint256 taskId = _submit(sessionId);
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.NotSessionRouter.selector, sessionId, routerAccount));
+        vm.prank(routerAccount);
+        network.assignTask(taskId, _ids(minerIds[0]));
+        vm.prank(other);
+        network.assignTask(taskId, _ids(minerIds[0]));
+        assertEq(network.getTask(taskId).assignerId, otherId);
     }
 
     function test_setSessionRouter_notRouterNode_reverts() public {

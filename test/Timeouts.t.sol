@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Vm} from "forge-std/Vm.sol";
+
 import {INodeRegistry} from "../contracts/interfaces/INodeRegistry.sol";
 import {ITaskManager} from "../contracts/interfaces/ITaskManager.sol";
 import {
@@ -24,8 +26,8 @@ contract TimeoutsTest is BaseTest {
     bytes32 internal constant B = keccak256("B");
     uint16 internal constant SCORE_DOWN = 4_375;
 
-    function _timeoutSlash() internal view returns (uint96) {
-        return uint96(uint256(STAKE) * params.timeoutSlashBps / 10_000);
+    function _withholdSlash() internal view returns (uint96) {
+        return uint96(uint256(STAKE) * params.withholdSlashBps / 10_000);
     }
 
     function _pastDeadline(uint256 taskId) internal {
@@ -33,23 +35,27 @@ contract TimeoutsTest is BaseTest {
     }
 
     // ================================================================== Committing
-    function test_expire_committing_vacatesSlotAndRequeues_routerReassigns() public {
+    /// @dev H-1: a miner that never committed loses reputation only, never stake, and cannot take the task again.
+    function test_expire_committing_vacatesSlotWithoutSlash_routerReassigns() public {
         uint256 taskId = _assignedTask(3, ValidationMode.ExactMatch);
-        _commit(taskId, 0, A);
-        _commit(taskId, 1, A);
+        _commit(taskId, 0, A, 10);
+        _commit(taskId, 1, A, 10);
         _pastDeadline(taskId);
+        address keeper = makeAddr("keeper");
 
+        vm.recordLogs();
         vm.expectEmit(address(network));
-        emit ITaskManager.SlotExpired(taskId, minerIds[2], 2, TaskStatus.Committing, 1);
+        emit ITaskManager.SlotExpired(taskId, minerIds[2], 2, TaskStatus.Committing, 1, keeper);
         vm.expectEmit(address(network));
         emit ITaskManager.WorkSettled(taskId, minerIds[2], 2, Outcome.TimedOut, 0, 0, SCORE_DOWN, 0);
         vm.expectEmit(address(network));
-        emit INodeRegistry.NodeSlashed(
-            minerIds[2], taskId, SlashReason.TimedOut, _timeoutSlash(), STAKE - _timeoutSlash(), NodeStatus.Active
-        );
-        vm.expectEmit(address(network));
         emit ITaskManager.TaskPhaseChanged(taskId, TaskStatus.Queued, uint40(block.timestamp + 60));
+        vm.prank(keeper);
         network.expire(taskId, 2);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 k; k < logs.length; ++k) {
+            assertTrue(logs[k].topics[0] != INodeRegistry.NodeSlashed.selector, "no slash for a missed precommit");
+        }
 
         TaskView memory v = network.getTask(taskId);
         assertEq(uint8(v.status), uint8(TaskStatus.Queued));
@@ -59,12 +65,18 @@ contract TimeoutsTest is BaseTest {
         Node memory late = _node(minerIds[2]);
         assertEq(late.timedOut, 1);
         assertEq(late.score, SCORE_DOWN);
-        assertEq(late.stake, STAKE - _timeoutSlash());
-        assertEq(network.protocolFees(), _timeoutSlash());
+        assertEq(late.stake, STAKE);
+        assertEq(late.open, 0); // slot vacated: the assignment is released
+        assertEq(uint8(late.status), uint8(NodeStatus.Active));
+        assertEq(network.protocolFees(), 0);
+
+        // L-2: the timed-out miner cannot retake the slot.
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.AlreadyTimedOut.selector, taskId, minerIds[2]));
+        _assign(taskId, _ids(minerIds[2]));
 
         _assign(taskId, _ids(minerIds[3]));
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Committing));
-        _commit(taskId, 2, A);
+        _commit(taskId, 2, A, 10);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Revealing));
         for (uint8 i; i < 3; ++i) {
             _reveal(taskId, i, A, 10);
@@ -72,7 +84,20 @@ contract TimeoutsTest is BaseTest {
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Finalized));
         assertGt(_node(minerIds[3]).rewards, 0);
         assertEq(_node(minerIds[2]).rewards, 0);
+        assertEq(_node(minerIds[3]).open, 0);
         _assertConserved();
+    }
+
+    /// @dev The exclusion is per task: the miner that timed out can take other tasks.
+    function test_expire_timedOutMiner_canTakeOtherTasks() public {
+        uint32 sessionId = _session(1, ValidationMode.ExactMatch, AssignmentMode.Router);
+        uint256 first = _submit(sessionId);
+        _assign(first, _ids(minerIds[0]));
+        _pastDeadline(first);
+        network.expire(first, 0);
+        uint256 second = _submit(sessionId);
+        _assign(second, _ids(minerIds[0]));
+        assertEq(network.getTask(second).miners[0], minerIds[0]);
     }
 
     function test_expire_claim_slotIsClaimedAgain() public {
@@ -81,14 +106,19 @@ contract TimeoutsTest is BaseTest {
         network.claimTask(taskId);
         vm.prank(minerAccounts[1]);
         network.claimTask(taskId);
-        _commit(taskId, 0, A);
+        _commit(taskId, 0, A, 10);
         _pastDeadline(taskId);
         network.expire(taskId, 1);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Queued));
+        assertEq(_node(minerIds[1]).open, 0);
+
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.AlreadyTimedOut.selector, taskId, minerIds[1]));
+        vm.prank(minerAccounts[1]);
+        network.claimTask(taskId);
 
         vm.prank(minerAccounts[2]);
         assertEq(network.claimTask(taskId), 1);
-        _commit(taskId, 1, A);
+        _commit(taskId, 1, A, 10);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Revealing));
     }
 
@@ -96,26 +126,51 @@ contract TimeoutsTest is BaseTest {
         SessionConfig memory c = _config(2, ValidationMode.ExactMatch, AssignmentMode.Dedicated);
         c.dedicatedMiners = _firstMiners(3);
         uint256 taskId = _submit(_openSession(c, DEPOSIT));
-        _commit(taskId, 0, A);
+        _commit(taskId, 0, A, 10);
         _pastDeadline(taskId);
 
         uint32[] memory table = new uint32[](2);
         (table[0], table[1]) = (minerIds[0], minerIds[2]);
         vm.expectEmit(address(network));
-        emit ITaskManager.TaskAssigned(taskId, table, TaskStatus.Committing, uint40(block.timestamp + 60));
+        emit ITaskManager.TaskAssigned(
+            taskId, address(this), table, TaskStatus.Committing, uint40(block.timestamp + 60)
+        );
         network.expire(taskId, 1);
-        _commit(taskId, 1, A);
+        assertEq(_node(minerIds[1]).open, 0);
+        assertEq(_node(minerIds[2]).open, 1);
+        assertEq(_node(minerIds[1]).stake, STAKE);
+        _commit(taskId, 1, A, 10);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Revealing));
+    }
+
+    /// @dev A dedicated miner that timed out is never put back on the same task, even when it is the only one left.
+    function test_expire_dedicated_timedOutMinerNotReassigned() public {
+        SessionConfig memory c = _config(1, ValidationMode.ExactMatch, AssignmentMode.Dedicated);
+        c.dedicatedMiners = _firstMiners(2);
+        uint256 taskId = _submit(_openSession(c, DEPOSIT));
+        _pastDeadline(taskId);
+        network.expire(taskId, 0); // miner 0 out, miner 1 in
+        assertEq(network.getTask(taskId).miners[0], minerIds[1]);
+        _pastDeadline(taskId);
+        network.expire(taskId, 0); // miner 1 out: miner 0 timed out here before, nobody is left
+        assertEq(uint8(_status(taskId)), uint8(TaskStatus.Failed));
+        assertEq(_node(minerIds[0]).open, 0);
+        assertEq(_node(minerIds[1]).open, 0);
+        _assertConserved();
     }
 
     function test_expire_dedicated_noReplacement_failsNoMiners() public {
         uint256 taskId = _submit(_session(2, ValidationMode.ExactMatch, AssignmentMode.Dedicated));
-        _commit(taskId, 0, A);
+        _commit(taskId, 0, A, 10);
         _pastDeadline(taskId);
         vm.expectEmit(address(network));
-        emit ITaskManager.TaskFailed(taskId, uint32(taskId >> 32), FailReason.NoMiners, 2 * MAX_TOKENS * PRICE);
+        emit ITaskManager.TaskFailed(taskId, uint32(taskId >> 32), FailReason.NoMiners, 0, 2 * MAX_TOKENS * PRICE);
         network.expire(taskId, 1);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Failed));
+        // The miner that committed is released by the failure, the late one by its expiry.
+        assertEq(_node(minerIds[0]).open, 0);
+        assertEq(_node(minerIds[1]).open, 0);
+        assertEq(_node(minerIds[0]).stake, STAKE);
         _assertConserved();
     }
 
@@ -131,17 +186,20 @@ contract TimeoutsTest is BaseTest {
         _pastDeadline(taskId);
 
         vm.expectEmit(address(network));
-        emit ITaskManager.SlotExpired(taskId, minerIds[1], 0, TaskStatus.Committing, 1);
+        emit ITaskManager.SlotExpired(taskId, minerIds[1], 0, TaskStatus.Committing, 1, address(this));
         vm.expectEmit(address(network));
-        emit ITaskManager.TaskFailed(taskId, sessionId, FailReason.RetriesExhausted, MAX_TOKENS * PRICE);
+        emit ITaskManager.TaskFailed(taskId, sessionId, FailReason.RetriesExhausted, 0, MAX_TOKENS * PRICE);
         network.expire(taskId, 0);
 
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Failed));
         assertEq(network.getTask(taskId).retries, 1);
         assertEq(_sessionOf(sessionId).deposit, DEPOSIT);
         assertEq(_sessionOf(sessionId).escrowed, 0);
-        assertEq(_node(minerIds[0]).timedOut, 1);
-        assertEq(_node(minerIds[1]).timedOut, 1);
+        for (uint256 i; i < 2; ++i) {
+            assertEq(_node(minerIds[i]).timedOut, 1);
+            assertEq(_node(minerIds[i]).stake, STAKE);
+            assertEq(_node(minerIds[i]).open, 0);
+        }
         _assertConserved();
     }
 
@@ -153,6 +211,7 @@ contract TimeoutsTest is BaseTest {
         _pastDeadline(taskId);
         network.expire(taskId, 0);
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Failed));
+        assertEq(_node(minerIds[0]).open, 0);
     }
 
     function test_expire_vacantSlotPastDeadline_failsNoMiners() public {
@@ -160,53 +219,87 @@ contract TimeoutsTest is BaseTest {
         uint256 taskId = _submit(sessionId);
         _pastDeadline(taskId);
         vm.expectEmit(address(network));
-        emit ITaskManager.TaskFailed(taskId, sessionId, FailReason.NoMiners, 2 * MAX_TOKENS * PRICE);
+        emit ITaskManager.TaskFailed(taskId, sessionId, FailReason.NoMiners, 0, 2 * MAX_TOKENS * PRICE);
         network.expire(taskId, 1);
         assertEq(_sessionOf(sessionId).deposit, DEPOSIT);
         _assertConserved();
     }
 
     // ================================================================== Revealing
-    function test_expire_revealing_dropsLateRevealerAndSettles() public {
-        uint256 taskId = _revealingTask(_same(3, A), ValidationMode.ExactMatch);
+    /// @dev L-1: withholding a committed reveal is slashed withholdSlashBps (never less than a rejection).
+    function test_expire_revealing_dropsAndSlashesWithheldReveal() public {
+        uint256 taskId = _revealingTask(_same(3, A), ValidationMode.ExactMatch, 100);
         _reveal(taskId, 0, A, 100);
         _reveal(taskId, 1, A, 100);
         _pastDeadline(taskId);
 
+        uint96 slash = _withholdSlash();
         vm.expectEmit(address(network));
-        emit ITaskManager.SlotExpired(taskId, minerIds[2], 2, TaskStatus.Revealing, 0);
+        emit ITaskManager.SlotExpired(taskId, minerIds[2], 2, TaskStatus.Revealing, 0, address(this));
+        vm.expectEmit(address(network));
+        emit ITaskManager.WorkSettled(taskId, minerIds[2], 2, Outcome.TimedOut, 0, 0, SCORE_DOWN, 0);
+        vm.expectEmit(address(network));
+        emit INodeRegistry.NodeSlashed(
+            minerIds[2], taskId, SlashReason.Withheld, slash, STAKE - slash, NodeStatus.Active
+        );
         network.expire(taskId, 2);
 
         TaskView memory v = network.getTask(taskId);
         assertEq(uint8(v.status), uint8(TaskStatus.Finalized));
         assertEq(v.droppedMask, 4);
         assertEq(v.miners[2], minerIds[2]); // dropped, never replaced
-        assertEq(_node(minerIds[2]).timedOut, 1);
-        assertEq(_node(minerIds[2]).rewards, 0);
+        Node memory dropped = _node(minerIds[2]);
+        assertEq(dropped.timedOut, 1);
+        assertEq(dropped.rewards, 0);
+        assertEq(dropped.stake, STAKE - slash);
+        assertEq(dropped.open, 0);
         assertEq(_node(minerIds[0]).rewards, _net(100, params.protocolFeeBps + params.routerFeeBps));
+        assertEq(_node(minerIds[0]).open, 0);
         assertEq(_sessionOf(v.sessionId).deposit, DEPOSIT - 200 * PRICE);
         _assertConserved();
     }
 
-    function test_expire_revealing_majorityAmongRevealed() public {
-        uint256 taskId = _revealingTask(_hashes3(A, B, A), ValidationMode.ExactMatch);
+    /// @dev Withholding costs at least as much as revealing a result that gets rejected.
+    function test_expire_revealing_withholdCostsAtLeastRejection() public {
+        uint256 taskId = _revealingTask(_hashes3(A, A, B), ValidationMode.ExactMatch, 10);
+        _reveal(taskId, 0, A, 10);
+        _reveal(taskId, 1, A, 10);
+        _pastDeadline(taskId);
+        network.expire(taskId, 2); // withholds B instead of revealing it
+        uint96 rejectSlash = uint96(uint256(STAKE) * params.rejectSlashBps / 10_000);
+        assertLe(_node(minerIds[2]).stake, STAKE - rejectSlash);
+    }
+
+    /// @dev One A against one B among the revealed (the third withheld): no strict majority, so both revealed
+    /// results are paid unverified; only the withheld reveal is slashed.
+    function test_expire_revealing_noMajorityAmongRevealed_paysRevealed() public {
+        uint256 taskId = _revealingTask(_hashes3(A, B, A), ValidationMode.ExactMatch, 1);
         _reveal(taskId, 0, A, 1);
         _reveal(taskId, 1, B, 1);
         _pastDeadline(taskId);
         network.expire(taskId, 2);
-        // One A against one B: no strict majority of the revealed results.
         assertEq(uint8(_status(taskId)), uint8(TaskStatus.Failed));
         assertEq(_node(minerIds[1]).rejected, 0);
+        assertEq(_node(minerIds[1]).stake, STAKE);
+        assertEq(_node(minerIds[0]).rewards, _net(1, params.protocolFeeBps));
+        assertEq(_node(minerIds[1]).rewards, _net(1, params.protocolFeeBps));
+        assertEq(_node(minerIds[2]).stake, STAKE - _withholdSlash());
+        for (uint256 i; i < 3; ++i) {
+            assertEq(_node(minerIds[i]).open, 0);
+        }
+        _assertConserved();
     }
 
     function test_expire_revealing_nobodyRevealed_failsNoResults() public {
-        uint256 taskId = _revealingTask(_same(1, A), ValidationMode.ExactMatch);
+        uint256 taskId = _revealingTask(_same(1, A), ValidationMode.ExactMatch, 1);
         uint32 sessionId = uint32(taskId >> 32);
         _pastDeadline(taskId);
         vm.expectEmit(address(network));
-        emit ITaskManager.TaskFailed(taskId, sessionId, FailReason.NoResults, MAX_TOKENS * PRICE);
+        emit ITaskManager.TaskFailed(taskId, sessionId, FailReason.NoResults, 0, MAX_TOKENS * PRICE);
         network.expire(taskId, 0);
         assertEq(_sessionOf(sessionId).deposit, DEPOSIT);
+        assertEq(_node(minerIds[0]).stake, STAKE - _withholdSlash());
+        assertEq(_node(minerIds[0]).open, 0);
         _assertConserved();
     }
 
@@ -226,14 +319,14 @@ contract TimeoutsTest is BaseTest {
 
     function test_expire_committedSlot_reverts() public {
         uint256 taskId = _assignedTask(2, ValidationMode.ExactMatch);
-        _commit(taskId, 0, A);
+        _commit(taskId, 0, A, 1);
         _pastDeadline(taskId);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.NothingToExpire.selector, taskId, 0));
         network.expire(taskId, 0);
     }
 
     function test_expire_revealedSlot_reverts() public {
-        uint256 taskId = _revealingTask(_same(2, A), ValidationMode.ExactMatch);
+        uint256 taskId = _revealingTask(_same(2, A), ValidationMode.ExactMatch, 1);
         _reveal(taskId, 0, A, 1);
         _pastDeadline(taskId);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.NothingToExpire.selector, taskId, 0));
@@ -241,7 +334,7 @@ contract TimeoutsTest is BaseTest {
     }
 
     function test_expire_droppedTwice_reverts() public {
-        uint256 taskId = _revealingTask(_same(3, A), ValidationMode.ExactMatch);
+        uint256 taskId = _revealingTask(_same(3, A), ValidationMode.ExactMatch, 1);
         _reveal(taskId, 0, A, 1);
         _pastDeadline(taskId);
         network.expire(taskId, 1);
@@ -250,17 +343,30 @@ contract TimeoutsTest is BaseTest {
     }
 
     function test_expire_finalized_reverts() public {
-        uint256 taskId = _revealingTask(_same(1, A), ValidationMode.ExactMatch);
+        uint256 taskId = _revealingTask(_same(1, A), ValidationMode.ExactMatch, 1);
         _reveal(taskId, 0, A, 1);
         _pastDeadline(taskId);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.WrongPhase.selector, taskId, TaskStatus.Finalized));
         network.expire(taskId, 0);
     }
 
+    /// @dev T-1: a Failed task cannot go through expire again (its escrow was refunded once).
+    function test_expire_failed_reverts() public {
+        uint32 sessionId = _session(1, ValidationMode.ExactMatch, AssignmentMode.Router);
+        uint256 taskId = _submit(sessionId);
+        _pastDeadline(taskId);
+        network.expire(taskId, 0);
+        assertEq(uint8(_status(taskId)), uint8(TaskStatus.Failed));
+        vm.expectRevert(abi.encodeWithSelector(ITaskManager.WrongPhase.selector, taskId, TaskStatus.Failed));
+        network.expire(taskId, 0);
+        assertEq(_sessionOf(sessionId).deposit, DEPOSIT);
+        _assertConserved();
+    }
+
     function test_expire_validating_reverts() public {
         bytes32[] memory hashes = new bytes32[](2);
         (hashes[0], hashes[1]) = (A, B);
-        uint256 taskId = _revealingTask(hashes, ValidationMode.Embedding);
+        uint256 taskId = _revealingTask(hashes, ValidationMode.Embedding, 1);
         _reveal(taskId, 0, A, 1);
         _reveal(taskId, 1, B, 1);
         _pastDeadline(taskId);
@@ -274,35 +380,48 @@ contract TimeoutsTest is BaseTest {
     }
 
     // ================================================================== jail on slash, unjail after top-up
-    function test_slashBelowMinimum_jails_unjailAfterTopUp() public {
+    /// @dev A missed precommit never jails: no stake moves, even with the minimum stake set at the stake.
+    function test_expire_committing_neverJails() public {
         Params memory p = params;
-        p.minStakeMiner = STAKE; // any slash leaves a miner below the minimum
+        p.minStakeMiner = STAKE;
         _setParams(p);
         uint256 taskId = _assignedTask(1, ValidationMode.ExactMatch);
         _pastDeadline(taskId);
-        uint96 stake = STAKE - _timeoutSlash();
+        network.expire(taskId, 0);
+        assertEq(uint8(_node(minerIds[0]).status), uint8(NodeStatus.Active));
+        assertEq(_node(minerIds[0]).stake, STAKE);
+    }
+
+    function test_withholdSlashBelowMinimum_jails_unjailAfterTopUp() public {
+        Params memory p = params;
+        p.minStakeMiner = STAKE; // any slash leaves a miner below the minimum
+        _setParams(p);
+        uint256 taskId = _revealingTask(_same(1, A), ValidationMode.ExactMatch, 1);
+        _pastDeadline(taskId);
+        uint96 stake = STAKE - _withholdSlash();
         vm.expectEmit(address(network));
         emit INodeRegistry.NodeJailed(minerIds[0], uint40(block.timestamp));
         vm.expectEmit(address(network));
         emit INodeRegistry.NodeSlashed(
-            minerIds[0], taskId, SlashReason.TimedOut, _timeoutSlash(), stake, NodeStatus.Jailed
+            minerIds[0], taskId, SlashReason.Withheld, _withholdSlash(), stake, NodeStatus.Jailed
         );
         network.expire(taskId, 0);
         assertEq(uint8(_node(minerIds[0]).status), uint8(NodeStatus.Jailed));
 
         // A jailed miner is not assigned and cannot unjail below the minimum stake.
+        uint256 next = _submit(_session(1, ValidationMode.ExactMatch, AssignmentMode.Router));
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.NodeNotEligible.selector, minerIds[0]));
-        _assign(taskId, _ids(minerIds[0]));
+        _assign(next, _ids(minerIds[0]));
         vm.expectRevert(abi.encodeWithSelector(INodeRegistry.StakeBelowMinimum.selector, stake, STAKE));
         vm.prank(minerAccounts[0]);
         network.unjail();
 
         vm.startPrank(minerAccounts[0]);
-        network.addStake(_timeoutSlash());
+        network.addStake(_withholdSlash());
         network.unjail();
         vm.stopPrank();
         assertEq(uint8(_node(minerIds[0]).status), uint8(NodeStatus.Active));
-        _assign(taskId, _ids(minerIds[0]));
+        _assign(next, _ids(minerIds[0]));
         _assertConserved();
     }
 
@@ -310,7 +429,7 @@ contract TimeoutsTest is BaseTest {
         Params memory p = params;
         p.minStakeMiner = STAKE;
         _setParams(p);
-        uint256 taskId = _revealingTask(_hashes3(A, A, B), ValidationMode.ExactMatch);
+        uint256 taskId = _revealingTask(_hashes3(A, A, B), ValidationMode.ExactMatch, 1);
         _reveal(taskId, 0, A, 1);
         _reveal(taskId, 1, A, 1);
         _reveal(taskId, 2, B, 1);
@@ -319,7 +438,7 @@ contract TimeoutsTest is BaseTest {
     }
 
     function test_slash_exitingNode_staysExiting() public {
-        uint256 taskId = _revealingTask(_same(1, A), ValidationMode.ExactMatch);
+        uint256 taskId = _revealingTask(_same(1, A), ValidationMode.ExactMatch, 1);
         Params memory p = params;
         p.minStakeMiner = STAKE;
         _setParams(p);
@@ -328,6 +447,6 @@ contract TimeoutsTest is BaseTest {
         _pastDeadline(taskId);
         network.expire(taskId, 0);
         assertEq(uint8(_node(minerIds[0]).status), uint8(NodeStatus.Exiting));
-        assertEq(_node(minerIds[0]).stake, STAKE - _timeoutSlash());
+        assertEq(_node(minerIds[0]).stake, STAKE - _withholdSlash());
     }
 }
