@@ -88,11 +88,17 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
       return undefined;
     },
   });
-  /** Routers entitled to a task's stream: the session's router and the session owner's node (house sessions). */
-  const streamRoutersOf = async (sessionId: number): Promise<number[]> => {
-    const session = await read<{ owner: string; routerId: number }>("getSession", [sessionId]);
+  /**
+   * Routers entitled to a task's stream: the router that assigned it (TaskView.assignerId), the session's router,
+   * and the session owner's node when the owner is a router that assigned as owner (its house sessions).
+   */
+  const streamRoutersOf = async (taskId: bigint, sessionId: number): Promise<number[]> => {
+    const [task, session] = await Promise.all([
+      read<{ assignerId: number }>("getTask", [taskId]),
+      read<{ owner: string; routerId: number }>("getSession", [sessionId]),
+    ]);
     const ownerNode = Number(await read("nodeIdOf", [session.owner]));
-    return [Number(session.routerId), ownerNode];
+    return [Number(task.assignerId), Number(session.routerId), ownerNode];
   };
   const endpoint = `http://${cfg.host}:${http.port}`;
 
@@ -173,7 +179,7 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
         sessionEncrypted: sessions.get(info.sessionId)?.encrypted,
       });
       let index = 0;
-      streams.open(key, await streamRoutersOf(info.sessionId));
+      streams.open(key, await streamRoutersOf(taskId, info.sessionId));
       const result = await engine.generate({
         prompt,
         maxTokens: info.maxTokens,
