@@ -107,18 +107,8 @@ beforeAll(async () => {
     const health = (await (await fetch(`${routerUrl}/health`)).json()) as { miners: number };
     if (health.miners < 2) throw new Error("router not connected to both miners");
   }, 60_000);
-  // Traffic before the page opens: two finalized tasks in the router's house session.
-  for (const prompt of ["Once upon a time", "The little dog"]) {
-    const res = await fetch(`${routerUrl}/v1/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "default", prompt, max_tokens: 24 }),
-    });
-    expect(res.status).toBe(200);
-  }
   ponder = await startPonder({ rpcUrl: anvil.rpcUrl, deploymentFile: file, schema: `dash_${process.pid}` });
   stops.push(ponder.stop);
-  await indexerCaughtUp();
   await building;
   dashboard = await startDashboard({
     distDir: distDir(),
@@ -168,6 +158,27 @@ type Overview = {
 };
 
 describe("dashboard in Chromium on a live local network", () => {
+  it("before any task: empty states, not blank pages", async () => {
+    await indexerCaughtUp();
+    await page.goto(`${dashboard.url}/tasks`);
+    await page.locator('[data-state="empty"]').waitFor({ timeout: 15_000 });
+    expect(await page.locator("main").textContent()).toContain("No task was submitted yet.");
+    await page.goto(`${dashboard.url}/sessions`);
+    await page.locator('[data-state="empty"]').waitFor({ timeout: 15_000 });
+    expect(await page.locator("main").textContent()).toContain("No session was created yet.");
+    await shot("empty-tasks");
+    // Traffic: two finalized tasks in the router's house session, then the indexer catches up.
+    for (const prompt of ["Once upon a time", "The little dog"]) {
+      const res = await fetch(`${routerUrl}/v1/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "default", prompt, max_tokens: 24 }),
+      });
+      expect(res.status).toBe(200);
+    }
+    await indexerCaughtUp();
+  });
+
   it("the overview's figures equal the indexer's GraphQL and /stats answers, with charts drawn", async () => {
     await page.goto(`${dashboard.url}/`);
     const expected = await graphql<Overview>(

@@ -1,8 +1,9 @@
-import { type UseQueryResult, useQuery } from "@tanstack/react-query";
+import { type QueryClient, type UseQueryResult, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createContext, useContext } from "react";
 import type { CorConfig } from "../../../sdk/src/wagmi/index.ts";
 import type { DashboardConfig } from "../runtimeConfig.ts";
 import { getJson, runQuery, runSql, type TypedQuery, type TypedSql } from "./indexer.ts";
+import { type Optional, optionalFields, type QueryBuilder, type SchemaFields, schemaQuery } from "./queries.ts";
 
 export type AppContext = { config: DashboardConfig; cor: CorConfig };
 export const AppContextValue = createContext<AppContext | null>(null);
@@ -13,16 +14,37 @@ export const useApp = (): AppContext => {
   return ctx;
 };
 
-/** A live GraphQL query (refetched every config.refreshMs). */
+const EMPTY_OPTIONAL: Optional = { session: "", node: "", task: "", assignment: "" };
+
+/** The indexer's GraphQL types and fields (introspected once per page load, retried until it answers). */
+const schemaOf = (config: DashboardConfig, qc: QueryClient): Promise<SchemaFields> =>
+  qc.fetchQuery({
+    queryKey: ["graphql-schema", config.indexerUrl],
+    staleTime: Number.POSITIVE_INFINITY,
+    queryFn: async () => {
+      const { __schema } = await runQuery(config, schemaQuery);
+      return new Map(__schema.types.map((t) => [t.name, new Set((t.fields ?? []).map((f) => f.name))]));
+    },
+  });
+
+/**
+ * A live GraphQL query (refetched every config.refreshMs). A QueryBuilder gets the optional (v2) fields the
+ * indexer's schema has.
+ */
 export function useGraphql<Result, Variables extends Record<string, unknown>>(
-  query: TypedQuery<Result, Variables>,
+  query: TypedQuery<Result, Variables> | QueryBuilder<Result, Variables>,
   variables: Variables,
   opts: { enabled?: boolean } = {},
 ): UseQueryResult<Result> {
   const { config } = useApp();
+  const qc = useQueryClient();
   return useQuery({
-    queryKey: ["graphql", query, variables],
-    queryFn: () => runQuery(config, query, variables),
+    // The key names the query by its v1 text: one cache entry whatever the schema adds.
+    queryKey: ["graphql", typeof query === "function" ? query(EMPTY_OPTIONAL) : query, variables],
+    queryFn: async () => {
+      const doc = typeof query === "function" ? query(optionalFields(await schemaOf(config, qc))) : query;
+      return runQuery(config, doc, variables);
+    },
     refetchInterval: config.refreshMs,
     enabled: opts.enabled ?? true,
   });

@@ -3,7 +3,38 @@
  * so a schema change (new event fields after a contract release) is one edit per table here plus the view
  * that shows the new column. Amounts arrive as decimal strings (GraphQL BigInt), times as unix seconds.
  */
-import { graphql, sql } from "./indexer.ts";
+import { graphql, sql, type TypedQuery } from "./indexer.ts";
+
+// ---------------------------------------------------------------------------------------------- schema versions
+/**
+ * Columns the indexer gained with the contracts v2 events. They are requested only when the indexer's GraphQL
+ * schema has them (one introspection per page load), so one build reads an indexer of either version; the
+ * views show them when present.
+ */
+export const OPTIONAL_FIELDS = {
+  session: ["encrypted", "temperature", "topK", "topP"],
+  node: ["offerMinPrice", "offerCapacity", "offerModes", "open", "unverified", "routerFeesEarned"],
+  task: ["minersPaid", "routerId", "assignerId"],
+  assignment: ["assigner", "expiredBy"],
+} as const;
+export type Optional = Record<keyof typeof OPTIONAL_FIELDS, string>;
+/** GraphQL type name → its field names. */
+export type SchemaFields = Map<string, Set<string>>;
+
+export const optionalFields = (schema: SchemaFields): Optional => {
+  const pick = (type: keyof typeof OPTIONAL_FIELDS) =>
+    OPTIONAL_FIELDS[type].filter((f) => schema.get(type)?.has(f)).join(" ");
+  return { session: pick("session"), node: pick("node"), task: pick("task"), assignment: pick("assignment") };
+};
+
+export const schemaQuery = graphql<{ __schema: { types: { name: string; fields: { name: string }[] | null }[] } }>(
+  "{ __schema { types { name fields { name } } } }",
+);
+
+/** A query whose field list depends on the indexer's schema version. */
+export type QueryBuilder<Result, Variables extends Record<string, unknown>> = (
+  optional: Optional,
+) => TypedQuery<Result, Variables>;
 
 // ---------------------------------------------------------------------------------------------- rows
 export type NodeRole = "Miner" | "Router" | "Validator" | "None";
@@ -32,6 +63,13 @@ export type NodeRow = {
   slashed: string;
   endpoint: string;
   registeredTime: string;
+  // v2 (OPTIONAL_FIELDS)
+  offerMinPrice?: string;
+  offerCapacity?: number;
+  offerModes?: number;
+  open?: number;
+  unverified?: number;
+  routerFeesEarned?: string;
 };
 
 export const SESSION_FIELDS = `id owner status modelId redundancy validation assignment pricePerToken maxTokens routerId
@@ -58,6 +96,11 @@ export type SessionRow = {
   tokensServed: string;
   createdTime: string;
   closedTime: string | null;
+  // v2 (OPTIONAL_FIELDS)
+  encrypted?: boolean;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
 };
 
 export const TASK_SUMMARY_FIELDS = `id sessionId index submitter status outputTokens paid failReason submittedTime
@@ -106,6 +149,10 @@ export type TaskRow = TaskSummaryRow & {
   validatingBlock: string | null;
   finalizedBlock: string | null;
   failedBlock: string | null;
+  // v2 (OPTIONAL_FIELDS)
+  minersPaid?: string;
+  routerId?: number | null;
+  assignerId?: number;
 };
 
 export const ASSIGNMENT_FIELDS = `slot attempt nodeId assignedTime committedTime revealedTime resultHash resultCid tokens
@@ -128,6 +175,9 @@ export type AssignmentRow = {
   committedBlock: string | null;
   revealedBlock: string | null;
   settledBlock: string | null;
+  // v2 (OPTIONAL_FIELDS)
+  assigner?: string;
+  expiredBy?: string | null;
 };
 
 export const ATTESTATION_FIELDS = "validatorId index scores block time outcome payout";
@@ -195,12 +245,10 @@ export const finalityPointsQuery = graphql<
   }
 }`);
 
-export const leaderboardQuery = graphql<
-  { nodes: Page<NodeRow & { slashings: Count }> },
-  { limit: number }
->(`query Leaderboard($limit: Int!) {
+export const leaderboardQuery: QueryBuilder<{ nodes: Page<NodeRow & { slashings: Count }> }, { limit: number }> = (o) =>
+  graphql(`query Leaderboard($limit: Int!) {
   nodes(where: { role: Miner, status_not: Unregistered }, orderBy: "score", orderDirection: "desc", limit: $limit) {
-    items { ${NODE_FIELDS} slashings { totalCount } }
+    items { ${NODE_FIELDS} ${o.node} slashings { totalCount } }
   }
 }`);
 
@@ -216,7 +264,7 @@ export type ReputationRow = {
 };
 export type SlashingRow = { time: string; taskId: string; reason: string; amount: string; stakeAfter: string };
 
-export const nodeQuery = graphql<
+export const nodeQuery: QueryBuilder<
   {
     node:
       | (NodeRow & {
@@ -227,33 +275,40 @@ export const nodeQuery = graphql<
       | null;
   },
   { id: number }
->(`query Node($id: Int!) {
+> = (o) =>
+  graphql(`query Node($id: Int!) {
   node(id: $id) {
-    ${NODE_FIELDS}
+    ${NODE_FIELDS} ${o.node}
     reputationEvents(orderBy: "block", orderDirection: "desc", limit: 500) {
       items { time taskId slot outcome tokens payout score speed }
     }
     slashings(orderBy: "block", orderDirection: "desc", limit: 100) { totalCount items { time taskId reason amount stakeAfter } }
-    assignments(orderBy: "assignedTime", orderDirection: "desc", limit: 50) { items { taskId ${ASSIGNMENT_FIELDS} } }
+    assignments(orderBy: "assignedTime", orderDirection: "desc", limit: 50) { items { taskId ${ASSIGNMENT_FIELDS} ${o.assignment} } }
   }
 }`);
 
-export const taskQuery = graphql<
+export const taskQuery: QueryBuilder<
   {
     task:
       | (TaskRow & {
-          session: Pick<SessionRow, "id" | "owner" | "validation" | "redundancy" | "pricePerToken" | "routerId"> | null;
+          session: Pick<
+            SessionRow,
+            "id" | "owner" | "validation" | "redundancy" | "pricePerToken" | "routerId" | "encrypted"
+          > | null;
           assignments: Page<AssignmentRow & { node: { account: string } | null }>;
           attestations: Page<AttestationRow>;
         })
       | null;
   },
   { id: string }
->(`query Task($id: BigInt!) {
+> = (o) =>
+  graphql(`query Task($id: BigInt!) {
   task(id: $id) {
-    ${TASK_FIELDS}
-    session { id owner validation redundancy pricePerToken routerId }
-    assignments(orderBy: "assignedTime", orderDirection: "asc", limit: 100) { items { ${ASSIGNMENT_FIELDS} node { account } } }
+    ${TASK_FIELDS} ${o.task}
+    session { id owner validation redundancy pricePerToken routerId ${o.session.includes("encrypted") ? "encrypted" : ""} }
+    assignments(orderBy: "assignedTime", orderDirection: "asc", limit: 100) {
+      items { ${ASSIGNMENT_FIELDS} ${o.assignment} node { account } }
+    }
     attestations(limit: 50) { items { ${ATTESTATION_FIELDS} } }
   }
 }`);
@@ -265,16 +320,18 @@ export const recentTasksQuery = graphql<
   tasks(orderBy: "submittedTime", orderDirection: "desc", limit: $limit) { items { ${TASK_SUMMARY_FIELDS} } }
 }`);
 
-export const sessionsQuery = graphql<{ sessions: Page<SessionRow> }, { limit: number }>(`query Sessions($limit: Int!) {
-  sessions(orderBy: "id", orderDirection: "desc", limit: $limit) { items { ${SESSION_FIELDS} } }
+export const sessionsQuery: QueryBuilder<{ sessions: Page<SessionRow> }, { limit: number }> = (o) =>
+  graphql(`query Sessions($limit: Int!) {
+  sessions(orderBy: "id", orderDirection: "desc", limit: $limit) { items { ${SESSION_FIELDS} ${o.session} } }
 }`);
 
-export const sessionQuery = graphql<
+export const sessionQuery: QueryBuilder<
   { session: (SessionRow & { tasks: Page<TaskSummaryRow> }) | null },
   { id: number }
->(`query Session($id: Int!) {
+> = (o) =>
+  graphql(`query Session($id: Int!) {
   session(id: $id) {
-    ${SESSION_FIELDS}
+    ${SESSION_FIELDS} ${o.session}
     tasks(orderBy: "index", orderDirection: "desc", limit: 100) { items { ${TASK_SUMMARY_FIELDS} } }
   }
 }`);

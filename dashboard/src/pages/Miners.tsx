@@ -114,6 +114,29 @@ export function MinerPage() {
                   text={cor(node.rewardsUnclaimed)}
                 />
                 <Stat id="slashed" label="Slashed" value={node.slashed} text={cor(node.slashed)} />
+                {node.unverified !== undefined && (
+                  <Stat id="unverified" label="Paid unverified" value={node.unverified} />
+                )}
+                {node.open !== undefined && <Stat id="open" label="Open work" value={node.open} />}
+                {node.offerMinPrice !== undefined && (
+                  <Stat
+                    id="offer-price"
+                    label="Asks at least"
+                    value={node.offerMinPrice}
+                    text={`${cor(node.offerMinPrice, 8)}/token`}
+                  />
+                )}
+                {node.offerCapacity !== undefined && (
+                  <Stat id="offer-capacity" label="Capacity" value={node.offerCapacity} />
+                )}
+                {node.routerFeesEarned !== undefined && node.role === "Router" && (
+                  <Stat
+                    id="router-fees"
+                    label="Router fees"
+                    value={node.routerFeesEarned}
+                    text={cor(node.routerFeesEarned)}
+                  />
+                )}
               </div>
               <section className="panel wide">
                 <h2>Reputation and speed over time</h2>

@@ -21,6 +21,15 @@ const sessionColumns: Column<SessionRow>[] = [
   { label: "Tasks", num: true, raw: ["taskCount", (s) => s.taskCount], render: (s) => int(s.taskCount) },
 ];
 
+/** The declared sampling of a v2 session: "greedy", or temperature / top-k / top-p. */
+const sampling = (s: SessionRow): string => {
+  if (!s.temperature) return "greedy sampling";
+  const parts = [`temperature ${(s.temperature / 1000).toFixed(2)}`];
+  if (s.topK) parts.push(`top-k ${s.topK}`);
+  if (s.topP) parts.push(`top-p ${(s.topP / 10000).toFixed(2)}`);
+  return parts.join(", ");
+};
+
 function SessionTable({ sessions }: { sessions: SessionRow[] }) {
   return (
     <DataTable
@@ -72,6 +81,13 @@ export function SessionPage() {
                 owner <AddressLink address={s.owner} /> · R={s.redundancy}, {s.validation}, {s.assignment} assignment ·
                 router {s.routerId ? <NodeLink id={s.routerId} /> : "none"} · {cor(s.pricePerToken, 8)}/token · max{" "}
                 {s.maxTokens} tokens · created {time(s.createdTime)}
+                {s.temperature !== undefined && <> · {sampling(s)}</>}
+                {s.encrypted && (
+                  <>
+                    {" "}
+                    · <span className="badge">end-to-end encrypted</span>
+                  </>
+                )}
               </p>
               <div className="stats">
                 <Stat id="session-deposited" label="Deposited" value={s.deposited} text={cor(s.deposited, 2)} />

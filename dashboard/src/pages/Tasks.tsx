@@ -96,14 +96,20 @@ function timelineOf(task: TaskRow, assignments: AssignmentRow[], attestations: A
   for (const a of assignments) {
     const slot = `slot ${a.slot}${a.attempt > 0 ? ` (attempt ${a.attempt + 1})` : ""}`;
     const node = { node: a.nodeId };
-    at(a.assignedBlock, 1, a.assignedTime, `Assigned ${slot}`, node);
+    at(a.assignedBlock, 1, a.assignedTime, `Assigned ${slot}`, {
+      ...node,
+      ...(a.assigner ? { detail: `by ${shortHex(a.assigner)}` } : {}),
+    });
     at(a.committedBlock, 2, a.committedTime, `Committed ${slot}`, node);
     at(a.revealedBlock, 4, a.revealedTime, `Revealed ${slot}`, {
       ...node,
       detail: `${a.tokens} tokens, ${shortHex(a.resultHash)}`,
     });
-    if (a.outcome === "Expired") at(a.settledBlock, 5, null, `Expired ${slot}: missed the precommit window`, node);
-    if (a.outcome === "Dropped") at(a.settledBlock, 5, null, `Dropped ${slot}: missed the reveal window`, node);
+    const by = a.expiredBy ? { detail: `expired by ${shortHex(a.expiredBy)}` } : {};
+    if (a.outcome === "Expired")
+      at(a.settledBlock, 5, null, `Expired ${slot}: missed the precommit window`, { ...node, ...by });
+    if (a.outcome === "Dropped")
+      at(a.settledBlock, 5, null, `Dropped ${slot}: missed the reveal window`, { ...node, ...by });
   }
   at(task.revealingBlock, 3, task.revealingTime, "All committed: reveal phase");
   at(task.validatingBlock, 5, task.validatingTime, "Results differ: validation phase");
@@ -146,7 +152,7 @@ function Prompt({ cid }: { cid: string }) {
   );
 }
 
-function Verify({ task }: { task: TaskRow }) {
+function Verify({ task, encrypted }: { task: TaskRow; encrypted: boolean }) {
   const { config, cor: wagmi } = useApp();
   const verify = useMutation({
     mutationFn: async () => {
@@ -158,6 +164,18 @@ function Verify({ task }: { task: TaskRow }) {
     },
   });
   if (task.status !== "Finalized") return null;
+  if (encrypted) {
+    return (
+      <section className="panel wide">
+        <h2>Verify the result</h2>
+        <p className="hint" data-testid="verify-encrypted">
+          This session is end-to-end encrypted: IPFS holds an encrypted envelope and the chain the hash of the
+          plaintext, so only a holder of the session's key can check the result (the SDK's fetchResult does, with the
+          key).
+        </p>
+      </section>
+    );
+  }
   return (
     <section className="panel wide">
       <h2>Verify the result</h2>
@@ -256,6 +274,9 @@ export function TaskPage() {
                 <Stat id="task-status" label="Status" value={task.status} text={task.status} />
                 <Stat id="task-tokens" label="Output tokens" value={task.outputTokens} />
                 <Stat id="task-paid" label="Paid" value={task.paid} text={cor(task.paid)} />
+                {task.minersPaid !== undefined && (
+                  <Stat id="task-miners-paid" label="To miners" value={task.minersPaid} text={cor(task.minersPaid)} />
+                )}
                 <Stat
                   id="task-finality"
                   label="Time to finality"
@@ -265,8 +286,8 @@ export function TaskPage() {
                 <Stat id="task-retries" label="Retries" value={task.retries} />
                 <Stat id="task-router-fee" label="Router fee" value={task.routerFee} text={cor(task.routerFee)} />
               </div>
-              <Prompt cid={task.promptCid} />
-              <Verify task={task} />
+              {task.session?.encrypted ? null : <Prompt cid={task.promptCid} />}
+              <Verify task={task} encrypted={task.session?.encrypted === true} />
               <section className="panel wide">
                 <h2>Timeline</h2>
                 <ol className="timeline" data-testid="timeline">

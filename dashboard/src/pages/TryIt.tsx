@@ -224,8 +224,14 @@ export function TryIt() {
   const connection = useConnection();
   const router = useRouterInfo();
   const [sessionId, setSessionId] = useState<number | null>(null);
-  if (config.routerUrl === null)
-    return <Empty>This deployment's config has no router URL, so prompts cannot be sent from here.</Empty>;
+  if (config.routerUrl === null) {
+    return (
+      <div className="page">
+        <h1>Try it</h1>
+        <Empty>This deployment's config has no router URL, so prompts cannot be sent from here.</Empty>
+      </div>
+    );
+  }
   return (
     <div className="page">
       <h1>Try it</h1>
