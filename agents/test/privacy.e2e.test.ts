@@ -25,8 +25,9 @@ import {
   waitForTaskResult,
 } from "../../sdk/src/index.ts";
 import { type ContentStore, createEmbeddedStore } from "../../sdk/src/storage/index.ts";
-import { type Anvil, anvilKey, deployCore, startAnvil } from "../../sdk/src/testing/anvil.ts";
+import { type Anvil, anvilKey, deployCore, freePort, startAnvil } from "../../sdk/src/testing/anvil.ts";
 import { startMiner } from "../src/miner/index.ts";
+import { startRouter } from "../src/router/index.ts";
 import { startValidator } from "../src/validator/index.ts";
 import { type Observer, startObserver, windowsOf } from "./privacy.observer.ts";
 
@@ -42,6 +43,9 @@ let observer: Observer;
 const stops: (() => Promise<void>)[] = [];
 const miners: { nodeId: number; stop: () => Promise<void> }[] = [];
 let garbageMiner = 0;
+let stopGarbageMiner: () => Promise<void> = async () => undefined;
+/** Encrypted routers by redundancy: their HTTP API is the client's trusted, plaintext hop. */
+const routers = new Map<number, { url: string; liveMiners: () => number }>();
 const clientKeys: EncryptionKeys = { keys: [generateEncryptionKeyPair()] };
 const canary = () => `Zq${Math.random().toString(36).slice(2, 10)}`;
 
@@ -95,7 +99,7 @@ beforeAll(async () => {
   deployment = await deployCore({ rpcUrl: anvil.rpcUrl, file: join(root, "deployment.json") });
   store = await createEmbeddedStore({ directory: join(root, "ipfs") });
   const owner = clientOf(0);
-  for (const i of [1, 2, 3, 4, 5, 11]) {
+  for (const i of [1, 2, 3, 4, 5, 6, 7, 11]) {
     const hash = await owner.writeContract({
       address: deployment.token,
       abi: erc20Abi,
@@ -104,14 +108,20 @@ beforeAll(async () => {
     });
     await owner.waitForTransactionReceipt({ hash });
   }
-  observer = startObserver({ ipfsDir: join(root, "ipfs"), logFile, publicClient: owner as unknown as PublicClient });
+  observer = startObserver({
+    ipfsDir: join(root, "ipfs"),
+    logFile,
+    publicClient: owner as unknown as PublicClient,
+    trusted: () => [...routers.values()].map((r) => r.url),
+  });
   for (const i of [1, 2, 3]) {
     const m = await startMiner(minerOpts(i));
     miners.push({ nodeId: m.nodeId, stop: m.stop });
   }
   const garbage = await startMiner(minerOpts(5, { behavior: "garbage" }));
   garbageMiner = garbage.nodeId;
-  stops.push(garbage.stop);
+  stopGarbageMiner = garbage.stop;
+  stops.push(() => stopGarbageMiner());
   const v = await startValidator({
     rpcUrl: anvil.rpcUrl,
     deployment: join(root, "deployment.json"),
@@ -120,6 +130,28 @@ beforeAll(async () => {
     dataDir: join(root, "node4"),
   });
   stops.push(v.stop);
+  for (const [account, redundancy] of [
+    [6, 1],
+    [7, 3],
+  ]) {
+    const r = await startRouter({
+      rpcUrl: anvil.rpcUrl,
+      deployment: join(root, "deployment.json"),
+      privateKey: anvilKey(account),
+      ipfsDir: join(root, "ipfs"),
+      dataDir: join(root, `router${account}`),
+      port: String(await freePort()),
+      redundancy: String(redundancy),
+      validation: "ExactMatch",
+      deposit: "100",
+      maxTokens: "64",
+      encrypted: "true",
+    });
+    stops.push(r.stop);
+    routers.set(redundancy, { url: r.url, liveMiners: () => r.core.liveMiners() });
+  }
+  for (let i = 0; i < 200 && [...routers.values()].some((r) => r.liveMiners() < 4); i++)
+    await new Promise((r) => setTimeout(r, 100));
 }, 240_000);
 
 afterAll(async () => {
@@ -267,7 +299,39 @@ describe("encrypted sessions, SDK direct mode", () => {
     const task = await getTask(client, { network: network(), taskId: sub.taskId });
     expect(task.attestations).toBeGreaterThan(0);
     await expectNoLeak([prompt, result.text]);
+    // The routers' tests below want honest miners only.
+    await stopGarbageMiner();
+    stopGarbageMiner = async () => undefined;
   }, 150_000);
+});
+
+describe("encrypted sessions, router path (OpenAI API → router → miners)", () => {
+  for (const redundancy of [1, 3]) {
+    it(`R=${redundancy}: the router seals the prompt, grants the key to the miners it assigns, opens their sealed stream and result`, async () => {
+      const router = routers.get(redundancy) as { url: string };
+      const prompt = `Once upon a time, a boy named ${canary()} found a`;
+      const call = (stream: boolean) =>
+        fetch(`${router.url}/v1/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model: "stories260K", prompt, max_tokens: 16, stream }),
+        });
+      const res = await call(false);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { choices: { text: string }[]; cor?: { task_id?: string } };
+      const text = body.choices[0].text;
+      expect(text.length).toBeGreaterThan(0);
+      // Streaming: the tokens the router relays are the miner's sealed frames, opened by the router.
+      const sse = await (await call(true)).text();
+      const streamed = [...sse.matchAll(/^data: (\{.*\})$/gm)]
+        .map((m) => JSON.parse(m[1]) as { choices?: { text?: string }[] })
+        .map((c) => c.choices?.[0]?.text ?? "")
+        .join("");
+      expect(streamed).toBe(text);
+      expect(observer.traffic().includes(Buffer.from('"piece":"enc:'))).toBe(true);
+      await expectNoLeak([prompt, text]);
+    }, 120_000);
+  }
 });
 
 describe("bad envelopes and keys lose no escrow", () => {

@@ -1,6 +1,7 @@
 import { type Address, erc20Abi, type Hex, maxUint256, parseEther } from "viem";
 import type { Deployment } from "../../../sdk/src/deployments.ts";
 import { AssignmentMode, contentHash, NodeStatus, TaskStatus, ValidationMode } from "../../../sdk/src/protocol.ts";
+import type { EncryptionKeys } from "../../../sdk/src/crypto/keys.ts";
 import type { ContentStore } from "../../../sdk/src/storage/index.ts";
 import { toSessionConfig } from "../../../sdk/src/utils/sessionConfig.ts";
 import {
@@ -18,6 +19,7 @@ import type { Logger } from "../shared/logger.ts";
 import type { StreamMessage } from "../shared/stream.ts";
 import { createMinerLink, type MinerLink, streamUrlOf } from "./link.ts";
 import { createMinerPool } from "./pool.ts";
+import { createRouterPrivacy } from "./privacy.ts";
 import { createStreamRelay } from "./relay.ts";
 import { type Effect, emptyState, type FinalResult, reduce, routesFor, type TaskEvent } from "./state.ts";
 
@@ -32,6 +34,8 @@ export type HouseConfig = {
   maxTokens: number;
   /** Precommit, reveal and attest windows (seconds). */
   windowSeconds: number;
+  /** End-to-end encrypted house sessions (SessionConfig.encrypted): prompts are sealed before IPFS. */
+  encrypted?: boolean | undefined;
 };
 
 /**
@@ -48,8 +52,11 @@ export const createRouterCore = (opts: {
   nodeId: number;
   /** Bench time of a miner that timed out while connected (ms). */
   benchMs?: number;
+  /** The router's X25519 keys, for the encrypted tasks it submits (privacy.ts). */
+  keys?: EncryptionKeys | undefined;
 }) => {
   const { clients, tx, store, logger, nodeId } = opts;
+  const privacy = createRouterPrivacy({ clients, store, logger, keys: opts.keys ?? { keys: [] } });
   const deployment: Deployment = clients.deployment;
   const self = { nodeId, account: clients.account.address as string };
   const events = createSafeEmitter(logger);
@@ -64,8 +71,11 @@ export const createRouterCore = (opts: {
   const read = networkReader(clients);
 
   const onStream = (msg: StreamMessage) => {
-    if (msg.type === "token") relay.token(msg.nodeId, msg.taskId, msg.index, msg.piece);
-    else relay.done(msg.nodeId, msg.taskId);
+    if (msg.type === "token") {
+      // Sealed frames of the encrypted tasks it submitted are opened here; others are relayed as they came.
+      const piece = privacy.piece(msg.taskId, msg.nodeId, msg.index, msg.piece);
+      if (piece !== undefined) relay.token(msg.nodeId, msg.taskId, msg.index, piece);
+    } else relay.done(msg.nodeId, msg.taskId);
   };
 
   /** Keeps one link per registered, reachable miner; follows endpoint changes; drops unregistered miners. */
@@ -161,6 +171,7 @@ export const createRouterCore = (opts: {
       throw err;
     }
     logger.info(`Assigned task=${key} miners=${picked.join(",")}`);
+    await privacy.grant(taskId, picked);
   };
 
   /** Performs the reducer's effects for one batch. Assignments run after the batch, skipping tasks it settled. */
@@ -219,7 +230,7 @@ export const createRouterCore = (opts: {
   /** Sessions the router owns and routes for, one per model, funded from its own balance ("house" sessions). */
   const houseSessions = new Map<string, Promise<number>>();
   const houseSession = (modelId: Hex, cfg: HouseConfig): Promise<number> => {
-    const key = `${modelId}:${cfg.redundancy}`;
+    const key = `${modelId}:${cfg.redundancy}:${cfg.encrypted ?? false}`;
     let p = houseSessions.get(key);
     if (!p) {
       p = openHouseSession(modelId, cfg);
@@ -238,8 +249,8 @@ export const createRouterCore = (opts: {
         s.routerId === nodeId &&
         s.redundancy === cfg.redundancy
       ) {
-        const full = await read<{ status: number }>("getSession", [id]);
-        if (Number(full.status) === 1) {
+        const full = await read<{ status: number; encrypted: boolean }>("getSession", [id]);
+        if (Number(full.status) === 1 && Boolean(full.encrypted) === Boolean(cfg.encrypted)) {
           logger.info(`Reusing house session=${id} model=${modelId.slice(0, 10)}…`);
           return id;
         }
@@ -279,7 +290,8 @@ export const createRouterCore = (opts: {
       }
     }
     const bytes = new TextEncoder().encode(prompt);
-    const { cid } = await store.add(bytes);
+    const { stored, taskKey } = await privacy.seal(sessionId, bytes);
+    const { cid } = await store.add(stored);
     const hash = await tx.write(
       "submitTask",
       [sessionId, contentHash(bytes), cid, maxTokens],
@@ -287,6 +299,7 @@ export const createRouterCore = (opts: {
     );
     const receipt = await clients.publicClient.getTransactionReceipt({ hash });
     const taskId = eventArgs(receipt.logs, "TaskSubmitted").taskId as bigint;
+    privacy.remember(taskId, taskKey);
     if (routesFor(state, sessionId, self) || state.sessions.get(sessionId)?.assignment === AssignmentMode.Router) {
       await assign(taskId).catch((err) => {
         throw new AgentError(`Could not assign task ${taskId}: ${String(err.message).split("\n")[0]}`, { cause: err });
@@ -298,7 +311,7 @@ export const createRouterCore = (opts: {
   /** Fetches a finalized result's text from IPFS and checks it against the on-chain hash. */
   const withText = async (final: FinalResult): Promise<FinalResult> => {
     if (final.status !== "Finalized" || !final.resultCid || final.text !== undefined) return final;
-    const bytes = await store.get(final.resultCid, { timeoutMs: 15_000 });
+    const bytes = await privacy.open(final.taskId, await store.get(final.resultCid, { timeoutMs: 15_000 }));
     if (contentHash(bytes) !== final.resultHash)
       throw new AgentError(`Result of task ${final.taskId} does not match its on-chain hash`);
     final.text = new TextDecoder().decode(bytes);
@@ -375,6 +388,7 @@ export const houseSessionConfig = (modelId: Hex, cfg: HouseConfig, routerId: num
     maxTokens: cfg.maxTokens,
     windows: { precommit: cfg.windowSeconds, reveal: cfg.windowSeconds, attest: cfg.windowSeconds },
     routerId,
+    encrypted: cfg.encrypted ?? false,
   });
 
 export { eventArgs, parseEther, ValidationMode };

@@ -6,6 +6,7 @@ import { createContentStore } from "../../../sdk/src/storage/index.ts";
 import { createClients, createTxSender } from "../shared/chain.ts";
 import { readConfig } from "../shared/config.ts";
 import { AgentError } from "../shared/errors.ts";
+import { loadNodeKeys } from "../shared/keys.ts";
 import { createLogger } from "../shared/logger.ts";
 import { ensureRegistered } from "../shared/node.ts";
 import { createApi } from "./api.ts";
@@ -32,6 +33,11 @@ export const routerConfigSpec = {
     env: "COR_VALIDATION",
     description: "None | ExactMatch | Embedding for house sessions",
     default: "Embedding",
+  },
+  encrypted: {
+    env: "COR_ENCRYPTED",
+    description: "house sessions are end-to-end encrypted: true | false (docs/privacy.md)",
+    default: "false",
   },
   deposit: { env: "COR_ROUTER_DEPOSIT", description: "COR deposited per house session", default: "1000" },
   price: { env: "COR_PRICE_WEI", description: "COR wei per output token in house sessions", default: "1000000000000" },
@@ -63,6 +69,7 @@ export const routerConfigSpec = {
 export const startRouter = async (overrides: Partial<Record<keyof typeof routerConfigSpec, string>> = {}) => {
   const cfg = readConfig(routerConfigSpec, overrides);
   if (!(cfg.validation in ValidationMode)) throw new AgentError(`COR_VALIDATION must be None, ExactMatch or Embedding`);
+  if (cfg.encrypted !== "true" && cfg.encrypted !== "false") throw new AgentError(`COR_ENCRYPTED must be true or false`);
   const deployment = loadDeployment(/^\d+$/.test(cfg.deployment) ? Number(cfg.deployment) : cfg.deployment);
   const clients = await createClients(cfg.rpcUrl, cfg.privateKey as Hex, deployment);
   let logger = createLogger("router", { account: clients.account.address });
@@ -77,7 +84,7 @@ export const startRouter = async (overrides: Partial<Record<keyof typeof routerC
     dataDir: cfg.dataDir,
   });
   logger = logger.child({ node: nodeId });
-  const core = createRouterCore({ clients, tx, store, logger, nodeId });
+  const core = createRouterCore({ clients, tx, store, logger, nodeId, keys: loadNodeKeys(cfg.dataDir) });
   const app = createApi({
     core,
     logger,
@@ -90,6 +97,7 @@ export const startRouter = async (overrides: Partial<Record<keyof typeof routerC
       price: BigInt(cfg.price),
       maxTokens: Number(cfg.maxTokens),
       windowSeconds: Number(cfg.windowSeconds),
+      encrypted: cfg.encrypted === "true",
     },
     maxTokensCap: Number(cfg.maxTokens),
     maxPromptBytes: Number(cfg.maxPromptBytes),
