@@ -1,7 +1,7 @@
 import { type Address, erc20Abi, type Hex, maxUint256, parseEther } from "viem";
+import type { EncryptionKeys } from "../../../sdk/src/crypto/keys.ts";
 import type { Deployment } from "../../../sdk/src/deployments.ts";
 import { AssignmentMode, contentHash, NodeStatus, TaskStatus, ValidationMode } from "../../../sdk/src/protocol.ts";
-import type { EncryptionKeys } from "../../../sdk/src/crypto/keys.ts";
 import type { ContentStore } from "../../../sdk/src/storage/index.ts";
 import { toSessionConfig } from "../../../sdk/src/utils/sessionConfig.ts";
 import {
@@ -146,7 +146,10 @@ export const createRouterCore = (opts: {
   const retryWaiting = () => {
     for (const key of waiting) {
       if (state.finals.has(key)) waiting.delete(key);
-      else void assign(BigInt(key)).catch((err) => logger.debug(`Assign retry task=${key}: ${String(err.message).split("\n")[0]}`));
+      else
+        void assign(BigInt(key)).catch((err) =>
+          logger.debug(`Assign retry task=${key}: ${String(err.message).split("\n")[0]}`),
+        );
     }
   };
   const assignOnce = async (taskId: bigint) => {
@@ -286,7 +289,10 @@ export const createRouterCore = (opts: {
     if (session && routesFor(state, sessionId, self)) {
       const live = pool.pick(state, session.modelId, session.redundancy, [], session.minReputation).length;
       if (live < session.redundancy) {
-        throw new AgentError(`Could not assign a task of session ${sessionId}: ${live} of ${session.redundancy} miners live`, { retryable: true });
+        throw new AgentError(
+          `Could not assign a task of session ${sessionId}: ${live} of ${session.redundancy} miners live`,
+          { retryable: true },
+        );
       }
     }
     const bytes = new TextEncoder().encode(prompt);

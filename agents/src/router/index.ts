@@ -69,7 +69,8 @@ export const routerConfigSpec = {
 export const startRouter = async (overrides: Partial<Record<keyof typeof routerConfigSpec, string>> = {}) => {
   const cfg = readConfig(routerConfigSpec, overrides);
   if (!(cfg.validation in ValidationMode)) throw new AgentError(`COR_VALIDATION must be None, ExactMatch or Embedding`);
-  if (cfg.encrypted !== "true" && cfg.encrypted !== "false") throw new AgentError(`COR_ENCRYPTED must be true or false`);
+  if (cfg.encrypted !== "true" && cfg.encrypted !== "false")
+    throw new AgentError(`COR_ENCRYPTED must be true or false`);
   const deployment = loadDeployment(/^\d+$/.test(cfg.deployment) ? Number(cfg.deployment) : cfg.deployment);
   const clients = await createClients(cfg.rpcUrl, cfg.privateKey as Hex, deployment);
   let logger = createLogger("router", { account: clients.account.address });
