@@ -492,6 +492,7 @@ export const startGateway = async (overrides: GatewayOverrides = {}) => {
     let upstream = "";
     let lastError = "";
     const deadline = AbortSignal.timeout(timeoutMs);
+    const upstreamStarted = performance.now();
     while (attempts <= retries) {
       attempts++;
       upstream = pinned ?? upstreamFor(pool);
@@ -581,12 +582,17 @@ export const startGateway = async (overrides: GatewayOverrides = {}) => {
       } catch (err) {
         logger.warn(`Upstream stream broke request=${requestId} task=${tally.taskId}: ${String(err)}`);
       }
+      const upstreamEnded = performance.now();
       const o = outcome();
       await finish(o);
       if (o.state !== "complete") {
         const e = tally.error ? { error: { param: null, ...tally.error, task_id: tally.taskId ?? null } } : cutError();
         return c.json(e, 502);
       }
+      // What the gateway itself added (auth, limits, metering, relay) next to the time spent upstream.
+      const upstreamMs = upstreamEnded - upstreamStarted;
+      const ownMs = performance.now() - started - upstreamMs;
+      c.header("server-timing", `gateway;dur=${ownMs.toFixed(2)}, upstream;dur=${upstreamMs.toFixed(2)}`);
       return c.json(completionFromTally(route.kind, tally, alias ?? String(tally.model ?? "")));
     }
 
