@@ -176,29 +176,6 @@ const newSession = async (config: Record<string, unknown>) =>
   } as never);
 
 describe("encrypted sessions, SDK direct mode", () => {
-  it("the observer's scanner finds a plaintext task's prompt (positive control)", async () => {
-    const client = clientOf(11);
-    const { sessionId } = await newSession({ redundancy: 1, encrypted: false });
-    const prompt = `Once upon a time, ${canary()} the plaintext cat sat`;
-    const { taskId, blockNumber } = await submitTask(client, {
-      network: network(),
-      sessionId,
-      prompt,
-      store,
-      maxTokens: 8,
-    });
-    await assignTask(client, { network: network(), taskId, nodeIds: [miners[0].nodeId] });
-    const result = await waitForTaskResult(client, {
-      network: network(),
-      taskId,
-      store,
-      fromBlock: blockNumber,
-      timeout: 60_000,
-    });
-    expect(result.encrypted).toBe(false);
-    expect((await observer.find(prompt)).some((w) => w.startsWith("ipfs block"))).toBe(true);
-  }, 90_000);
-
   it("R=3, the owner assigns after submission: keys are granted on TaskAssigned, the client gets the verified result, nobody else sees a byte", async () => {
     const client = clientOf(11);
     const { sessionId } = await newSession({ redundancy: 3 });
@@ -462,4 +439,31 @@ describe("bad envelopes and keys lose no escrow", () => {
     expect(result.encrypted).toBe(true);
     await expectNoLeak([prompt, result.text]);
   }, 120_000);
+});
+
+// Last: its plaintext would match the windows of the encrypted tasks above, which share words with it.
+describe("observer self-check", () => {
+  it("the observer's scanner finds a plaintext task's prompt (positive control)", async () => {
+    const client = clientOf(11);
+    const { sessionId } = await newSession({ redundancy: 1, encrypted: false });
+    const prompt = `Once upon a time, ${canary()} the plaintext cat sat`;
+    const { taskId, blockNumber } = await submitTask(client, {
+      network: network(),
+      sessionId,
+      prompt,
+      store,
+      maxTokens: 8,
+    });
+    await assignTask(client, { network: network(), taskId, nodeIds: [miners[0].nodeId] });
+    const result = await waitForTaskResult(client, {
+      network: network(),
+      taskId,
+      store,
+      fromBlock: blockNumber,
+      timeout: 60_000,
+    });
+    expect(result.encrypted).toBe(false);
+    expect((await observer.find(prompt)).some((w) => w.startsWith("ipfs block"))).toBe(true);
+    expect((await observer.find(result.text)).some((w) => w.startsWith("ipfs block"))).toBe(true);
+  }, 90_000);
 });
