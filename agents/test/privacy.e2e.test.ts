@@ -28,6 +28,7 @@ import { type ContentStore, createEmbeddedStore } from "../../sdk/src/storage/in
 import { type Anvil, anvilKey, deployCore, freePort, startAnvil } from "../../sdk/src/testing/anvil.ts";
 import { startMiner } from "../src/miner/index.ts";
 import { startRouter } from "../src/router/index.ts";
+import { pruneRetiredKeys, rotateNodeKey } from "../src/shared/keys.ts";
 import { startValidator } from "../src/validator/index.ts";
 import { type Observer, startObserver, windowsOf } from "./privacy.observer.ts";
 
@@ -399,7 +400,7 @@ describe("bad envelopes and keys lose no escrow", () => {
     expect(await depositOf(sessionId)).toBe(before);
   }, 60_000);
 
-  it("key rotation does not strand an in-flight task: the miner keeps its retired key", async () => {
+  it("key rotation does not strand an in-flight task: the miner keeps its retired key; a dropped key is stale and a re-grant recovers", async () => {
     const client = clientOf(11);
     const { sessionId } = await newSession({ redundancy: 1 });
     const m = miners[0];
@@ -438,7 +439,40 @@ describe("bad envelopes and keys lose no escrow", () => {
     });
     expect(result.encrypted).toBe(true);
     await expectNoLeak([prompt, result.text]);
-  }, 120_000);
+
+    // A node that rotates again and drops its retired keys: the envelope's entry is stale (a clear error in its
+    // log, no plaintext fallback), and the client's re-grant to the current key on TaskAssigned recovers the task.
+    const prompt2 = `Sue saw a ${canary()} big tree. She`;
+    const sub2 = await submitTask(client, {
+      network: network(),
+      sessionId,
+      prompt: prompt2,
+      store,
+      maxTokens: 16,
+      encryption: { keys: clientKeys, recipients: [{ nodeId: m.nodeId, publicKey: newKey }] },
+    });
+    await m.stop();
+    // The operator rotates and keeps no retired key (rotateNodeKey + pruneRetiredKeys); the restart publishes it.
+    rotateNodeKey(join(root, "node1"));
+    pruneRetiredKeys(join(root, "node1"), 0);
+    const again = await startMiner(minerOpts(1, { keyWaitMs: "10000" }));
+    m.stop = again.stop;
+    await assignTask(client, { network: network(), taskId: sub2.taskId, nodeIds: [m.nodeId] });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(readFileSync(process.env.COR_LOG_FILE as string, "utf8")).toContain(
+      `Task ${sub2.taskId}: the key was wrapped to node ${m.nodeId}'s key ${newKey.slice(0, 10)}…, which this node no longer holds.`,
+    );
+    const regranted = await waitForTaskResult(client, {
+      network: network(),
+      taskId: sub2.taskId,
+      store,
+      fromBlock: sub2.blockNumber,
+      timeout: 60_000,
+      encryption: { keys: clientKeys },
+    });
+    expect(regranted.encrypted).toBe(true);
+    await expectNoLeak([prompt2, regranted.text]);
+  }, 150_000);
 });
 
 // Last: its plaintext would match the windows of the encrypted tasks above, which share words with it.

@@ -11,7 +11,11 @@ import {
 import type { EncryptionKeys } from "../../../sdk/src/crypto/keys.ts";
 import { isEncryptedPrompt } from "../../../sdk/src/crypto/session.ts";
 import { BaseError as SdkError } from "../../../sdk/src/errors/base.ts";
-import { EnvelopeTamperedError, MissingWrappedKeyError } from "../../../sdk/src/errors/crypto.ts";
+import {
+  EnvelopeTamperedError,
+  MissingWrappedKeyError,
+  StaleRecipientKeyError,
+} from "../../../sdk/src/errors/crypto.ts";
 import { contentHashOf } from "../../../sdk/src/utils/hash.ts";
 import type { Logger } from "../shared/logger.ts";
 
@@ -117,8 +121,8 @@ export const createMinerPrivacy = (opts: { keys: EncryptionKeys; logger: Logger;
 
   /**
    * The prompt of a task this miner is assigned to, checked against the on-chain promptHash. An encrypted prompt
-   * is opened with the node's keys and any grants; without a wrapped key it waits for a grant up to keyWaitMs,
-   * then throws MissingWrappedKeyError. `sessionEncrypted` is the session's on-chain flag once the ABI has it.
+   * is opened with the node's keys and any grants; without a usable wrapped key (none, or a stale one) it waits for
+   * a grant up to keyWaitMs, then throws MissingWrappedKeyError / StaleRecipientKeyError. `sessionEncrypted` is the session's on-chain flag once the ABI has it.
    */
   const readPrompt = async (p: {
     taskId: bigint;
@@ -157,7 +161,11 @@ export const createMinerPrivacy = (opts: { keys: EncryptionKeys; logger: Logger;
         return { text: new TextDecoder().decode(opened.plaintext), taskKey: opened.taskKey };
       } catch (err) {
         const left = deadline - Date.now();
-        if (!(err instanceof MissingWrappedKeyError) || left <= 0) throw err;
+        // No key, or only one under a key this node has dropped: a (re-)grant from the client can still come.
+        const waitable = err instanceof MissingWrappedKeyError || err instanceof StaleRecipientKeyError;
+        if (!waitable || left <= 0) throw err;
+        if (err instanceof StaleRecipientKeyError)
+          opts.logger.warn(`${err.shortMessage} Waiting for a grant to the current key.`);
         opts.logger.debug(`Waiting for a key grant task=${key} (${left}ms left)`);
         await waitForGrant(key, left);
       }
