@@ -130,10 +130,32 @@ export async function startDashboard(opts: StartDashboardOptions): Promise<Dashb
   app.get("/config.json", (c) => c.json(config, 200, { "cache-control": "no-store" }));
   app.post("/rpc", proxyTo({ name: "chain RPC", code: "rpc" }, opts.upstreams.rpcUrl, "/rpc"));
   app.all("/indexer/*", proxyTo({ name: "indexer", code: "indexer" }, opts.upstreams.indexerUrl, "/indexer"));
+  const notConfigured = (what: string, flag: string) => (c: Context) =>
+    c.json(
+      {
+        error: {
+          message: `This dashboard has no ${what} (start it with ${flag})`,
+          type: "invalid_request_error",
+          code: "not_configured",
+        },
+      },
+      404,
+    );
   if (opts.upstreams.routerUrl) {
     app.all("/router/*", proxyTo({ name: "router", code: "router" }, opts.upstreams.routerUrl, "/router"));
+  } else {
+    app.all("/router/*", notConfigured("router", "--router-url"));
   }
   if (opts.store) app.route("/ipfs", ipfsGateway(opts.store));
+  else app.all("/ipfs/*", notConfigured("content store", "--ipfs-dir or --ipfs-api"));
+  app.notFound((c) =>
+    c.json(
+      {
+        error: { message: `No route ${c.req.method} ${c.req.path}`, type: "invalid_request_error", code: "not_found" },
+      },
+      404,
+    ),
+  );
   app.get("*", (c) => {
     const path = normalize(decodeURIComponent(new URL(c.req.url).pathname)).replace(/^(\.\.[/\\])+/, "");
     const file = join(distDir, path);

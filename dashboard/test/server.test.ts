@@ -124,6 +124,33 @@ describe("dashboard server", () => {
     expect(await s.text()).toBe("data: one\n\ndata: [DONE]\n\n");
   });
 
+  it("unknown routes and unconfigured services answer OpenAI-shaped 404s", async () => {
+    const post = await fetch(`${dashboard.url}/nope`, { method: "POST" });
+    expect(post.status).toBe(404);
+    expect(await post.json()).toEqual({
+      error: { message: "No route POST /nope", type: "invalid_request_error", code: "not_found" },
+    });
+    const bare = await startDashboard({
+      distDir: join(root, "dist"),
+      upstreams: { rpcUrl: upstreamUrl, indexerUrl: upstreamUrl },
+      deployment,
+    });
+    try {
+      const config = (await (await fetch(`${bare.url}/config.json`)).json()) as {
+        routerUrl: unknown;
+        ipfsGatewayUrl: unknown;
+      };
+      expect(config).toMatchObject({ routerUrl: null, ipfsGatewayUrl: null });
+      for (const path of ["/router/health", "/ipfs/bafkqaaa"]) {
+        const res = await fetch(`${bare.url}${path}`);
+        expect(res.status, path).toBe(404);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("not_configured");
+      }
+    } finally {
+      await bare.stop();
+    }
+  });
+
   it("a down upstream is a 502 with an OpenAI-shaped error naming it", async () => {
     const res = await fetch(`${dashboard.url}/rpc`, {
       method: "POST",

@@ -121,7 +121,8 @@ const pieOption = (title: string, slices: { name: string; value: number }[]): Ch
     {
       name: title,
       type: "pie",
-      radius: ["40%", "70%"],
+      radius: ["35%", "62%"],
+      center: ["50%", "45%"],
       data: slices.filter((s) => s.value > 0),
       label: { formatter: "{b}\n{c}" },
     },
