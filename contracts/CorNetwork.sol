@@ -17,6 +17,7 @@ import {
     Offer,
     Outcome,
     Params,
+    Reveal,
     Role,
     Session,
     SlashReason,
@@ -66,6 +67,28 @@ contract CorNetwork is CorStorage, ITaskManager {
         external
         returns (uint256 taskId)
     {
+        return _submit(sessionId, promptHash, promptCid, maxTokens);
+    }
+
+    /// @inheritdoc ITaskManager
+    function submitMany(
+        uint32 sessionId,
+        bytes32[] calldata promptHashes,
+        string[] calldata promptCids,
+        uint24[] calldata maxTokens
+    ) external returns (uint256 firstTaskId) {
+        uint256 n = promptHashes.length;
+        if (n == 0 || promptCids.length != n || maxTokens.length != n) revert BatchLengthMismatch();
+        firstTaskId = _submit(sessionId, promptHashes[0], promptCids[0], maxTokens[0]);
+        for (uint256 i = 1; i < n; ++i) {
+            _submit(sessionId, promptHashes[i], promptCids[i], maxTokens[i]);
+        }
+    }
+
+    function _submit(uint32 sessionId, bytes32 promptHash, string calldata promptCid, uint24 maxTokens)
+        internal
+        returns (uint256 taskId)
+    {
         Session storage s = _openSession(sessionId);
         if (msg.sender != s.owner && !_submitters[sessionId][msg.sender]) {
             revert NotAuthorizedSubmitter(sessionId, msg.sender);
@@ -97,6 +120,19 @@ contract CorNetwork is CorStorage, ITaskManager {
 
     /// @inheritdoc ITaskManager
     function assignTask(uint256 taskId, uint32[] calldata nodeIds) external {
+        _assignTask(taskId, nodeIds);
+    }
+
+    /// @inheritdoc ITaskManager
+    function assignMany(uint256[] calldata taskIds, uint32[][] calldata nodeIds) external {
+        uint256 n = taskIds.length;
+        if (n == 0 || nodeIds.length != n) revert BatchLengthMismatch();
+        for (uint256 i; i < n; ++i) {
+            _assignTask(taskIds[i], nodeIds[i]);
+        }
+    }
+
+    function _assignTask(uint256 taskId, uint32[] calldata nodeIds) internal {
         Task storage t = _tasks[taskId];
         TaskState memory st = t.state.load();
         if (st.status == TaskStatus.None) revert UnknownTask(taskId);
@@ -158,6 +194,19 @@ contract CorNetwork is CorStorage, ITaskManager {
     // ================================================================== TASKS: PRECOMMIT AND REVEAL
     /// @inheritdoc ITaskManager
     function commit(uint256 taskId, uint8 slot, bytes32 commitment) external {
+        _commit(taskId, slot, commitment);
+    }
+
+    /// @inheritdoc ITaskManager
+    function commitMany(uint256[] calldata taskIds, uint8[] calldata slots, bytes32[] calldata commitments) external {
+        uint256 n = taskIds.length;
+        if (n == 0 || slots.length != n || commitments.length != n) revert BatchLengthMismatch();
+        for (uint256 i; i < n; ++i) {
+            _commit(taskIds[i], slots[i], commitments[i]);
+        }
+    }
+
+    function _commit(uint256 taskId, uint8 slot, bytes32 commitment) internal {
         Task storage t = _tasks[taskId];
         TaskState memory st = t.state.load();
         TaskStatus status = st.status;
@@ -198,6 +247,27 @@ contract CorNetwork is CorStorage, ITaskManager {
         uint32 tokens,
         string calldata resultCid
     ) external {
+        _reveal(taskId, slot, resultHash, salt, tokens, resultCid);
+    }
+
+    /// @inheritdoc ITaskManager
+    function revealMany(Reveal[] calldata reveals) external {
+        uint256 n = reveals.length;
+        if (n == 0) revert BatchLengthMismatch();
+        for (uint256 i; i < n; ++i) {
+            Reveal calldata r = reveals[i];
+            _reveal(r.taskId, r.slot, r.resultHash, r.salt, r.tokens, r.resultCid);
+        }
+    }
+
+    function _reveal(
+        uint256 taskId,
+        uint8 slot,
+        bytes32 resultHash,
+        bytes32 salt,
+        uint32 tokens,
+        string calldata resultCid
+    ) internal {
         Task storage t = _tasks[taskId];
         TaskState memory st = t.state.load();
         if (st.status != TaskStatus.Revealing) _revertPhase(taskId, st.status);

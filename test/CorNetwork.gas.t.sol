@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {console} from "forge-std/console.sol";
 
-import {AssignmentMode, TaskStatus, ValidationMode} from "../contracts/types/Types.sol";
+import {AssignmentMode, Reveal, TaskStatus, ValidationMode} from "../contracts/types/Types.sol";
 import {BaseTest} from "./utils/BaseTest.sol";
 
 /// @notice Gas of a full task lifecycle (submit → assign → commit×R → reveal×R → settle), per transaction,
@@ -106,5 +106,89 @@ contract CorNetworkGasTest is BaseTest {
 
     function test_gas_embedding_r5() public {
         _lifecycle(5, true, "embedding_r5");
+    }
+
+    /// @dev Batched lifecycle of `n` R=3 fast-path tasks: submitMany (client), assignMany (router), commitMany and
+    /// revealMany (one per miner). Measures gas per task all-in: execution plus the 21,000 intrinsic gas of each of
+    /// the 8 transactions, divided by `n`.
+    function _batchedLifecycle(uint256 n, string memory name) internal {
+        uint8 r = 3;
+        uint32 sessionId = _openSession(_config(r, ValidationMode.ExactMatch, AssignmentMode.Router), 100_000 ether);
+        uint256 warm = _submit(sessionId);
+        _assign(warm, _firstMiners(r));
+        _commitRevealAll(warm, _same(r, keccak256("warm")), 10);
+
+        total = 0;
+        bytes32[] memory prompts = new bytes32[](n);
+        string[] memory cids = new string[](n);
+        uint24[] memory maxTokens = new uint24[](n);
+        uint256[] memory taskIds = new uint256[](n);
+        uint32[][] memory assignments = new uint32[][](n);
+        for (uint256 k; k < n; ++k) {
+            prompts[k] = keccak256(abi.encode("prompt", k));
+            cids[k] = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
+            maxTokens[k] = MAX_TOKENS;
+            assignments[k] = _firstMiners(r);
+        }
+        vm.prank(client);
+        uint256 first = network.submitMany(sessionId, prompts, cids, maxTokens);
+        _measureAllIn();
+        for (uint256 k; k < n; ++k) {
+            taskIds[k] = first + k;
+        }
+        vm.prank(routerAccount);
+        network.assignMany(taskIds, assignments);
+        _measureAllIn();
+        for (uint8 i; i < r; ++i) {
+            uint8[] memory slots = new uint8[](n);
+            bytes32[] memory commitments = new bytes32[](n);
+            for (uint256 k; k < n; ++k) {
+                slots[k] = i;
+                commitments[k] = _commitment(
+                    taskIds[k], minerAccounts[i], keccak256(abi.encode("result", k)), 200, _salt(taskIds[k], i)
+                );
+            }
+            vm.prank(minerAccounts[i]);
+            network.commitMany(taskIds, slots, commitments);
+            _measureAllIn();
+        }
+        for (uint8 i; i < r; ++i) {
+            Reveal[] memory reveals = new Reveal[](n);
+            for (uint256 k; k < n; ++k) {
+                reveals[k] = Reveal({
+                    taskId: taskIds[k],
+                    slot: i,
+                    resultHash: keccak256(abi.encode("result", k)),
+                    salt: _salt(taskIds[k], i),
+                    tokens: 200,
+                    resultCid: "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
+                });
+            }
+            vm.prank(minerAccounts[i]);
+            network.revealMany(reveals);
+            _measureAllIn();
+        }
+        for (uint256 k; k < n; ++k) {
+            assertEq(uint8(_status(taskIds[k])), uint8(TaskStatus.Finalized));
+        }
+        if (!isolated) return;
+        vm.snapshotValue("lifecycle", string.concat(name, "_per_task_all_in"), total / n);
+        console.log("%s gas per task, all in (incl. 21k/tx): %d", name, total / n);
+    }
+
+    function _measureAllIn() internal {
+        if (!isolated) return;
+        total += vm.lastCallGas().gasTotalUsed;
+        console.log("  batch tx gas (incl. 21k):", vm.lastCallGas().gasTotalUsed);
+    }
+
+    function test_gas_batched8_fastPath_r3() public {
+        _batchedLifecycle(8, "batched8_fast_r3");
+    }
+
+    function test_gas_single_fastPath_r3_allIn() public {
+        // The unbatched reference in the same units: the R=3 lifecycle plus 8 transactions' intrinsic gas.
+        _lifecycle(3, false, "single_fast_r3");
+        if (isolated) vm.snapshotValue("lifecycle", "single_fast_r3_per_task_all_in", total + 8 * INTRINSIC);
     }
 }

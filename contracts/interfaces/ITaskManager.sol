@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {FailReason, Outcome, TaskStatus} from "../types/Types.sol";
+import {FailReason, Outcome, Reveal, TaskStatus} from "../types/Types.sol";
 
 /// @title Task queue, precommit/reveal and settlement of COR network
 /// @notice Task: Queued → Committing → Revealing → (Validating) → Finalized | Failed.
@@ -40,6 +40,8 @@ interface ITaskManager {
     error AlreadyAttested(uint256 taskId, uint32 validatorId);
     error ScoresLengthMismatch(uint256 expected, uint256 given);
     error ScoreOutOfRange(uint256 score);
+    /// @notice A batch call got arrays of different lengths, or none.
+    error BatchLengthMismatch();
 
     // ------------------------------------------------------------------ events
     event TaskSubmitted(
@@ -117,6 +119,23 @@ interface ITaskManager {
     /// eligible miners: Active, serving the model, reputation >= the session's minimum, distinct, not timed out
     /// on this task before, and whose offer covers the session's price and mode with capacity left.
     function assignTask(uint256 taskId, uint32[] calldata nodeIds) external;
+
+    /// @notice Batched submitTask for one session: task ids are consecutive from the returned one. All or nothing.
+    function submitMany(
+        uint32 sessionId,
+        bytes32[] calldata promptHashes,
+        string[] calldata promptCids,
+        uint24[] calldata maxTokens
+    ) external returns (uint256 firstTaskId);
+
+    /// @notice Batched assignTask (same rules per task). All or nothing: one failing task reverts the batch.
+    function assignMany(uint256[] calldata taskIds, uint32[][] calldata nodeIds) external;
+
+    /// @notice Batched commit (same rules per task). All or nothing.
+    function commitMany(uint256[] calldata taskIds, uint8[] calldata slots, bytes32[] calldata commitments) external;
+
+    /// @notice Batched reveal (same rules per reveal, settling tasks whose last reveal it carries). All or nothing.
+    function revealMany(Reveal[] calldata reveals) external;
 
     /// @notice Claim mode: an eligible miner takes the first vacant slot.
     function claimTask(uint256 taskId) external returns (uint8 slot);

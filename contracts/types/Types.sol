@@ -185,6 +185,16 @@ struct Params {
     uint8 maxRetryLimit; // largest retry limit a session may ask for
 }
 
+/// @notice One reveal of a batch (revealMany): the arguments of reveal.
+struct Reveal {
+    uint256 taskId;
+    uint8 slot;
+    bytes32 resultHash;
+    bytes32 salt;
+    uint32 tokens;
+    string resultCid;
+}
+
 /// @notice A task as returned by views: lanes unpacked.
 struct TaskView {
     uint32 sessionId;
