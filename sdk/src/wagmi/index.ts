@@ -1,6 +1,17 @@
 // @cor-network/sdk/wagmi: COR network on @wagmi/core. Browser-safe: no node: imports.
 
 export type { TaskResult } from "../actions/fetchResult.ts";
+// End-to-end encryption (docs/privacy.md), browser-safe: a key from a wallet signature
+// (encryptionKeyPairFromSignature + ENCRYPTION_KEY_MESSAGE), envelopes, and their named errors.
+export * from "../crypto/index.ts";
+export {
+  EncryptionKeyRequiredError,
+  EnvelopeTamperedError,
+  InvalidEnvelopeError,
+  MissingWrappedKeyError,
+  NotARecipientError,
+  StaleRecipientKeyError,
+} from "../errors/crypto.ts";
 // Shared with the main entry, browser-safe.
 export {
   AccountRequiredError,
