@@ -1,17 +1,20 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { useMemo } from "react";
+import { lazy, Suspense, useMemo } from "react";
 import { BrowserRouter, Route, Routes } from "react-router";
 import { WagmiProvider } from "wagmi";
 import { Layout } from "./components/Layout.tsx";
-import { NotFound } from "./components/States.tsx";
+import { Loading, NotFound } from "./components/States.tsx";
 import { AppContextValue } from "./lib/hooks.ts";
 import { createWallets } from "./lib/wallet.ts";
-import { Leaderboard, MinerPage } from "./pages/Miners.tsx";
-import { Overview } from "./pages/Overview.tsx";
 import { AddressPage, SessionPage, Sessions } from "./pages/Sessions.tsx";
 import { TaskExplorer, TaskPage } from "./pages/Tasks.tsx";
-import { TryIt } from "./pages/TryIt.tsx";
 import type { DashboardConfig } from "./runtimeConfig.ts";
+
+// Pages with charts load echarts on demand (a separate chunk), so a task link opens without it.
+const Overview = lazy(() => import("./pages/Overview.tsx").then((m) => ({ default: m.Overview })));
+const Leaderboard = lazy(() => import("./pages/Miners.tsx").then((m) => ({ default: m.Leaderboard })));
+const MinerPage = lazy(() => import("./pages/Miners.tsx").then((m) => ({ default: m.MinerPage })));
+const TryIt = lazy(() => import("./pages/TryIt.tsx").then((m) => ({ default: m.TryIt })));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -33,21 +36,23 @@ export function App({ config }: { config: DashboardConfig }) {
         <QueryClientProvider client={queryClient}>
           <BrowserRouter>
             <Layout>
-              <Routes>
-                <Route path="/" element={<Overview />} />
-                <Route path="/miners" element={<Leaderboard />} />
-                <Route path="/miners/:id" element={<MinerPage />} />
-                <Route path="/tasks" element={<TaskExplorer />} />
-                <Route path="/tasks/:id" element={<TaskPage />} />
-                <Route path="/sessions" element={<Sessions />} />
-                <Route path="/sessions/:id" element={<SessionPage />} />
-                <Route path="/address/:address" element={<AddressPage />} />
-                <Route path="/try" element={<TryIt />} />
-                <Route
-                  path="*"
-                  element={<NotFound what="This page">There is no such page in the dashboard.</NotFound>}
-                />
-              </Routes>
+              <Suspense fallback={<Loading what="the page" />}>
+                <Routes>
+                  <Route path="/" element={<Overview />} />
+                  <Route path="/miners" element={<Leaderboard />} />
+                  <Route path="/miners/:id" element={<MinerPage />} />
+                  <Route path="/tasks" element={<TaskExplorer />} />
+                  <Route path="/tasks/:id" element={<TaskPage />} />
+                  <Route path="/sessions" element={<Sessions />} />
+                  <Route path="/sessions/:id" element={<SessionPage />} />
+                  <Route path="/address/:address" element={<AddressPage />} />
+                  <Route path="/try" element={<TryIt />} />
+                  <Route
+                    path="*"
+                    element={<NotFound what="This page">There is no such page in the dashboard.</NotFound>}
+                  />
+                </Routes>
+              </Suspense>
             </Layout>
           </BrowserRouter>
         </QueryClientProvider>
