@@ -2,17 +2,30 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { type Hex, parseEther, toHex } from "viem";
 import { loadDeployment } from "../../../sdk/src/deployments.ts";
-import { AssignmentMode, NodeStatus, Role, TaskStatus, commitmentOf, contentHash } from "../../../sdk/src/protocol.ts";
+import { AssignmentMode, commitmentOf, contentHash, NodeStatus, Role, TaskStatus } from "../../../sdk/src/protocol.ts";
 import { createContentStore } from "../../../sdk/src/storage/index.ts";
-import { type InferenceEngine, createInferenceEngine, resolveModelPath } from "../inference/index.ts";
-import { type NetworkLog, createClients, createTxSender, followEvents, networkAbi, networkReader } from "../shared/chain.ts";
+import {
+  createInferenceEngine,
+  type InferenceEngine,
+  resolveModelPath,
+  type SamplingParams,
+  samplingFromConfig,
+} from "../inference/index.ts";
+import {
+  createClients,
+  createTxSender,
+  followEvents,
+  type NetworkLog,
+  networkAbi,
+  networkReader,
+} from "../shared/chain.ts";
 import { readConfig } from "../shared/config.ts";
 import { AgentError } from "../shared/errors.ts";
 import { startHttpServer } from "../shared/health.ts";
 import { openJournal } from "../shared/journal.ts";
+import { loadNodeKeys } from "../shared/keys.ts";
 import { createLogger } from "../shared/logger.ts";
 import { ensureRegistered } from "../shared/node.ts";
-import { loadNodeKeys } from "../shared/keys.ts";
 import { createMinerPrivacy } from "./privacy.ts";
 import { createStreamServer } from "./stream.ts";
 
@@ -20,8 +33,18 @@ import { createStreamServer } from "./stream.ts";
 export type MinerBehavior = "honest" | "garbage" | "silent";
 
 export const minerConfigSpec = {
-  rpcUrl: { env: "COR_RPC_URL", description: "JSON-RPC URL of the chain", default: "http://127.0.0.1:8545", parse: "url" },
-  privateKey: { env: "COR_PRIVATE_KEY", description: "the miner account's private key", required: true, parse: "hex32" },
+  rpcUrl: {
+    env: "COR_RPC_URL",
+    description: "JSON-RPC URL of the chain",
+    default: "http://127.0.0.1:8545",
+    parse: "url",
+  },
+  privateKey: {
+    env: "COR_PRIVATE_KEY",
+    description: "the miner account's private key",
+    required: true,
+    parse: "hex32",
+  },
   deployment: { env: "COR_DEPLOYMENT", description: "deployment JSON file or chain id", default: "31337" },
   model: { env: "COR_MODEL", description: "GGUF path or hf: URI (default: ../shared/models/stories260K.gguf)" },
   threads: { env: "COR_THREADS", description: "llama.cpp threads", default: "1", parse: "int" },
@@ -32,16 +55,61 @@ export const minerConfigSpec = {
   ipfsApi: { env: "COR_IPFS_API", description: "Kubo RPC URL (default: embedded store)" },
   ipfsDir: { env: "COR_IPFS_DIR", description: "embedded IPFS block directory", default: ".data/ipfs" },
   stake: { env: "COR_STAKE", description: "stake in COR when registering", default: "1000" },
+  minPrice: { env: "COR_MIN_PRICE", description: "offer: minimum price per output token in COR", default: "0" },
+  capacity: { env: "COR_CAPACITY", description: "offer: open tasks at once", default: "16", parse: "int" },
+  modes: {
+    env: "COR_MODES",
+    description: "offer: assignment modes accepted (Router,Claim,Dedicated)",
+    default: "Router,Claim,Dedicated",
+  },
   behavior: { env: "COR_BEHAVIOR", description: "honest | garbage | silent", default: "honest" },
-  encryptionKey: { env: "COR_ENCRYPTION_KEY", description: "X25519 secret key (default: the keyring in COR_DATA_DIR)", parse: "hex32" },
-  keyWaitMs: { env: "COR_KEY_WAIT_MS", description: "how long an encrypted task waits for its key grant (ms)", default: "20000", parse: "int" },
+  encryptionKey: {
+    env: "COR_ENCRYPTION_KEY",
+    description: "X25519 secret key (default: the keyring in COR_DATA_DIR)",
+    parse: "hex32",
+  },
+  keyWaitMs: {
+    env: "COR_KEY_WAIT_MS",
+    description: "how long an encrypted task waits for its key grant (ms)",
+    default: "20000",
+    parse: "int",
+  },
 } as const;
 
-type Pending = { slot: number; resultHash: Hex; salt: Hex; cid: string; tokens: number; revealed?: boolean };
+type Pending = {
+  slot: number;
+  resultHash: Hex;
+  salt: Hex;
+  cid: string;
+  tokens: number;
+  revealed?: boolean;
+  /** Set by a result strategy that withholds its reveal (fault drills). */
+  withhold?: boolean;
+};
+
+/**
+ * Test and drill seam (agents/test/cheaters): replaces the result the miner commits. Gets the honest
+ * generation; returns the text and token count to commit instead, `reveal: false` to commit and
+ * never reveal, or null to commit nothing. Production miners run without one.
+ */
+export type ResultStrategy = (input: {
+  taskId: bigint;
+  prompt: string;
+  maxTokens: number;
+  sampling: SamplingParams;
+  text: string;
+  tokens: number;
+  engine: InferenceEngine;
+}) => Promise<{ text: string; tokens: number; reveal?: boolean } | null>;
+
+export type MinerHooks = { result?: ResultStrategy };
 
 export type { StreamMessage } from "../shared/stream.ts";
 
-export const startMiner = async (overrides: Partial<Record<keyof typeof minerConfigSpec, string>> = {}) => {
+export const startMiner = async (
+  overrides: Partial<Record<keyof typeof minerConfigSpec, string>> = {},
+  hooks: MinerHooks = {},
+) => {
   const cfg = readConfig(minerConfigSpec, overrides);
   const behavior = cfg.behavior as MinerBehavior;
   const deployment = loadDeployment(/^\d+$/.test(cfg.deployment) ? Number(cfg.deployment) : cfg.deployment);
@@ -59,7 +127,11 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
   const journal = openJournal<Pending>(join(cfg.dataDir, "journal.json"));
   const read = networkReader(clients);
   // ---- privacy (issue 10, miner/privacy.ts): node keyring, key grants, prompt decryption, result sealing
-  const privacy = createMinerPrivacy({ keys: loadNodeKeys(cfg.dataDir, cfg.encryptionKey), logger, keyWaitMs: Number(cfg.keyWaitMs) });
+  const privacy = createMinerPrivacy({
+    keys: loadNodeKeys(cfg.dataDir, cfg.encryptionKey),
+    logger,
+    keyWaitMs: Number(cfg.keyWaitMs),
+  });
 
   let ready = false;
   let nodeId = 0;
@@ -82,7 +154,8 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
     logger,
     checkRouter: async (id, account) => {
       const node = await read<{ account: string; role: number; status: number }>("getNode", [id]);
-      if (node.account.toLowerCase() !== account.toLowerCase()) return `Signer ${account} is not the account of node ${id}`;
+      if (node.account.toLowerCase() !== account.toLowerCase())
+        return `Signer ${account} is not the account of node ${id}`;
       if (Number(node.role) !== Role.Router) return `Node ${id} is not a router`;
       if (Number(node.status) !== NodeStatus.Active) return `Router ${id} is not active`;
       return undefined;
@@ -108,12 +181,23 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
     models: [modelId],
     endpoint,
     dataDir: cfg.dataDir,
+    offer: {
+      minPrice: parseEther(cfg.minPrice),
+      capacity: Number(cfg.capacity),
+      modes: cfg.modes.split(",").map((m) => m.trim()) as ("Router" | "Claim" | "Dedicated")[],
+    },
   });
   logger = logger.child({ node: nodeId });
   privacy.setNodeId(nodeId);
 
   const submitted = new Map<string, { promptCid: string; promptHash: Hex; maxTokens: number; sessionId: number }>();
-  const sessions = new Map<number, { assignment: number; modelId: Hex; encrypted?: boolean }>();
+  const sessions = new Map<
+    number,
+    { assignment: number; modelId: Hex; encrypted?: boolean; sampling: SamplingParams }
+  >();
+  /** The session's declared sampling (greedy unless it asked otherwise), from its config. */
+  const samplingOf = async (sessionId: number): Promise<SamplingParams> =>
+    sessions.get(sessionId)?.sampling ?? samplingFromConfig(await read<object>("getSession", [sessionId]));
 
   const promptOf = async (taskId: bigint) => {
     const known = submitted.get(taskId.toString());
@@ -138,7 +222,7 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
   const reveal = async (taskId: bigint) => {
     const key = taskId.toString();
     const p = journal.get(key);
-    if (!p || p.revealed) return;
+    if (!p || p.revealed || p.withhold) return;
     const started = Date.now();
     try {
       await tx.write("reveal", [taskId, p.slot, p.resultHash, p.salt, p.tokens, p.cid], `reveal task=${key}`);
@@ -156,7 +240,9 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
     if (inFlight.has(key)) return;
     inFlight.add(key);
     try {
-      const task = await read<{ status: number; committedMask: number; miners: readonly number[] }>("getTask", [taskId]);
+      const task = await read<{ status: number; committedMask: number; miners: readonly number[] }>("getTask", [
+        taskId,
+      ]);
       const mine = Number(task.miners[slot]) === nodeId;
       if (!mine) return;
       if (task.committedMask & (1 << slot)) {
@@ -180,24 +266,58 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
       });
       let index = 0;
       streams.open(key, await streamRoutersOf(taskId, info.sessionId));
+      const sampling = await samplingOf(info.sessionId);
       const result = await engine.generate({
         prompt,
         maxTokens: info.maxTokens,
+        sampling,
         onToken: (piece) => {
           const i = index++;
-          streams.token({ type: "token", taskId: key, nodeId, index: i, piece: privacy.streamedPiece(taskId, taskKey, i, piece) });
+          streams.token({
+            type: "token",
+            taskId: key,
+            nodeId,
+            index: i,
+            piece: privacy.streamedPiece(taskId, taskKey, i, piece),
+          });
         },
       });
-      const text = behavior === "garbage" ? `zzzz ${randomBytes(8).toString("hex")} qqq 123 !!!` : result.text;
+      let text = behavior === "garbage" ? `zzzz ${randomBytes(8).toString("hex")} qqq 123 !!!` : result.text;
+      // The committed count is the text's canonical token count (inference/tokens.ts), which validators re-derive.
+      let tokens = engine.countOutputTokens(text, info.maxTokens);
+      let withhold = false;
+      if (hooks.result) {
+        const r = await hooks.result({ taskId, prompt, maxTokens: info.maxTokens, sampling, text, tokens, engine });
+        if (r === null) {
+          logger.info(`Not committing task=${key} (result strategy)`);
+          return;
+        }
+        ({ text, tokens } = r);
+        withhold = r.reveal === false;
+      }
       const bytes = new TextEncoder().encode(text);
       const { cid } = await store.add(privacy.storedResult(taskId, taskKey, bytes));
       const resultHash = contentHash(bytes);
       const salt = toHex(randomBytes(32));
       // The salt is journaled before the commitment is sent: a crash after commit can still reveal.
-      journal.set(key, { slot, resultHash, salt, cid, tokens: result.tokens });
-      await tx.write("commit", [taskId, slot, commitmentOf(taskId, clients.account.address, resultHash, salt)], `commit task=${key}`);
-      streams.done({ type: "done", taskId: key, nodeId, tokens: result.tokens, resultCid: cid, resultHash, ms: result.ms });
-      logger.info(`Committed result task=${key} tokens=${result.tokens} (${Math.round(result.tokens / Math.max(result.ms, 1) * 1000)} tok/s)`);
+      journal.set(key, { slot, resultHash, salt, cid, tokens, ...(withhold ? { withhold } : {}) });
+      await tx.write(
+        "commit",
+        [taskId, slot, commitmentOf(taskId, clients.account.address, resultHash, tokens, salt)],
+        `commit task=${key}`,
+      );
+      streams.done({
+        type: "done",
+        taskId: key,
+        nodeId,
+        tokens,
+        resultCid: cid,
+        resultHash,
+        ms: result.ms,
+      });
+      logger.info(
+        `Committed result task=${key} tokens=${tokens} (${Math.round((result.tokens / Math.max(result.ms, 1)) * 1000)} tok/s)`,
+      );
       const after = await read<{ status: number }>("getTask", [taskId]);
       if (after.status === TaskStatus.Revealing) await reveal(taskId);
     } catch (err) {
@@ -218,8 +338,20 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
       const key = a.taskId !== undefined ? String(a.taskId) : "";
       switch (log.eventName) {
         case "SessionCreated": {
-          const config = a.config as { assignment: number; modelId: Hex; encrypted?: boolean };
-          sessions.set(Number(a.sessionId), { assignment: config.assignment, modelId: config.modelId, encrypted: config.encrypted });
+          const config = a.config as {
+            assignment: number;
+            modelId: Hex;
+            encrypted?: boolean;
+            temperature?: number;
+            topK?: number;
+            topP?: number;
+          };
+          sessions.set(Number(a.sessionId), {
+            assignment: config.assignment,
+            modelId: config.modelId,
+            encrypted: config.encrypted,
+            sampling: samplingFromConfig(config),
+          });
           break;
         }
         case "TaskSubmitted": {
@@ -231,7 +363,12 @@ export const startMiner = async (overrides: Partial<Record<keyof typeof minerCon
           };
           submitted.set(key, info);
           const session = sessions.get(info.sessionId);
-          if (!final.has(key) && session?.assignment === AssignmentMode.Claim && session.modelId === modelId && behavior !== "silent") {
+          if (
+            !final.has(key) &&
+            session?.assignment === AssignmentMode.Claim &&
+            session.modelId === modelId &&
+            behavior !== "silent"
+          ) {
             tx.write("claimTask", [BigInt(key)], `claim task=${key}`).catch((err) =>
               logger.debug(`Claim lost task=${key}: ${String(err.message).split("\n")[0]}`),
             );

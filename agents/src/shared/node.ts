@@ -1,4 +1,5 @@
 import { erc20Abi, type Hex, maxUint256 } from "viem";
+import { type OfferInput, toOffer } from "../../../sdk/src/actions/registerNode.ts";
 import type { EncryptionKeyPair } from "../../../sdk/src/crypto/keys.ts";
 import { Role } from "../../../sdk/src/protocol.ts";
 import { type Clients, networkAbi, type TxSender } from "./chain.ts";
@@ -18,7 +19,15 @@ export const ensureRegistered = async (
   clients: Clients,
   tx: TxSender,
   logger: Logger,
-  opts: { role: keyof typeof Role; stake: bigint; models: Hex[]; endpoint: string; dataDir: string },
+  opts: {
+    role: keyof typeof Role;
+    stake: bigint;
+    models: Hex[];
+    endpoint: string;
+    dataDir: string;
+    /** Miners: the work it consents to (SDK OfferInput); routers and validators register an empty offer. */
+    offer?: OfferInput | undefined;
+  },
 ): Promise<number> => {
   const { publicClient, account, deployment } = clients;
   const read = (functionName: string, args: readonly unknown[]) =>
@@ -49,7 +58,8 @@ export const ensureRegistered = async (
   if (allowance < opts.stake)
     await tx.writeTo(deployment.token, erc20Abi, "approve", [deployment.network, maxUint256], "approve");
   const { publicKey } = loadEncryptionKey(opts.dataDir);
-  await tx.write("register", [Role[opts.role], opts.stake, opts.models, publicKey, opts.endpoint], "register");
+  const offer = opts.role === "Miner" ? toOffer(opts.offer) : { minPrice: 0n, capacity: 0, modes: 0 };
+  await tx.write("register", [Role[opts.role], opts.stake, opts.models, publicKey, opts.endpoint, offer], "register");
   const nodeId = Number(await read("nodeIdOf", [account.address]));
   logger.info(`Registered ${opts.role.toLowerCase()} node=${nodeId} stake=${opts.stake} endpoint=${opts.endpoint}`);
   return nodeId;
