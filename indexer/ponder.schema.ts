@@ -12,7 +12,7 @@ import { index, onchainEnum, onchainTable, primaryKey, relations } from "ponder"
 // Same names as contracts/types/Types.sol; the ABI value is the index in the list.
 export const role = onchainEnum("role", ["None", "Miner", "Router", "Validator"]);
 export const nodeStatus = onchainEnum("node_status", ["Unregistered", "Active", "Jailed", "Exiting"]);
-export const validationMode = onchainEnum("validation_mode", ["None", "ExactMatch", "Embedding"]);
+export const validationMode = onchainEnum("validation_mode", ["None", "ExactMatch", "Embedding", "Replay"]);
 export const assignmentMode = onchainEnum("assignment_mode", ["Router", "Claim", "Dedicated"]);
 export const sessionStatus = onchainEnum("session_status", ["None", "Open", "Closed"]);
 export const taskStatus = onchainEnum("task_status", [
@@ -24,29 +24,46 @@ export const taskStatus = onchainEnum("task_status", [
   "Finalized",
   "Failed",
 ]);
-export const outcome = onchainEnum("outcome", ["Accepted", "Rejected", "TimedOut"]);
+/** `Unverified`: revealed and paid without a verdict (NoMajority, NoQuorum); no reputation change. */
+export const outcome = onchainEnum("outcome", ["Accepted", "Rejected", "TimedOut", "Unverified"]);
 export const failReason = onchainEnum("fail_reason", [
   "NoMiners",
   "RetriesExhausted",
   "NoResults",
   "NoMajority",
-  "NoAttestations",
+  "NoQuorum",
   "AllRejected",
 ]);
-export const slashReason = onchainEnum("slash_reason", ["Rejected", "TimedOut"]);
+/** Rejected result, Withheld reveal (committed, never revealed), Deviated validator score. */
+export const slashReason = onchainEnum("slash_reason", ["Rejected", "Withheld", "Deviated"]);
 /**
  * What became of one miner slot assignment. `Pending` until settled; `Expired` = missed the precommit
- * deadline (slot vacated, reassigned); `Dropped` = committed but missed the reveal deadline; `Void` = the task
- * settled without judging it (failed task, or a registration that ended before settlement: not paid).
+ * deadline (slot vacated, reassigned); `Dropped` = committed but missed the reveal deadline; `Unverified` = revealed
+ * and paid although no verdict was reached (NoMajority, NoQuorum); `Void` = the task settled without judging it
+ * (never revealed before the task failed, or a registration that ended before settlement: not paid).
  */
 export const slotOutcome = onchainEnum("slot_outcome", [
   "Pending",
   "Accepted",
   "Rejected",
+  "Unverified",
   "Expired",
   "Dropped",
   "Void",
 ]);
+
+// ---------------------------------------------------------------------------------------------- event-log tables
+type Columns = Parameters<Extract<Parameters<typeof onchainTable>[1], (...args: never[]) => unknown>>[0];
+/** Columns of a table with one row per log: where it is in the chain (the key) and when. */
+const logColumns = (t: Columns) => ({
+  block: t.bigint().notNull(),
+  logIndex: t.integer().notNull(),
+  time: t.bigint().notNull(),
+});
+/** logColumns plus the transaction hash, for rows an analyst follows to the transaction (money flows, changes). */
+const txLogColumns = (t: Columns) => ({ ...logColumns(t), txHash: t.hex().notNull() });
+const logKey = (table: { block: unknown; logIndex: unknown }) =>
+  primaryKey({ columns: [table.block, table.logIndex] as never });
 
 // ---------------------------------------------------------------------------------------------- network
 /** One row per chain: current parameters and running totals (the money-conservation terms). */
@@ -62,8 +79,16 @@ export const network = onchainTable("network", (t) => ({
   validatorFeeBps: t.integer().notNull(),
   routerFeeBps: t.integer().notNull(),
   rejectSlashBps: t.integer().notNull(),
-  timeoutSlashBps: t.integer().notNull(),
+  withholdSlashBps: t.integer().notNull(),
+  validatorSlashBps: t.integer().notNull(),
   attestDeviationBps: t.integer().notNull(),
+  auditBps: t.integer().notNull(),
+  embeddingBarBps: t.integer().notNull(),
+  replayBarBps: t.integer().notNull(),
+  minPricePerToken: t.bigint().notNull(),
+  reputationFeeUnit: t.bigint().notNull(),
+  minQuorum: t.integer().notNull(),
+  maxRetryLimit: t.integer().notNull(),
   // Counters
   nodeCount: t.integer().notNull(),
   sessionCount: t.integer().notNull(),
@@ -89,10 +114,7 @@ export const network = onchainTable("network", (t) => ({
 export const paramsChange = onchainTable(
   "params_change",
   (t) => ({
-    block: t.bigint().notNull(),
-    logIndex: t.integer().notNull(),
-    time: t.bigint().notNull(),
-    txHash: t.hex().notNull(),
+    ...txLogColumns(t),
     minStakeMiner: t.bigint().notNull(),
     minStakeRouter: t.bigint().notNull(),
     minStakeValidator: t.bigint().notNull(),
@@ -101,10 +123,18 @@ export const paramsChange = onchainTable(
     validatorFeeBps: t.integer().notNull(),
     routerFeeBps: t.integer().notNull(),
     rejectSlashBps: t.integer().notNull(),
-    timeoutSlashBps: t.integer().notNull(),
+    withholdSlashBps: t.integer().notNull(),
+    validatorSlashBps: t.integer().notNull(),
     attestDeviationBps: t.integer().notNull(),
+    auditBps: t.integer().notNull(),
+    embeddingBarBps: t.integer().notNull(),
+    replayBarBps: t.integer().notNull(),
+    minPricePerToken: t.bigint().notNull(),
+    reputationFeeUnit: t.bigint().notNull(),
+    minQuorum: t.integer().notNull(),
+    maxRetryLimit: t.integer().notNull(),
   }),
-  (table) => ({ pk: primaryKey({ columns: [table.block, table.logIndex] }) }),
+  (table) => ({ pk: logKey(table) }),
 );
 
 /** Network activity per UTC day of chain time (`day` = unix seconds of 00:00). */
@@ -126,14 +156,11 @@ export const dailyStat = onchainTable("daily_stat", (t) => ({
 export const protocolFeeWithdrawal = onchainTable(
   "protocol_fee_withdrawal",
   (t) => ({
-    block: t.bigint().notNull(),
-    logIndex: t.integer().notNull(),
-    time: t.bigint().notNull(),
-    txHash: t.hex().notNull(),
+    ...txLogColumns(t),
     to: t.hex().notNull(),
     amount: t.bigint().notNull(),
   }),
-  (table) => ({ pk: primaryKey({ columns: [table.block, table.logIndex] }) }),
+  (table) => ({ pk: logKey(table) }),
 );
 
 // ---------------------------------------------------------------------------------------------- models, nodes
@@ -159,17 +186,30 @@ export const node = onchainTable(
     models: t.hex().array().notNull(),
     encryptionKey: t.hex().notNull(),
     endpoint: t.text().notNull(),
+    // Offer (miners: the work the node consents to; routers and validators: stored as given)
+    /** COR wei per output token the node asks at least. */
+    offerMinPrice: t.bigint().notNull(),
+    /** Open assignments at once (0 = takes no work). */
+    offerCapacity: t.integer().notNull(),
+    /** Bitmask of accepted assignment modes: 1 << Router (1), 1 << Claim (2), 1 << Dedicated (4). */
+    offerModes: t.integer().notNull(),
+    /** Assignments (miners) or attestations (validators) not settled yet; the stake is locked while > 0. */
+    open: t.integer().notNull(),
     // Reputation (WorkSettled carries score and speed after each change)
     score: t.integer().notNull(),
     speed: t.integer().notNull(),
     accepted: t.integer().notNull(),
     rejected: t.integer().notNull(),
     timedOut: t.integer().notNull(),
+    /** Results paid without a verdict (WorkSettled Unverified): not an on-chain counter. */
+    unverified: t.integer().notNull(),
     tokensServed: t.bigint().notNull(),
     // Money
     rewardsUnclaimed: t.bigint().notNull(),
     rewardsEarned: t.bigint().notNull(),
     rewardsWithdrawn: t.bigint().notNull(),
+    /** Router fees credited (RouterFeePaid), part of rewardsEarned. */
+    routerFeesEarned: t.bigint().notNull(),
     slashed: t.bigint().notNull(),
     registeredBlock: t.bigint().notNull(),
     registeredTime: t.bigint().notNull(),
@@ -180,13 +220,24 @@ export const node = onchainTable(
   (table) => ({ accountIdx: index().on(table.account), roleIdx: index().on(table.role, table.status) }),
 );
 
+/** Every offer a node published: the one at registration (NodeRegistered) and each OfferUpdated. */
+export const offerChange = onchainTable(
+  "offer_change",
+  (t) => ({
+    ...txLogColumns(t),
+    nodeId: t.integer().notNull(),
+    minPrice: t.bigint().notNull(),
+    capacity: t.integer().notNull(),
+    modes: t.integer().notNull(),
+  }),
+  (table) => ({ pk: logKey(table), nodeIdx: index().on(table.nodeId) }),
+);
+
 /** One row per WorkSettled: the node's reputation after each settled piece of work. */
 export const reputationEvent = onchainTable(
   "reputation_event",
   (t) => ({
-    block: t.bigint().notNull(),
-    logIndex: t.integer().notNull(),
-    time: t.bigint().notNull(),
+    ...logColumns(t),
     nodeId: t.integer().notNull(),
     taskId: t.bigint().notNull(),
     /** Miner slot, or 255 for a validator. */
@@ -198,7 +249,7 @@ export const reputationEvent = onchainTable(
     speed: t.integer().notNull(),
   }),
   (table) => ({
-    pk: primaryKey({ columns: [table.block, table.logIndex] }),
+    pk: logKey(table),
     nodeIdx: index().on(table.nodeId, table.block),
     taskIdx: index().on(table.taskId),
   }),
@@ -207,9 +258,7 @@ export const reputationEvent = onchainTable(
 export const slashing = onchainTable(
   "slashing",
   (t) => ({
-    block: t.bigint().notNull(),
-    logIndex: t.integer().notNull(),
-    time: t.bigint().notNull(),
+    ...logColumns(t),
     nodeId: t.integer().notNull(),
     taskId: t.bigint().notNull(),
     reason: slashReason().notNull(),
@@ -217,21 +266,34 @@ export const slashing = onchainTable(
     stakeAfter: t.bigint().notNull(),
     statusAfter: nodeStatus().notNull(),
   }),
-  (table) => ({ pk: primaryKey({ columns: [table.block, table.logIndex] }), nodeIdx: index().on(table.nodeId) }),
+  (table) => ({ pk: logKey(table), nodeIdx: index().on(table.nodeId) }),
 );
 
 export const rewardWithdrawal = onchainTable(
   "reward_withdrawal",
   (t) => ({
-    block: t.bigint().notNull(),
-    logIndex: t.integer().notNull(),
-    time: t.bigint().notNull(),
-    txHash: t.hex().notNull(),
+    ...txLogColumns(t),
     nodeId: t.integer().notNull(),
     account: t.hex().notNull(),
     amount: t.bigint().notNull(),
   }),
-  (table) => ({ pk: primaryKey({ columns: [table.block, table.logIndex] }), nodeIdx: index().on(table.nodeId) }),
+  (table) => ({ pk: logKey(table), nodeIdx: index().on(table.nodeId) }),
+);
+
+/** One row per RouterFeePaid: the router that assigned a task credited its fee at settlement. */
+export const routerFee = onchainTable(
+  "router_fee",
+  (t) => ({
+    ...logColumns(t),
+    taskId: t.bigint().notNull(),
+    routerId: t.integer().notNull(),
+    amount: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: logKey(table),
+    routerIdx: index().on(table.routerId),
+    taskIdx: index().on(table.taskId),
+  }),
 );
 
 // ---------------------------------------------------------------------------------------------- sessions
@@ -248,7 +310,6 @@ export const session = onchainTable(
     pricePerToken: t.bigint().notNull(),
     maxTokens: t.integer().notNull(),
     minReputation: t.integer().notNull(),
-    threshold: t.integer().notNull(),
     quorum: t.integer().notNull(),
     retryLimit: t.integer().notNull(),
     precommitWindow: t.integer().notNull(),
@@ -256,13 +317,19 @@ export const session = onchainTable(
     attestWindow: t.integer().notNull(),
     routerId: t.integer().notNull(),
     dedicatedMiners: t.integer().array().notNull(),
+    /** Declared sampling: temperature in thousandths (0 = greedy), top-k (0 = off), top-p in bps (0 = off). */
+    temperature: t.integer().notNull(),
+    topK: t.integer().notNull(),
+    topP: t.integer().notNull(),
+    /** Prompts and results are end-to-end encrypted envelopes (plaintext hashes on chain). */
+    encrypted: t.boolean().notNull(),
     /** Free balance (not held by any task), as stored on-chain. */
     deposit: t.bigint().notNull(),
     /** Held by open tasks. */
     escrowed: t.bigint().notNull(),
     /** Sum of every deposit in (creation + top-ups). */
     deposited: t.bigint().notNull(),
-    /** Paid for finalized tasks (miners + fees). */
+    /** Paid for settled tasks (miners + fees): finalized ones and failed ones that paid revealed results. */
     spent: t.bigint().notNull(),
     /** Withdrawn by the owner: withdrawDeposit + the refund on close. */
     refunded: t.bigint().notNull(),
@@ -276,6 +343,24 @@ export const session = onchainTable(
     closedTime: t.bigint(),
   }),
   (table) => ({ ownerIdx: index().on(table.owner) }),
+);
+
+/** One row per SessionDeposited: a top-up of a session by anyone (`from`). The creation deposit is not a row. */
+export const sessionDeposit = onchainTable(
+  "session_deposit",
+  (t) => ({
+    ...txLogColumns(t),
+    sessionId: t.integer().notNull(),
+    from: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    /** The session's free balance after the top-up. */
+    depositAfter: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: logKey(table),
+    sessionIdx: index().on(table.sessionId),
+    fromIdx: index().on(table.from),
+  }),
 );
 
 /** Accounts a session owner authorized (or revoked) to submit tasks. */
@@ -320,6 +405,10 @@ export const task = onchainTable(
     slotAttempts: t.integer().array().notNull(),
     retries: t.integer().notNull(),
     attestationCount: t.integer().notNull(),
+    /** Validator node id per attestation index (as getAttestation returns them). */
+    validatorIds: t.integer().array().notNull(),
+    /** Node id of the router that assigned the task (0: the owner assigned it, claimed, dedicated), as stored. */
+    assignerId: t.integer().notNull(),
     // Outcome
     winnerSlot: t.integer(),
     winnerNodeId: t.integer(),
@@ -327,14 +416,18 @@ export const task = onchainTable(
     resultCid: t.text(),
     /** Output tokens of the accepted result. */
     outputTokens: t.integer(),
-    /** Output tokens paid for (every accepted slot). */
+    /** Output tokens paid for (every accepted slot; every revealed slot when it failed without a verdict). */
     tokensPaid: t.integer().notNull(),
-    /** What the session paid (the task's cost: miners + fees). */
+    /** What the miners were credited (Σ WorkSettled payouts of miner slots). */
+    minersPaid: t.bigint().notNull(),
+    /** What the session paid (the task's cost: miners + fees); also set on failure (> 0 without a verdict). */
     paid: t.bigint(),
     refund: t.bigint(),
     protocolFee: t.bigint(),
     validatorFee: t.bigint(),
     routerFee: t.bigint(),
+    /** TaskFinalized.routerId: the router the fee was due to (0 = none); its fee is 0 if it was no longer Active. */
+    routerId: t.integer(),
     failReason: failReason(),
     // Timeline
     submittedBlock: t.bigint().notNull(),
@@ -369,6 +462,8 @@ export const assignment = onchainTable(
     attempt: t.integer().notNull(),
     nodeId: t.integer().notNull(),
     sessionId: t.integer().notNull(),
+    /** Account that caused the assignment (TaskAssigned.assigner: router, owner, claiming miner, submitter, keeper). */
+    assigner: t.hex().notNull(),
     assignedBlock: t.bigint().notNull(),
     assignedTime: t.bigint().notNull(),
     commitment: t.hex(),
@@ -380,6 +475,8 @@ export const assignment = onchainTable(
     revealedBlock: t.bigint(),
     revealedTime: t.bigint(),
     outcome: slotOutcome().notNull(),
+    /** Account that expired this turn (SlotExpired.caller), when it was Expired or Dropped. */
+    expiredBy: t.hex(),
     payout: t.bigint().notNull(),
     /** Node score and speed right after this work settled. */
     scoreAfter: t.integer(),
@@ -402,7 +499,10 @@ export const attestation = onchainTable(
     scores: t.integer().array().notNull(),
     block: t.bigint().notNull(),
     time: t.bigint().notNull(),
-    /** Accepted = agreed with every median, Rejected = deviated; null until the task settles. */
+    /**
+     * Accepted = agreed with every median, Rejected = deviated (slashed); Unverified = released without a verdict
+     * (below quorum at the deadline); null until the task settles.
+     */
     outcome: outcome(),
     payout: t.bigint().notNull(),
   }),
@@ -428,6 +528,8 @@ export const nodeRelations = relations(node, ({ many }) => ({
   reputationEvents: many(reputationEvent),
   slashings: many(slashing),
   rewardWithdrawals: many(rewardWithdrawal),
+  offerChanges: many(offerChange),
+  routerFees: many(routerFee),
 }));
 
 export const sessionRelations = relations(session, ({ one, many }) => ({
@@ -435,6 +537,7 @@ export const sessionRelations = relations(session, ({ one, many }) => ({
   router: one(node, { fields: [session.routerId], references: [node.id] }),
   tasks: many(task),
   submitters: many(submitter),
+  deposits: many(sessionDeposit),
 }));
 
 export const submitterRelations = relations(submitter, ({ one }) => ({
@@ -447,6 +550,7 @@ export const taskRelations = relations(task, ({ one, many }) => ({
   assignments: many(assignment),
   attestations: many(attestation),
   reputationEvents: many(reputationEvent),
+  routerFees: many(routerFee),
 }));
 
 export const assignmentRelations = relations(assignment, ({ one }) => ({
@@ -471,4 +575,17 @@ export const slashingRelations = relations(slashing, ({ one }) => ({
 
 export const rewardWithdrawalRelations = relations(rewardWithdrawal, ({ one }) => ({
   node: one(node, { fields: [rewardWithdrawal.nodeId], references: [node.id] }),
+}));
+
+export const offerChangeRelations = relations(offerChange, ({ one }) => ({
+  node: one(node, { fields: [offerChange.nodeId], references: [node.id] }),
+}));
+
+export const routerFeeRelations = relations(routerFee, ({ one }) => ({
+  router: one(node, { fields: [routerFee.routerId], references: [node.id] }),
+  task: one(task, { fields: [routerFee.taskId], references: [task.id] }),
+}));
+
+export const sessionDepositRelations = relations(sessionDeposit, ({ one }) => ({
+  session: one(session, { fields: [sessionDeposit.sessionId], references: [session.id] }),
 }));

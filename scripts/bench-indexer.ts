@@ -5,7 +5,7 @@
 //  1b. the same kind of load with one transaction per block (what automine produces), to show the block-fetch limit.
 //  2. live lag: anvil with 1-second blocks; a submitTask is sent and the time until its row is in GraphQL is
 //     measured, from sending and from mining, and in blocks, for several realtime polling intervals.
-// Env: BENCH_TASKS (default 1500 → 8 events each), BENCH_WAVE (tasks per wave, default 500), BENCH_SAMPLES (10),
+// Env: BENCH_TASKS (default 1500 → 9 events each), BENCH_WAVE (tasks per wave, default 500), BENCH_SAMPLES (10),
 // BENCH_AUTOMINE_TASKS (default 100, 0 to skip 1b),
 // BENCH_POLLING (comma list of ms, default "1000,200,100"), BENCH_PG=0 to skip PostgreSQL.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -23,6 +23,7 @@ import {
 } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { graphql, indexedBlock, postgresAvailable, startPonder, startPostgres } from "../indexer/test/harness.ts";
+import { toOffer } from "../sdk/src/actions/registerNode.ts";
 import type { Deployment } from "../sdk/src/deployments.ts";
 import { corTokenAbi, iCorNetworkAbi } from "../sdk/src/generated/abis.ts";
 import { AssignmentMode, commitmentOf, contentHash, Role, ValidationMode } from "../sdk/src/protocol.ts";
@@ -157,9 +158,18 @@ const setupNetwork = async (d: Driver, deployment: Deployment): Promise<number[]
       [deployment.modelId],
       keccak256(toHex(i)),
       `http://miner-${i}`,
+      // A wave assigns every task before any settles: capacity for all of them.
+      toOffer({ capacity: 10_000 }),
     ]);
   }
-  await d.net(ROUTER, "register", [Role.Router, 1_000n * COR, [], keccak256(toHex(ROUTER)), "http://router"]);
+  await d.net(ROUTER, "register", [
+    Role.Router,
+    1_000n * COR,
+    [],
+    keccak256(toHex(ROUTER)),
+    "http://router",
+    toOffer({ capacity: 0, modes: [] }),
+  ]);
   await d.mine();
   const routerId = MINERS.length + 1;
   for (const c of CLIENTS) {
@@ -172,7 +182,6 @@ const setupNetwork = async (d: Driver, deployment: Deployment): Promise<number[]
         pricePerToken: 10n ** 12n,
         maxTokens: 64,
         minReputation: 0,
-        threshold: 0,
         quorum: 1,
         retryLimit: 1,
         precommitWindow: 3_600,
@@ -180,6 +189,10 @@ const setupNetwork = async (d: Driver, deployment: Deployment): Promise<number[]
         attestWindow: 3_600,
         routerId,
         dedicatedMiners: [],
+        temperature: 0,
+        topK: 0,
+        topP: 0,
+        encrypted: false,
       },
       10_000n * COR,
     ]);
@@ -188,7 +201,11 @@ const setupNetwork = async (d: Driver, deployment: Deployment): Promise<number[]
   return CLIENTS.map((_, k) => k + 1); // session ids in creation order
 };
 
-/** `count` tasks through the fast path (submit, assign, commit, reveal: 8 events each), one block per phase. */
+/**
+ * `count` tasks through the fast path, one block per phase: submit (TaskSubmitted, TaskPhaseChanged), assign
+ * (TaskAssigned), commit (TaskCommitted, TaskPhaseChanged), reveal (TaskRevealed, WorkSettled, RouterFeePaid,
+ * TaskFinalized): 9 events each.
+ */
 const generateTasks = async (
   d: Driver,
   sessions: number[],
@@ -224,14 +241,19 @@ const generateTasks = async (
   await d.mine();
   const resultOf = (taskId: bigint) => contentHash(`result ${taskId}`);
   const saltOf = (taskId: bigint) => keccak256(toHex(`salt ${taskId}`));
+  const TOKENS = 32; // committed with the result, revealed the same
   for (const [k, taskId] of taskIds.entries()) {
     const m = minerOf(k);
-    await d.net(m, "commit", [taskId, 0, commitmentOf(taskId, d.account(m).address, resultOf(taskId), saltOf(taskId))]);
+    await d.net(m, "commit", [
+      taskId,
+      0,
+      commitmentOf(taskId, d.account(m).address, resultOf(taskId), TOKENS, saltOf(taskId)),
+    ]);
     await each();
   }
   await d.mine();
   for (const [k, taskId] of taskIds.entries()) {
-    await d.net(minerOf(k), "reveal", [taskId, 0, resultOf(taskId), saltOf(taskId), 32, `bafyresult${taskId}`]);
+    await d.net(minerOf(k), "reveal", [taskId, 0, resultOf(taskId), saltOf(taskId), TOKENS, `bafyresult${taskId}`]);
     await each();
   }
   await d.mine();

@@ -3,8 +3,12 @@
  * event payloads alone: the contracts emit what the read side needs (STYLE.md "Events are the indexer's API").
  *
  * Order matters and follows the contract: TaskSubmitted precedes the TaskPhaseChanged/TaskAssigned of the same
- * call; WorkSettled (and NodeSlashed) precede the TaskFinalized/TaskFailed that settles them; SlotExpired
- * precedes the WorkSettled(TimedOut) of the same slot.
+ * call; WorkSettled (and NodeSlashed) precede the RouterFeePaid and TaskFinalized/TaskFailed that settle them;
+ * SlotExpired precedes the WorkSettled(TimedOut) of the same slot.
+ *
+ * `node.open` mirrors the contract's work ledger: +1 per assignment (TaskAssigned) and attestation (Attested), −1
+ * when it is released: SlotExpired, the WorkSettled of a revealed slot or of a validator, and at settlement for
+ * what the contract releases without an event (assigned slots that never revealed, attestations below quorum).
  */
 
 import type { Context, Event } from "ponder:registry";
@@ -19,13 +23,16 @@ import {
   network,
   node,
   nodeStatus,
+  offerChange,
   outcome,
   paramsChange,
   protocolFeeWithdrawal,
   reputationEvent,
   rewardWithdrawal,
   role,
+  routerFee,
   session,
+  sessionDeposit,
   slashing,
   slashReason,
   type slotOutcome,
@@ -87,8 +94,16 @@ const NETWORK_ZERO: Omit<NetworkRow, "chainId" | "address" | "updatedBlock"> = {
   validatorFeeBps: 0,
   routerFeeBps: 0,
   rejectSlashBps: 0,
-  timeoutSlashBps: 0,
+  withholdSlashBps: 0,
+  validatorSlashBps: 0,
   attestDeviationBps: 0,
+  auditBps: 0,
+  embeddingBarBps: 0,
+  replayBarBps: 0,
+  minPricePerToken: 0n,
+  reputationFeeUnit: 0n,
+  minQuorum: 0,
+  maxRetryLimit: 0,
   nodeCount: 0,
   sessionCount: 0,
   taskCount: 0,
@@ -162,6 +177,9 @@ const logKey = (event: AnyEvent) => ({
   time: event.block.timestamp,
 });
 
+/** logKey plus the transaction (rows an analyst follows to it: money flows and changes). */
+const txLogKey = (event: AnyEvent) => ({ ...logKey(event), txHash: event.transaction.hash });
+
 const requireRow = <T>(row: T | null, what: string): T => {
   if (row === null)
     throw new Error(`Indexer invariant: ${what} not found (events out of order or startBlock too late)`);
@@ -178,14 +196,49 @@ const currentAssignmentKey = (row: typeof task.$inferSelect, slot: number) => ({
   attempt: (row.slotAttempts[slot] ?? 1) - 1,
 });
 
-/** Marks the task's still-pending assignments Void: the task settled without judging them. */
-const voidPending = async (context: Context, row: typeof task.$inferSelect) => {
+/** One assignment or attestation of a node more (+1) or released (−1): the contract's `open`. */
+const moveOpen = async (context: Context, event: AnyEvent, nodeId: number, delta: 1 | -1) => {
+  await context.db
+    .update(node, { id: nodeId })
+    .set((row) => ({ open: row.open + delta, updatedBlock: event.block.number }));
+};
+
+/**
+ * At settlement: the task's still-pending assignments become Void (the task ended without judging them: assigned
+ * but never revealed, or the registration ended) and the contract releases them without an event; attestations
+ * without a WorkSettled were released without a verdict (below quorum): Unverified.
+ */
+const releaseUnsettled = async (context: Context, event: AnyEvent, row: typeof task.$inferSelect) => {
   for (let slot = 0; slot < row.redundancy; slot++) {
     if ((row.slotAttempts[slot] ?? 0) === 0) continue;
     const key = currentAssignmentKey(row, slot);
     const a = await context.db.find(assignment, key);
-    if (a && a.outcome === "Pending") await context.db.update(assignment, key).set({ outcome: "Void" });
+    if (a && a.outcome === "Pending") {
+      await context.db.update(assignment, key).set({ outcome: "Void", settledBlock: event.block.number });
+      await moveOpen(context, event, a.nodeId, -1);
+    }
   }
+  for (const validatorId of row.validatorIds) {
+    const key = { taskId: row.id, validatorId };
+    const a = await context.db.find(attestation, key);
+    if (a && a.outcome === null) {
+      await context.db.update(attestation, key).set({ outcome: "Unverified" });
+      await moveOpen(context, event, validatorId, -1);
+    }
+  }
+};
+
+type Offer = { minPrice: bigint; capacity: number; modes: number };
+
+/** Offer history: one row per published offer (registration or update). */
+const recordOffer = async (context: Context, event: AnyEvent, nodeId: number, offer: Offer) => {
+  await context.db.insert(offerChange).values({
+    ...txLogKey(event),
+    nodeId,
+    minPrice: offer.minPrice,
+    capacity: offer.capacity,
+    modes: offer.modes,
+  });
 };
 
 const withBit = (mask: number, slot: number) => mask | (1 << slot);
@@ -202,11 +255,19 @@ ponder.on("CorNetwork:ParamsUpdated", async ({ event, context }) => {
     validatorFeeBps: p.validatorFeeBps,
     routerFeeBps: p.routerFeeBps,
     rejectSlashBps: p.rejectSlashBps,
-    timeoutSlashBps: p.timeoutSlashBps,
+    withholdSlashBps: p.withholdSlashBps,
+    validatorSlashBps: p.validatorSlashBps,
     attestDeviationBps: p.attestDeviationBps,
+    auditBps: p.auditBps,
+    embeddingBarBps: p.embeddingBarBps,
+    replayBarBps: p.replayBarBps,
+    minPricePerToken: p.minPricePerToken,
+    reputationFeeUnit: p.reputationFeeUnit,
+    minQuorum: p.minQuorum,
+    maxRetryLimit: p.maxRetryLimit,
   };
   // History of governance: every change is kept, the network row holds the latest.
-  await context.db.insert(paramsChange).values({ ...logKey(event), txHash: event.transaction.hash, ...params });
+  await context.db.insert(paramsChange).values({ ...txLogKey(event), ...params });
   // The network row exists from the constructor's ParamsUpdated on; later changes overwrite the params only.
   await context.db
     .insert(network)
@@ -223,8 +284,7 @@ ponder.on("CorNetwork:ParamsUpdated", async ({ event, context }) => {
 ponder.on("CorNetwork:ProtocolFeesWithdrawn", async ({ event, context }) => {
   // A withdrawal is a money flow an analyst audits: one row each.
   await context.db.insert(protocolFeeWithdrawal).values({
-    ...logKey(event),
-    txHash: event.transaction.hash,
+    ...txLogKey(event),
     to: event.args.to,
     amount: event.args.amount,
   });
@@ -249,7 +309,7 @@ ponder.on("CorNetwork:ModelRegistered", async ({ event, context }) => {
 
 // ---------------------------------------------------------------------------------------------- nodes
 ponder.on("CorNetwork:NodeRegistered", async ({ event, context }) => {
-  const { nodeId, account, stake, models, encryptionKey, endpoint, score } = event.args;
+  const { nodeId, account, stake, models, encryptionKey, endpoint, score, offer } = event.args;
   // A new registration is a new node id: the row every reputation and payout figure hangs on.
   await context.db.insert(node).values({
     id: nodeId,
@@ -261,20 +321,28 @@ ponder.on("CorNetwork:NodeRegistered", async ({ event, context }) => {
     models: [...models],
     encryptionKey,
     endpoint,
+    offerMinPrice: offer.minPrice,
+    offerCapacity: offer.capacity,
+    offerModes: offer.modes,
+    open: 0,
     score,
     speed: 0,
     accepted: 0,
     rejected: 0,
     timedOut: 0,
+    unverified: 0,
     tokensServed: 0n,
     rewardsUnclaimed: 0n,
     rewardsEarned: 0n,
     rewardsWithdrawn: 0n,
+    routerFeesEarned: 0n,
     slashed: 0n,
     registeredBlock: event.block.number,
     registeredTime: event.block.timestamp,
     updatedBlock: event.block.number,
   });
+  // The offer it registered with starts its offer history (what it consented to, and since when).
+  await recordOffer(context, event, nodeId, offer);
   // The stake moved into the network contract.
   await bumpNetwork(context, event, { nodeCount: 1, stakes: stake });
   await bumpDay(context, event, { nodesRegistered: 1 });
@@ -285,6 +353,19 @@ ponder.on("CorNetwork:NodeUpdated", async ({ event, context }) => {
   await context.db
     .update(node, { id: event.args.nodeId })
     .set({ encryptionKey: event.args.encryptionKey, endpoint: event.args.endpoint, updatedBlock: event.block.number });
+});
+
+ponder.on("CorNetwork:OfferUpdated", async ({ event, context }) => {
+  const { nodeId, offer } = event.args;
+  // The node row holds the current offer: routers and clients look up who would take a session's work.
+  await context.db.update(node, { id: nodeId }).set({
+    offerMinPrice: offer.minPrice,
+    offerCapacity: offer.capacity,
+    offerModes: offer.modes,
+    updatedBlock: event.block.number,
+  });
+  // Each change is kept: an assignment can be audited against the offer in force when it was made.
+  await recordOffer(context, event, nodeId, offer);
 });
 
 ponder.on("CorNetwork:ModelsUpdated", async ({ event, context }) => {
@@ -364,8 +445,7 @@ ponder.on("CorNetwork:RewardsWithdrawn", async ({ event, context }) => {
   const { nodeId, account, amount } = event.args;
   // Payouts are pulled: each withdrawal is a row (who, when, how much).
   await context.db.insert(rewardWithdrawal).values({
-    ...logKey(event),
-    txHash: event.transaction.hash,
+    ...txLogKey(event),
     nodeId,
     account,
     amount,
@@ -394,7 +474,6 @@ ponder.on("CorNetwork:SessionCreated", async ({ event, context }) => {
     pricePerToken: config.pricePerToken,
     maxTokens: config.maxTokens,
     minReputation: config.minReputation,
-    threshold: config.threshold,
     quorum: config.quorum,
     retryLimit: config.retryLimit,
     precommitWindow: config.precommitWindow,
@@ -402,6 +481,10 @@ ponder.on("CorNetwork:SessionCreated", async ({ event, context }) => {
     attestWindow: config.attestWindow,
     routerId: config.routerId,
     dedicatedMiners: [...config.dedicatedMiners],
+    temperature: config.temperature,
+    topK: config.topK,
+    topP: config.topP,
+    encrypted: config.encrypted,
     deposit,
     escrowed: 0n,
     deposited: deposit,
@@ -419,11 +502,18 @@ ponder.on("CorNetwork:SessionCreated", async ({ event, context }) => {
 });
 
 ponder.on("CorNetwork:SessionDeposited", async ({ event, context }) => {
+  const { sessionId, from, amount, deposit } = event.args;
+  // Anyone may top up a session: who paid in (and how much) exists only in this event.
+  await context.db.insert(sessionDeposit).values({
+    ...txLogKey(event),
+    sessionId,
+    from,
+    amount,
+    depositAfter: deposit,
+  });
   // Top-up: the event carries the free balance after it.
-  await context.db
-    .update(session, { id: event.args.sessionId })
-    .set((row) => ({ deposit: event.args.deposit, deposited: row.deposited + event.args.amount }));
-  await bumpNetwork(context, event, { deposits: event.args.amount });
+  await context.db.update(session, { id: sessionId }).set((row) => ({ deposit, deposited: row.deposited + amount }));
+  await bumpNetwork(context, event, { deposits: amount });
 });
 
 ponder.on("CorNetwork:SessionWithdrawn", async ({ event, context }) => {
@@ -460,7 +550,7 @@ ponder.on("CorNetwork:SubmitterAuthorized", async ({ event, context }) => {
 });
 
 ponder.on("CorNetwork:SessionRouterChanged", async ({ event, context }) => {
-  // Router fees of later tasks go to the new router.
+  // Who may assign later tasks (tasks already assigned keep their assigner and its fee).
   await context.db.update(session, { id: event.args.sessionId }).set({ routerId: event.args.routerId });
 });
 
@@ -491,7 +581,10 @@ ponder.on("CorNetwork:TaskSubmitted", async ({ event, context }) => {
     slotAttempts: Array(r).fill(0),
     retries: 0,
     attestationCount: 0,
+    validatorIds: [],
+    assignerId: 0,
     tokensPaid: 0,
+    minersPaid: 0n,
     submittedBlock: event.block.number,
     submittedTime: event.block.timestamp,
   });
@@ -506,9 +599,10 @@ ponder.on("CorNetwork:TaskSubmitted", async ({ event, context }) => {
 });
 
 ponder.on("CorNetwork:TaskAssigned", async ({ event, context }) => {
-  const { taskId, miners, deadline } = event.args;
+  const { taskId, assigner, miners, deadline } = event.args;
   const t = await getTask(context, taskId);
-  const slotAttempts = [...t.slotAttempts];
+  const s = requireRow(await context.db.find(session, { id: t.sessionId }), `session ${t.sessionId}`);
+  const slotAssigned = [...t.slotAttempts];
   // One assignment row per newly filled slot (the event carries the whole table after the change).
   for (let slot = 0; slot < miners.length; slot++) {
     const nodeId = miners[slot]!;
@@ -517,20 +611,27 @@ ponder.on("CorNetwork:TaskAssigned", async ({ event, context }) => {
     await context.db.insert(assignment).values({
       taskId,
       slot,
-      attempt: slotAttempts[slot]!,
+      attempt: slotAssigned[slot]!,
       nodeId,
       sessionId: t.sessionId,
+      assigner,
       assignedBlock: event.block.number,
       assignedTime: event.block.timestamp,
       outcome: "Pending",
       payout: 0n,
     });
-    slotAttempts[slot]! += 1;
+    slotAssigned[slot]! += 1;
+    // The miner holds one more open assignment (its capacity and its stake lock).
+    await moveOpen(context, event, nodeId, 1);
   }
+  // Router mode: assignTask stores the assigning router (0 when the owner assigns), which the fee goes to.
+  const assignerId =
+    s.assignment === "Router" ? (assigner.toLowerCase() === s.owner.toLowerCase() ? 0 : s.routerId) : t.assignerId;
   // The slot table after the change, as stored; assignedAt is the latest fill (the contract's speed clock).
   await context.db.update(task, { id: taskId }).set({
     miners: [...miners],
-    slotAttempts,
+    slotAttempts: slotAssigned,
+    assignerId,
     status: TASK_STATUS[event.args.status],
     deadline: BigInt(deadline),
     assignedBlock: event.block.number,
@@ -588,13 +689,15 @@ ponder.on("CorNetwork:TaskRevealed", async ({ event, context }) => {
 });
 
 ponder.on("CorNetwork:SlotExpired", async ({ event, context }) => {
-  const { taskId, slot, retries } = event.args;
+  const { taskId, nodeId, slot, retries, caller } = event.args;
   const t = await getTask(context, taskId);
   const revealing = TASK_STATUS[event.args.phase] === "Revealing";
   // The late miner's turn ends: Expired (slot vacated, may be reassigned) or Dropped (committed, never revealed).
   await context.db
     .update(assignment, currentAssignmentKey(t, slot))
-    .set({ outcome: revealing ? "Dropped" : "Expired", settledBlock: event.block.number });
+    .set({ outcome: revealing ? "Dropped" : "Expired", expiredBy: caller, settledBlock: event.block.number });
+  // The expiry releases the miner's assignment (the WorkSettled(TimedOut) that follows does not count it again).
+  await moveOpen(context, event, nodeId, -1);
   // Revealing: the slot is dropped (never replaced); Committing: it is vacated for a reassignment.
   if (revealing) {
     await context.db.update(task, { id: taskId }).set({ droppedMask: withBit(t.droppedMask, slot), retries });
@@ -618,13 +721,18 @@ ponder.on("CorNetwork:Attested", async ({ event, context }) => {
     time: event.block.timestamp,
     payout: 0n,
   });
-  // The count drives the index of the next attestation, as on-chain.
-  await context.db.update(task, { id: taskId }).set({ attestationCount: t.attestationCount + 1 });
+  // The count drives the index of the next attestation, as on-chain; the ids let settlement release them.
+  await context.db
+    .update(task, { id: taskId })
+    .set({ attestationCount: t.attestationCount + 1, validatorIds: [...t.validatorIds, validatorId] });
+  // The attestation is open work of the validator (its stake is locked until the task settles).
+  await moveOpen(context, event, validatorId, 1);
 });
 
 ponder.on("CorNetwork:WorkSettled", async ({ event, context }) => {
   const { taskId, nodeId, slot, tokens, payout, score, speed } = event.args;
   const result = OUTCOME[event.args.outcome];
+  const accepted = result === "Accepted";
   // Reputation history: one row per settled piece of work, with the node's score and speed after it.
   await context.db.insert(reputationEvent).values({
     ...logKey(event),
@@ -637,26 +745,29 @@ ponder.on("CorNetwork:WorkSettled", async ({ event, context }) => {
     score,
     speed,
   });
-  // The node's ledger follows from the outcome (see the WorkSettled NatSpec).
+  // The node's ledger follows from the outcome (see the WorkSettled NatSpec); Unverified is paid and moves no
+  // on-chain counter. Every outcome but TimedOut releases the work here (SlotExpired released timed-out slots).
   await context.db.update(node, { id: nodeId }).set((row) => ({
     score,
     speed,
-    accepted: row.accepted + (result === "Accepted" ? 1 : 0),
+    accepted: row.accepted + (accepted ? 1 : 0),
     rejected: row.rejected + (result === "Rejected" ? 1 : 0),
     timedOut: row.timedOut + (result === "TimedOut" ? 1 : 0),
-    tokensServed: row.tokensServed + BigInt(result === "Accepted" ? tokens : 0),
+    unverified: row.unverified + (result === "Unverified" ? 1 : 0),
+    open: row.open - (result === "TimedOut" ? 0 : 1),
+    tokensServed: row.tokensServed + BigInt(accepted ? tokens : 0),
     rewardsUnclaimed: row.rewardsUnclaimed + payout,
     rewardsEarned: row.rewardsEarned + payout,
     updatedBlock: event.block.number,
   }));
 
   if (slot === VALIDATOR_SLOT) {
-    // A validator agreed with the medians (paid its fee share) or deviated.
+    // A validator agreed with the medians (paid its fee share) or deviated (slashed).
     await context.db.update(attestation, { taskId, validatorId: nodeId }).set({ outcome: result, payout });
   } else {
     const t = await getTask(context, taskId);
     if (result !== "TimedOut") {
-      // Accepted/Rejected settle the slot's current turn (TimedOut already marked it Expired/Dropped).
+      // Accepted/Rejected/Unverified settle the slot's current turn (TimedOut already marked it Expired/Dropped).
       const slotResult: SlotOutcome = result;
       await context.db.update(assignment, currentAssignmentKey(t, slot)).set({
         outcome: slotResult,
@@ -669,16 +780,32 @@ ponder.on("CorNetwork:WorkSettled", async ({ event, context }) => {
       // The reputation the late miner is left with.
       await context.db.update(assignment, currentAssignmentKey(t, slot)).set({ scoreAfter: score, speedAfter: speed });
     }
-    if (result === "Accepted") {
-      // What the session pays for: every accepted slot's tokens.
-      await context.db.update(task, { id: taskId }).set({ tokensPaid: t.tokensPaid + tokens });
+    if (accepted || result === "Unverified") {
+      // What the session pays for (every paid slot's tokens) and what reached the miners (the rest is fees).
+      await context.db
+        .update(task, { id: taskId })
+        .set({ tokensPaid: t.tokensPaid + tokens, minersPaid: t.minersPaid + payout });
     }
   }
   await bumpNetwork(context, event, {
     rewardsUnclaimed: payout,
-    tokensServed: BigInt(result === "Accepted" ? tokens : 0),
+    tokensServed: BigInt(accepted ? tokens : 0),
   });
-  if (result === "Accepted" && tokens > 0) await bumpDay(context, event, { tokensServed: BigInt(tokens) });
+  if (accepted && tokens > 0) await bumpDay(context, event, { tokensServed: BigInt(tokens) });
+});
+
+ponder.on("CorNetwork:RouterFeePaid", async ({ event, context }) => {
+  const { taskId, routerId, amount } = event.args;
+  // Router payouts per node and task: the router that assigned the task, credited at settlement.
+  await context.db.insert(routerFee).values({ ...logKey(event), taskId, routerId, amount });
+  // The fee is a reward of the router node (no WorkSettled for it).
+  await context.db.update(node, { id: routerId }).set((row) => ({
+    rewardsUnclaimed: row.rewardsUnclaimed + amount,
+    rewardsEarned: row.rewardsEarned + amount,
+    routerFeesEarned: row.routerFeesEarned + amount,
+    updatedBlock: event.block.number,
+  }));
+  await bumpNetwork(context, event, { rewardsUnclaimed: amount });
 });
 
 ponder.on("CorNetwork:TaskFinalized", async ({ event, context }) => {
@@ -692,7 +819,8 @@ ponder.on("CorNetwork:TaskFinalized", async ({ event, context }) => {
     refund,
     protocolFee,
     validatorFee,
-    routerFee,
+    routerFee: routerFeeAmount,
+    routerId,
   } = event.args;
   const t = await getTask(context, taskId);
   const winner = await context.db.find(assignment, currentAssignmentKey(t, winnerSlot));
@@ -708,12 +836,13 @@ ponder.on("CorNetwork:TaskFinalized", async ({ event, context }) => {
     refund,
     protocolFee,
     validatorFee,
-    routerFee,
+    routerFee: routerFeeAmount,
+    routerId,
     finalizedBlock: event.block.number,
     finalizedTime: event.block.timestamp,
     finalitySeconds: Number(event.block.timestamp - t.submittedTime),
   });
-  await voidPending(context, t);
+  await releaseUnsettled(context, event, t);
   // The escrow is released: `paid` leaves the session, `refund` returns to its free balance.
   const s = requireRow(await context.db.find(session, { id: sessionId }), `session ${sessionId}`);
   await context.db.update(session, { id: sessionId }).set({
@@ -723,50 +852,55 @@ ponder.on("CorNetwork:TaskFinalized", async ({ event, context }) => {
     tasksFinalized: s.tasksFinalized + 1,
     tokensServed: s.tokensServed + BigInt(t.tokensPaid),
   });
-  // The router fee is credited without a WorkSettled: to the session's router, when it was still registered.
-  if (routerFee > 0n) {
-    await context.db.update(node, { id: s.routerId }).set((row) => ({
-      rewardsUnclaimed: row.rewardsUnclaimed + routerFee,
-      rewardsEarned: row.rewardsEarned + routerFee,
-      updatedBlock: event.block.number,
-    }));
-  }
+  // The router fee was credited by RouterFeePaid (when the router was still Active; else it is protocol fee).
   await bumpNetwork(context, event, {
     tasksFinalized: 1,
     escrowed: -(paid + refund),
     deposits: refund,
     paid,
     protocolFees: protocolFee,
-    rewardsUnclaimed: routerFee,
   });
   await bumpDay(context, event, {
     tasksFinalized: 1,
     paid,
     protocolFees: protocolFee,
     validatorFees: validatorFee,
-    routerFees: routerFee,
+    routerFees: routerFeeAmount,
   });
 });
 
 ponder.on("CorNetwork:TaskFailed", async ({ event, context }) => {
-  const { taskId, sessionId, refund } = event.args;
+  const { taskId, sessionId, paid, refund } = event.args;
   const t = await getTask(context, taskId);
-  // A failed task returns its whole escrow: why it failed is the analyst's question.
+  // Without a verdict (NoMajority, NoQuorum) the revealed results were paid (Unverified WorkSettled rows precede
+  // this event); the protocol keeps the rest of `paid` (no validator or router fee).
+  const protocolFee = paid - t.minersPaid;
+  // Why the task failed is the analyst's question; what it still cost is the client's.
   await context.db.update(task, { id: taskId }).set({
     status: "Failed",
     failReason: FAIL_REASON[event.args.reason],
+    paid,
     refund,
-    paid: 0n,
+    protocolFee,
+    validatorFee: 0n,
+    routerFee: 0n,
     failedBlock: event.block.number,
     failedTime: event.block.timestamp,
   });
-  await voidPending(context, t);
-  // The whole escrow returns to the session's free balance.
+  await releaseUnsettled(context, event, t);
+  // The escrow is released: `paid` leaves the session, the rest returns to its free balance.
   await context.db.update(session, { id: sessionId }).set((row) => ({
     deposit: row.deposit + refund,
-    escrowed: row.escrowed - refund,
+    escrowed: row.escrowed - paid - refund,
+    spent: row.spent + paid,
     tasksFailed: row.tasksFailed + 1,
   }));
-  await bumpNetwork(context, event, { tasksFailed: 1, escrowed: -refund, deposits: refund });
-  await bumpDay(context, event, { tasksFailed: 1 });
+  await bumpNetwork(context, event, {
+    tasksFailed: 1,
+    escrowed: -(paid + refund),
+    deposits: refund,
+    paid,
+    protocolFees: protocolFee,
+  });
+  await bumpDay(context, event, { tasksFailed: 1, paid, protocolFees: protocolFee });
 });

@@ -12,7 +12,7 @@ import type { Chainish } from "./scenario.ts";
 
 const ROLE = ["None", "Miner", "Router", "Validator"];
 const NODE_STATUS = ["Unregistered", "Active", "Jailed", "Exiting"];
-const VALIDATION = ["None", "ExactMatch", "Embedding"];
+const VALIDATION = ["None", "ExactMatch", "Embedding", "Replay"];
 const ASSIGNMENT = ["Router", "Claim", "Dedicated"];
 const SESSION_STATUS = ["None", "Open", "Closed"];
 const TASK_STATUS = ["None", "Queued", "Committing", "Revealing", "Validating", "Finalized", "Failed"];
@@ -62,9 +62,11 @@ export const chainSnapshot = async (
       accepted: number;
       rejected: number;
       timedOut: number;
+      open: number;
       tokensServed: number | bigint;
       rewards: bigint;
       stake: bigint;
+      offer: { minPrice: bigint; capacity: number; modes: number };
       encryptionKey: Hex;
     }>("getNode", [id]);
     const served: string[] = [];
@@ -80,9 +82,13 @@ export const chainSnapshot = async (
       accepted: n.accepted,
       rejected: n.rejected,
       timedOut: n.timedOut,
+      open: n.open,
       tokensServed: String(n.tokensServed),
       rewardsUnclaimed: String(n.rewards),
       stake: String(n.stake),
+      offerMinPrice: String(n.offer.minPrice),
+      offerCapacity: n.offer.capacity,
+      offerModes: n.offer.modes,
       encryptionKey: n.encryptionKey.toLowerCase(),
       models: served.sort(),
     });
@@ -101,7 +107,7 @@ export const chainSnapshot = async (
       assignment: number;
       quorum: number;
       retryLimit: number;
-      threshold: number;
+      encrypted: boolean;
       routerId: number;
       deposit: bigint;
       escrowed: bigint;
@@ -114,6 +120,9 @@ export const chainSnapshot = async (
       attestWindow: number;
       modelId: Hex;
       dedicated: bigint;
+      temperature: number;
+      topK: number;
+      topP: number;
     }>("getSession", [id]);
     sessions.push({
       id,
@@ -125,7 +134,10 @@ export const chainSnapshot = async (
       assignment: ASSIGNMENT[s.assignment],
       quorum: s.quorum,
       retryLimit: s.retryLimit,
-      threshold: s.threshold,
+      encrypted: s.encrypted,
+      temperature: s.temperature,
+      topK: s.topK,
+      topP: s.topP,
       routerId: s.routerId,
       deposit: String(s.deposit),
       escrowed: String(s.escrowed),
@@ -155,6 +167,7 @@ export const chainSnapshot = async (
         hashes: readonly Hex[];
         resultHash: Hex;
         winnerNodeId: number;
+        assignerId: number;
         escrow: bigint;
       }>("getTask", [taskId]);
       tasks.push({
@@ -173,6 +186,7 @@ export const chainSnapshot = async (
         hashes: t.hashes.map((h) => h.toLowerCase()),
         resultHash: t.resultHash.toLowerCase(),
         winnerNodeId: t.winnerNodeId,
+        assignerId: t.assignerId,
         escrow: String(t.escrow),
       });
       for (let i = 0; i < t.attestations; i++) {
@@ -195,8 +209,16 @@ export const chainSnapshot = async (
     validatorFeeBps: Number(p.validatorFeeBps),
     routerFeeBps: Number(p.routerFeeBps),
     rejectSlashBps: Number(p.rejectSlashBps),
-    timeoutSlashBps: Number(p.timeoutSlashBps),
+    withholdSlashBps: Number(p.withholdSlashBps),
+    validatorSlashBps: Number(p.validatorSlashBps),
     attestDeviationBps: Number(p.attestDeviationBps),
+    auditBps: Number(p.auditBps),
+    embeddingBarBps: Number(p.embeddingBarBps),
+    replayBarBps: Number(p.replayBarBps),
+    minPricePerToken: String(p.minPricePerToken),
+    reputationFeeUnit: String(p.reputationFeeUnit),
+    minQuorum: Number(p.minQuorum),
+    maxRetryLimit: Number(p.maxRetryLimit),
   };
 
   const balances: Record<string, string> = {};
@@ -232,9 +254,13 @@ const toSnapshot = (
     accepted: n.accepted,
     rejected: n.rejected,
     timedOut: n.timedOut,
+    open: n.open,
     tokensServed: str(n.tokensServed),
     rewardsUnclaimed: str(n.rewardsUnclaimed),
     stake: str(n.stake),
+    offerMinPrice: str(n.offerMinPrice),
+    offerCapacity: n.offerCapacity,
+    offerModes: n.offerModes,
     encryptionKey: lower(n.encryptionKey),
     models: [...(n.models as string[])].map((m) => m.toLowerCase()).sort(),
   })),
@@ -248,7 +274,10 @@ const toSnapshot = (
     assignment: s.assignment,
     quorum: s.quorum,
     retryLimit: s.retryLimit,
-    threshold: s.threshold,
+    encrypted: s.encrypted,
+    temperature: s.temperature,
+    topK: s.topK,
+    topP: s.topP,
     routerId: s.routerId,
     deposit: str(s.deposit),
     escrowed: str(s.escrowed),
@@ -279,6 +308,7 @@ const toSnapshot = (
       hashes: (t.hashes as string[]).map((h) => h.toLowerCase()),
       resultHash: lower(t.resultHash ?? ZERO_HASH),
       winnerNodeId: t.winnerNodeId ?? 0,
+      assignerId: t.assignerId,
       escrow: settled ? "0" : str(t.escrow),
     };
   }),
@@ -300,8 +330,16 @@ const toSnapshot = (
     validatorFeeBps: rows.network.validatorFeeBps,
     routerFeeBps: rows.network.routerFeeBps,
     rejectSlashBps: rows.network.rejectSlashBps,
-    timeoutSlashBps: rows.network.timeoutSlashBps,
+    withholdSlashBps: rows.network.withholdSlashBps,
+    validatorSlashBps: rows.network.validatorSlashBps,
     attestDeviationBps: rows.network.attestDeviationBps,
+    auditBps: rows.network.auditBps,
+    embeddingBarBps: rows.network.embeddingBarBps,
+    replayBarBps: rows.network.replayBarBps,
+    minPricePerToken: str(rows.network.minPricePerToken),
+    reputationFeeUnit: str(rows.network.reputationFeeUnit),
+    minQuorum: rows.network.minQuorum,
+    maxRetryLimit: rows.network.maxRetryLimit,
   },
   balances: Object.fromEntries(
     accounts.map((a) => [a, str(rows.balances.find((b) => lower(b.account) === a)?.balance ?? "0") as string]),
@@ -309,13 +347,13 @@ const toSnapshot = (
 });
 
 const NODE_FIELDS =
-  "id account role status until stake models encryptionKey score speed accepted rejected timedOut tokensServed rewardsUnclaimed";
+  "id account role status until stake models encryptionKey score speed accepted rejected timedOut open tokensServed rewardsUnclaimed offerMinPrice offerCapacity offerModes";
 const SESSION_FIELDS =
-  "id owner status modelId redundancy validation assignment quorum retryLimit threshold routerId deposit escrowed taskCount pricePerToken maxTokens minReputation precommitWindow revealWindow attestWindow dedicatedMiners";
+  "id owner status modelId redundancy validation assignment quorum retryLimit encrypted temperature topK topP routerId deposit escrowed taskCount pricePerToken maxTokens minReputation precommitWindow revealWindow attestWindow dedicatedMiners";
 const TASK_FIELDS =
-  "id sessionId status deadline retries attestationCount maxTokens committedMask revealedMask droppedMask miners tokens hashes resultHash winnerNodeId escrow";
+  "id sessionId status deadline retries attestationCount maxTokens committedMask revealedMask droppedMask miners tokens hashes resultHash winnerNodeId assignerId escrow";
 const NETWORK_FIELDS =
-  "nodeCount sessionCount protocolFees minStakeMiner minStakeRouter minStakeValidator unstakeCooldown protocolFeeBps validatorFeeBps routerFeeBps rejectSlashBps timeoutSlashBps attestDeviationBps deposits escrowed stakes rewardsUnclaimed";
+  "nodeCount sessionCount protocolFees minStakeMiner minStakeRouter minStakeValidator unstakeCooldown protocolFeeBps validatorFeeBps routerFeeBps rejectSlashBps withholdSlashBps validatorSlashBps attestDeviationBps auditBps embeddingBarBps replayBarBps minPricePerToken reputationFeeUnit minQuorum maxRetryLimit deposits escrowed stakes rewardsUnclaimed";
 
 export type Totals = {
   deposits: string;

@@ -113,9 +113,9 @@ export const startPonder = async (opts: StartPonderOptions): Promise<Ponder> => 
       await stop();
       throw new Error(`ponder exited (${child.exitCode}):\n${output}`);
     }
-    if (Date.now() - started > 90_000) {
+    if (Date.now() - started > 180_000) {
       await stop();
-      throw new Error(`ponder did not start within 90 s:\n${output}`);
+      throw new Error(`ponder did not start within 180 s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

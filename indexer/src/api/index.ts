@@ -3,6 +3,7 @@
  * - POST /graphql and / — GraphQL over every table (GraphiQL on GET)
  * - GET  /sql/db?sql=…  — SQL over HTTP, read-only (what @ponder/client speaks)
  * - GET  /stats, /leaderboard, /sessions/:id/summary — JSON for dashboards; amounts are decimal strings
+ * - GET  /readiness — lag behind the chain head, 503 when not serving fresh data (health.ts)
  */
 import { db } from "ponder:api";
 import schema, { dailyStat, network, node, session, task } from "ponder:schema";
@@ -88,10 +89,16 @@ app.get("/leaderboard", async (c) => {
       accepted: node.accepted,
       rejected: node.rejected,
       timedOut: node.timedOut,
+      unverified: node.unverified,
       tokensServed: node.tokensServed,
       rewardsEarned: node.rewardsEarned,
       stake: node.stake,
       endpoint: node.endpoint,
+      // The work it consents to and how much of its capacity is taken (routers pick within offers).
+      offerMinPrice: node.offerMinPrice,
+      offerCapacity: node.offerCapacity,
+      offerModes: node.offerModes,
+      open: node.open,
     })
     .from(node)
     .where(and(eq(node.role, "Miner"), ne(node.status, "Unregistered")))
