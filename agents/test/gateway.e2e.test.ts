@@ -8,8 +8,8 @@ import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { iCorNetworkAbi } from "../../sdk/src/generated/abis.ts";
-import { AssignmentMode, ValidationMode } from "../../sdk/src/protocol.ts";
 import { anvilKey, freePort } from "../../sdk/src/testing/anvil.ts";
+import { toSessionConfig } from "../../sdk/src/utils/sessionConfig.ts";
 import { bindSessionTypedData } from "../src/gateway/binding.ts";
 import { type Gateway, startGateway } from "../src/gateway/index.ts";
 import { getUsage, usageOf } from "../src/gateway/usage.ts";
@@ -249,6 +249,8 @@ describe("gateway: completions through nginx and the routers", () => {
 
 describe("gateway: limits, metering, revocation", () => {
   it("rpm: the third request in a minute → 429 with Retry-After and x-ratelimit-* headers; every request has a row", async () => {
+    // The window is a calendar minute: start early in one so that the three requests share it.
+    if (Date.now() % 60_000 > 30_000) await new Promise((r) => setTimeout(r, 60_000 - (Date.now() % 60_000) + 100));
     const statuses: number[] = [];
     const requestIds: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -335,23 +337,15 @@ describe("gateway: Cortensor-style API with session ownership proof", () => {
         functionName: "sessionCount",
       } as never),
     );
-    const config = {
+    const config = toSessionConfig({
       modelId: deployment.modelId,
       redundancy: 1,
-      validation: ValidationMode.ExactMatch,
-      assignment: AssignmentMode.Router,
+      validation: "ExactMatch",
+      assignment: "Router",
       pricePerToken: 10n ** 12n,
       maxTokens: 32,
-      minReputation: 0,
-      threshold: 9000,
-      quorum: 1,
-      retryLimit: 2,
-      precommitWindow: 30,
-      revealWindow: 30,
-      attestWindow: 30,
       routerId: cluster.routers[1].nodeId,
-      dedicatedMiners: [],
-    };
+    });
     await wait(
       await owner.writeContract({
         address: deployment.network,

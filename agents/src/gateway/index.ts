@@ -188,7 +188,7 @@ export const startGateway = async (overrides: GatewayOverrides = {}) => {
     return find();
   };
 
-  const app = new Hono<{ Variables: { requestId: string; key: ApiKey } }>();
+  const app = new Hono<{ Variables: { requestId: string; key: ApiKey; metered: boolean } }>();
   app.onError((err, c) => {
     if (err instanceof GatewayError) return c.json(err.body(), err.status, err.headers);
     if (err instanceof KeyInputError) return c.json(badRequest(err.message).body(), 400);
@@ -362,6 +362,7 @@ export const startGateway = async (overrides: GatewayOverrides = {}) => {
     stream: boolean,
     err: GatewayError,
   ) => {
+    c.set("metered", true);
     await beginUsage(db, {
       requestId: c.get("requestId"),
       keyId: key.id,
@@ -383,6 +384,21 @@ export const startGateway = async (overrides: GatewayOverrides = {}) => {
    * retried elsewhere; anything after submission is reported to the client with the task id.
    */
   const completion = (route: Route) => async (c: Context) => {
+    try {
+      return await completionOf(route, c);
+    } catch (err) {
+      // Refused before metering began (bad input, model not allowed, session not bound): still one row.
+      if (err instanceof GatewayError && !c.get("metered")) {
+        const body = (await c.req.json().catch(() => ({}))) as { model?: unknown; stream?: unknown };
+        const model = typeof body.model === "string" ? body.model.slice(0, 200) : null;
+        await reject(c, c.get("key"), route, model, body.stream === true, err).catch((e) =>
+          logger.warn({ err: String(e) }, "Usage row not written"),
+        );
+      }
+      throw err;
+    }
+  };
+  const completionOf = async (route: Route, c: Context) => {
     const started = performance.now();
     const key = c.get("key") as ApiKey;
     const requestId = c.get("requestId") as string;
@@ -462,6 +478,7 @@ export const startGateway = async (overrides: GatewayOverrides = {}) => {
     for (const [k, v] of Object.entries(limitHeaders)) c.header(k, v);
     const day = dayOf(Date.now());
     const reserved = key.tokensPerDay === null ? 0 : maxTokens;
+    c.set("metered", true);
     await beginUsage(db, {
       requestId,
       keyId: key.id,
