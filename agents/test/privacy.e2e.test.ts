@@ -315,15 +315,36 @@ describe("encrypted sessions, router path (OpenAI API → router → miners)", (
 describe("bad envelopes and keys lose no escrow", () => {
   const depositOf = async (sessionId: number) =>
     (await getSession(clientOf(11), { network: network(), sessionId })).deposit;
-
-  it("missing wrapped key (the client never grants it): the miner does not commit, the slot expires, the task fails and refunds", async () => {
-    const client = clientOf(11);
+  /** An encrypted R=1 session with no retries and 5-second windows, and its free deposit before any task. */
+  const strictSession = async () => {
     const { sessionId } = await newSession({
       redundancy: 1,
       retryLimit: 0,
       windows: { precommit: 5, reveal: 5, attest: 5 },
     });
-    const before = await depositOf(sessionId);
+    return { sessionId, before: await depositOf(sessionId) };
+  };
+  /** The slot expires (as the oracle would), the task fails, and the session's deposit is whole again. */
+  const expectFailedAndRefunded = async (
+    sub: { taskId: bigint; blockNumber: bigint },
+    sessionId: number,
+    before: bigint,
+  ) => {
+    await expireSlot(sub.taskId, 0);
+    const err = await waitForTaskResult(clientOf(11), {
+      network: network(),
+      taskId: sub.taskId,
+      store,
+      fromBlock: sub.blockNumber,
+      timeout: 10_000,
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(TaskFailedError);
+    expect(await depositOf(sessionId)).toBe(before);
+  };
+
+  it("missing wrapped key (the client never grants it): the miner does not commit, the slot expires, the task fails and refunds", async () => {
+    const client = clientOf(11);
+    const { sessionId, before } = await strictSession();
     const sub = await submitTask(client, {
       network: network(),
       sessionId,
@@ -339,26 +360,12 @@ describe("bad envelopes and keys lose no escrow", () => {
       `Task ${sub.taskId} is encrypted and no wrapped key for node ${miners[2].nodeId} reached it.`,
     );
     expect((await getTask(client, { network: network(), taskId: sub.taskId })).slots[0].committed).toBe(false);
-    await expireSlot(sub.taskId, 0);
-    const err = await waitForTaskResult(client, {
-      network: network(),
-      taskId: sub.taskId,
-      store,
-      fromBlock: sub.blockNumber,
-      timeout: 10_000,
-    }).catch((e) => e);
-    expect(err).toBeInstanceOf(TaskFailedError);
-    expect(await depositOf(sessionId)).toBe(before);
+    await expectFailedAndRefunded(sub, sessionId, before);
   }, 60_000);
 
   it("tampered prompt ciphertext: the miner refuses it (EnvelopeTamperedError), the task fails and refunds", async () => {
     const client = clientOf(11);
-    const { sessionId } = await newSession({
-      redundancy: 1,
-      retryLimit: 0,
-      windows: { precommit: 5, reveal: 5, attest: 5 },
-    });
-    const before = await depositOf(sessionId);
+    const { sessionId, before } = await strictSession();
     const plaintext = new TextEncoder().encode(`The ${canary()} tampered story`);
     const sealed = await sealPrompt({
       plaintext,
@@ -387,17 +394,7 @@ describe("bad envelopes and keys lose no escrow", () => {
     expect(readFileSync(process.env.COR_LOG_FILE as string, "utf8")).toMatch(
       new RegExp(`The prompt envelope of task ${sub.taskId} failed authentication`),
     );
-    await expireSlot(sub.taskId, 0);
-    await expect(
-      waitForTaskResult(client, {
-        network: network(),
-        taskId: sub.taskId,
-        store,
-        fromBlock: sub.blockNumber,
-        timeout: 10_000,
-      }),
-    ).rejects.toBeInstanceOf(TaskFailedError);
-    expect(await depositOf(sessionId)).toBe(before);
+    await expectFailedAndRefunded(sub, sessionId, before);
   }, 60_000);
 
   it("key rotation does not strand an in-flight task: the miner keeps its retired key; a dropped key is stale and a re-grant recovers", async () => {
