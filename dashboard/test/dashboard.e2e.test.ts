@@ -8,14 +8,17 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { createPublicClient, createWalletClient, erc20Abi, http, parseEther } from "viem";
+import { createPublicClient, createWalletClient, erc20Abi, http, parseEther, publicActions } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMiner } from "../../agents/src/miner/index.ts";
 import { startRouter } from "../../agents/src/router/index.ts";
 import { eventually, graphql, indexedBlock, type Ponder, startPonder } from "../../indexer/test/harness.ts";
+import { createSession } from "../../sdk/src/actions/createSession.ts";
+import { submitTask } from "../../sdk/src/actions/submitTask.ts";
 import type { Deployment } from "../../sdk/src/deployments.ts";
+import { iCorNetworkAbi } from "../../sdk/src/generated/abis.ts";
 import { type ContentStore, createEmbeddedStore } from "../../sdk/src/storage/index.ts";
 import { type Anvil, anvilKey, deployCore, freePort, startAnvil } from "../../sdk/src/testing/anvil.ts";
 import { distDir, ensureDashboardBuilt } from "../server/build.ts";
@@ -23,7 +26,7 @@ import { type DashboardServer, startDashboard } from "../server/serve.ts";
 
 const CHROMIUM = process.env.COR_CHROMIUM ?? "/usr/bin/chromium";
 const ARTIFACTS = join(import.meta.dirname, "..", "artifacts", "screenshots");
-const KEYS = { miners: [anvilKey(1), anvilKey(2)], router: anvilKey(3), browser: anvilKey(4) };
+const KEYS = { miners: [anvilKey(1), anvilKey(2)], router: anvilKey(3), browser: anvilKey(4), client: anvilKey(5) };
 
 let root: string;
 let anvil: Anvil;
@@ -76,7 +79,7 @@ beforeAll(async () => {
     chain: chain(),
     transport: http(anvil.rpcUrl),
   });
-  for (const key of [...KEYS.miners, KEYS.router, KEYS.browser]) {
+  for (const key of [...KEYS.miners, KEYS.router, KEYS.browser, KEYS.client]) {
     const hash = await owner.writeContract({
       address: deployment.token,
       abi: erc20Abi,
@@ -306,6 +309,52 @@ describe("dashboard in Chromium on a live local network", () => {
     await page.locator(`[data-testid="session-tasks"] tr[data-task-id="${taskId}"]`).waitFor({ timeout: 10_000 });
     expect(await figure("session-spent")).not.toBe("0");
     await shot("session");
+  });
+
+  it("a task nobody takes fails (NoMiners): the failure figures, chart and timeline follow the indexer", async () => {
+    const client = createWalletClient({
+      account: privateKeyToAccount(KEYS.client),
+      chain: chain(),
+      transport: http(anvil.rpcUrl),
+    }).extend(publicActions);
+    const network = deployment.network;
+    // routerId 0: only the owner assigns, and it never does.
+    const { sessionId } = await createSession(client, {
+      network,
+      token: deployment.token,
+      modelId: deployment.modelId,
+      deposit: parseEther("1"),
+      maxTokens: 32,
+      windows: { precommit: 30, reveal: 30, attest: 30 },
+    });
+    const { taskId } = await submitTask(client, { network, sessionId, prompt: "Nobody answers", store });
+    await client.request({ method: "evm_increaseTime" as never, params: [31] as never });
+    await client.request({ method: "evm_mine" as never, params: [] as never });
+    const hash = await client.writeContract({
+      address: network,
+      abi: iCorNetworkAbi,
+      functionName: "expire",
+      args: [taskId, 0],
+    });
+    expect((await client.waitForTransactionReceipt({ hash })).status).toBe("success");
+    await indexerCaughtUp();
+    const { network: totals } = await graphql<{ network: { tasksFailed: number } }>(
+      ponder.url,
+      "{ network(chainId: 31337) { tasksFailed } }",
+    );
+    expect(totals.tasksFailed).toBe(1);
+    await page.goto(`${dashboard.url}/`);
+    await expect.poll(() => figure("tasks-failed"), { timeout: 15_000 }).toBe("1");
+    await page.locator('[data-chart="failures by reason"] canvas').waitFor({ timeout: 15_000 });
+    await page.goto(`${dashboard.url}/tasks/${taskId}`);
+    await expect
+      .poll(() => page.locator('[data-testid="stat-task-status"]').getAttribute("data-value"), { timeout: 15_000 })
+      .toBe("Failed");
+    const timeline = await page.locator('[data-testid="timeline"] li').allTextContents();
+    expect(timeline[0]).toMatch(/Submitted/);
+    expect(timeline.at(-1)).toMatch(/Failed: NoMiners.*refund 0\.0032 COR/);
+    expect(await page.locator('[data-testid="verify-button"]').count()).toBe(0); // nothing to verify
+    await shot("task-failed");
   });
 
   it("unknown ids, a down indexer and a down chain show readable states, never a blank page", async () => {

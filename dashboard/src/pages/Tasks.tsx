@@ -307,7 +307,7 @@ export function TaskPage() {
               <section className="panel wide">
                 <h2>Miners</h2>
                 {assignments.length === 0 ? (
-                  <Empty>No miner was assigned yet.</Empty>
+                  <Empty>{task.status === "Failed" ? "No miner was assigned." : "No miner was assigned yet."}</Empty>
                 ) : (
                   <DataTable
                     testId="task-miners"
