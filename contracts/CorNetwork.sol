@@ -334,7 +334,7 @@ contract CorNetwork is CorStorage, ITaskManager {
         _attestations[taskId][count] = packed;
         st.attestations = uint8(++count);
         t.state.store(st);
-        l.open = uint16(_inc(l.open, type(uint16).max));
+        ++l.open; // checked: an attestation left uncounted would underflow its release and freeze the task
         v.ledger.store(l);
         emit Attested(taskId, validatorId, scores);
 

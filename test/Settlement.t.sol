@@ -748,6 +748,34 @@ contract SettlementTest is BaseTest {
         assertEq(_node(validatorIds[1]).open, 1);
     }
 
+    /// @dev Sets a node's `open` counter (NodeLedger bits 112..127; _nodes is storage slot 8, the ledger is slot 1
+    /// of the record), to stand for attestations of other tasks.
+    function _setOpen(uint32 nodeId, uint16 open) internal {
+        bytes32 slot = bytes32(uint256(keccak256(abi.encode(uint256(nodeId), uint256(8)))) + 1);
+        uint256 word = uint256(vm.load(address(network), slot));
+        word = (word & ~(uint256(0xffff) << 112)) | (uint256(open) << 112);
+        vm.store(address(network), slot, bytes32(word));
+        assertEq(_node(nodeId).open, open);
+    }
+
+    /// @dev `open` must count every open attestation. A validator already at the counter's maximum either cannot
+    /// attest, or its attestation is counted: it must never be left uncounted, or releasing it after the others
+    /// settled would underflow and freeze the task in Validating for good (attest and finalize would revert).
+    function test_attest_openAtMax_neverFreezesSettlement() public {
+        uint256 taskId = _validatingTask(3);
+        _setOpen(validatorIds[0], type(uint16).max);
+        vm.prank(validatorAccounts[0]);
+        try network.attest(taskId, _scores(9_000, 9_000, 1_000)) {
+            // Its 65535 other attestations settle meanwhile.
+            _setOpen(validatorIds[0], 0);
+            _attest(1, taskId, _scores(9_000, 9_000, 1_000));
+            _attest(2, taskId, _scores(9_000, 9_000, 1_000));
+            assertEq(uint8(_status(taskId)), uint8(TaskStatus.Finalized));
+        } catch {
+            assertEq(network.getTask(taskId).attestations, 0); // refused: nothing was left uncounted
+        }
+    }
+
     function test_attest_wrongPhase_reverts() public {
         uint256 taskId = _revealingTask(_same(1, A), ValidationMode.Embedding, 1);
         vm.expectRevert(abi.encodeWithSelector(ITaskManager.WrongPhase.selector, taskId, TaskStatus.Revealing));

@@ -225,6 +225,46 @@ contract TimeoutsTest is BaseTest {
         _assertConserved();
     }
 
+    /// @dev A slot vacated by a timeout and never refilled fails the task: the miners still on it (committed or not)
+    /// are released without pay or penalty, and the whole escrow goes back.
+    function test_expire_vacatedSlotNeverRefilled_failsAndReleasesTheOthers() public {
+        uint32 sessionId = _session(3, ValidationMode.ExactMatch, AssignmentMode.Router);
+        uint256 taskId = _submit(sessionId);
+        _assign(taskId, _firstMiners(3));
+        _commit(taskId, 0, A, 10);
+        _pastDeadline(taskId);
+        network.expire(taskId, 2); // miner 2 vacated, task Queued again
+        _pastDeadline(taskId);
+        network.expire(taskId, 1); // miner 1 vacated too
+        assertEq(_node(minerIds[0]).open, 1);
+        _pastDeadline(taskId);
+        vm.expectEmit(address(network));
+        emit ITaskManager.TaskFailed(taskId, sessionId, FailReason.NoMiners, 0, 3 * MAX_TOKENS * PRICE);
+        network.expire(taskId, 2);
+        for (uint256 i; i < 3; ++i) {
+            assertEq(_node(minerIds[i]).open, 0);
+            assertEq(_node(minerIds[i]).stake, STAKE);
+            assertEq(_node(minerIds[i]).rewards, 0);
+        }
+        assertEq(_node(minerIds[0]).timedOut, 0); // it committed in time: no penalty
+        assertEq(_sessionOf(sessionId).deposit, DEPOSIT);
+        _assertConserved();
+    }
+
+    /// @dev Claim mode: a miner that claimed a slot of a task whose other slot nobody claimed is released when the
+    /// task fails.
+    function test_expire_claim_unclaimedSlot_releasesClaimer() public {
+        uint256 taskId = _submit(_session(2, ValidationMode.ExactMatch, AssignmentMode.Claim));
+        vm.prank(minerAccounts[0]);
+        network.claimTask(taskId);
+        assertEq(_node(minerIds[0]).open, 1);
+        _pastDeadline(taskId);
+        network.expire(taskId, 1);
+        assertEq(uint8(_status(taskId)), uint8(TaskStatus.Failed));
+        assertEq(_node(minerIds[0]).open, 0);
+        _assertConserved();
+    }
+
     // ================================================================== Revealing
     /// @dev L-1: withholding a committed reveal is slashed withholdSlashBps (never less than a rejection).
     function test_expire_revealing_dropsAndSlashesWithheldReveal() public {

@@ -60,6 +60,10 @@ describe("stream relay", () => {
     expect(text()).toBe("AB");
     relay.token(2, "7", 2, "C");
     expect(text()).toBe("ABC");
+    expect(out.find((e) => e.type === "status")).toMatchObject({
+      status: "StreamFailover",
+      detail: { from: 1, to: 2, index: 2 },
+    });
   });
 
   it("ends the stream with an error naming the task when no source is left", () => {

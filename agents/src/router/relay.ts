@@ -12,6 +12,8 @@ type TaskStream = {
   complete: Set<number>;
   /** Miners assigned to the task (candidates to fail over to). */
   miners: number[];
+  /** The source that dropped while no other miner had reached its index yet (reported at the take-over). */
+  lostSource?: number;
   ended: boolean;
 };
 
@@ -46,6 +48,16 @@ export const createStreamRelay = (opts: { emit: (e: TaskEvent) => void; isLive: 
   };
   /** A miner can take over when it has the next token the client has not seen yet. */
   const canTakeOver = (t: TaskStream, id: number) => t.buffers.get(id)?.[t.relayed.length] !== undefined;
+  const takeOver = (taskId: string, t: TaskStream, from: number | undefined) => {
+    t.lostSource = undefined;
+    opts.emit({
+      type: "status",
+      taskId,
+      status: "StreamFailover",
+      detail: { from: from ?? null, to: t.source, index: t.relayed.length },
+    });
+    flush(taskId, t);
+  };
   const end = (taskId: string, t: TaskStream, code: string, message: string) => {
     t.ended = true;
     opts.emit({ type: "error", taskId, code, message });
@@ -56,18 +68,13 @@ export const createStreamRelay = (opts: { emit: (e: TaskEvent) => void; isLive: 
     const ready = alive
       .filter((id) => canTakeOver(t, id))
       .sort((a, b) => (t.buffers.get(b)?.length ?? 0) - (t.buffers.get(a)?.length ?? 0));
-    const from = t.source;
+    const from = t.source ?? t.lostSource;
     t.source = ready[0];
     if (t.source !== undefined) {
-      opts.emit({
-        type: "status",
-        taskId,
-        status: "StreamFailover",
-        detail: { from: from ?? null, to: t.source, index: t.relayed.length },
-      });
-      flush(taskId, t);
+      takeOver(taskId, t, from);
       return;
     }
+    t.lostSource = from;
     if (!alive.some((id) => !t.complete.has(id))) {
       end(
         taskId,
@@ -89,7 +96,11 @@ export const createStreamRelay = (opts: { emit: (e: TaskEvent) => void; isLive: 
       let buf = t.buffers.get(nodeId);
       if (!buf) t.buffers.set(nodeId, (buf = []));
       buf[index] = piece;
-      if (t.source === undefined && canTakeOver(t, nodeId)) t.source = nodeId;
+      if (t.source === undefined && canTakeOver(t, nodeId)) {
+        t.source = nodeId;
+        // A live miner that was behind when the source dropped reached the index: it takes over now.
+        if (t.relayed.length > 0) return takeOver(taskId, t, t.lostSource);
+      }
       if (t.source === nodeId) flush(taskId, t);
     },
     done: (nodeId: number, taskId: string) => {

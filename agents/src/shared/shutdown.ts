@@ -18,4 +18,11 @@ export const onShutdown = (logger: Logger, stop: () => Promise<void>): void => {
   };
   process.once("SIGTERM", () => handler("SIGTERM"));
   process.once("SIGINT", () => handler("SIGINT"));
+  // Last line of defence: a stray rejection is a bug to log, not a reason to drop every client; an uncaught
+  // exception may have left state half-updated, so the process exits and its supervisor restarts it.
+  process.on("unhandledRejection", (err) => logger.error({ err: String(err) }, "Unhandled rejection"));
+  process.once("uncaughtException", (err) => {
+    logger.fatal({ err: String(err), stack: err.stack }, "Uncaught exception; exiting for a clean restart");
+    setTimeout(() => process.exit(1), 100).unref();
+  });
 };

@@ -1,22 +1,29 @@
 /**
- * Truthful readiness for operators and load balancers: GET /readiness compares the block ponder has indexed
- * (its own /status) with the chain head read straight from the RPC (not through ponder's request queue, which
- * is what stalls), and tracks whether the indexed block still advances.
+ * Truthful readiness for operators, load balancers and the supervisor: GET /readiness compares how far ponder's
+ * realtime sync got (`ponder_sync_block`, in-memory metrics: it advances on empty blocks too, unlike the
+ * checkpoint /status reports) with the chain head read straight from the RPC (not through ponder's request queue,
+ * which is what freezes), and tracks whether the synced block still advances.
  *
- * 200 {status:"ok"}               indexed within COR_INDEXER_MAX_LAG_BLOCKS of the head
- * 503 {status:"backfilling"}      ponder's historical sync is not done (/ready is 503)
+ * 200 {status:"ok"}               synced within COR_INDEXER_MAX_LAG_BLOCKS of the head
+ * 503 {status:"backfilling"}      the historical sync is not done yet
  * 503 {status:"catching_up"}      behind the head but advancing
  * 503 {status:"stalled"}          behind the head and no progress for COR_INDEXER_STALL_SECONDS: restart it
  * 503 {status:"rpc_unreachable"}  the chain head cannot be read, so freshness is unknown
  *
- * Every answer carries indexedBlock, headBlock, lagBlocks, lagSeconds and secondsSinceProgress.
+ * Every answer carries syncedBlock, indexedBlock (last checkpoint with events), headBlock, lagBlocks, lagSeconds,
+ * secondsSinceProgress and checkedAt. The state is refreshed every 2 s in the background, so the endpoint answers
+ * at once even while the RPC or ponder's own database is slow.
+ *
+ * Why: ponder 0.16 keeps polling a failing RPC for up to 10 minutes and may not resume after an outage (seen after
+ * a 20 s anvil pause), while /health and /ready stay 200.
  */
 import { Hono } from "hono";
 import { createPublicClient, http } from "viem";
 
 const envInt = (name: string, fallback: number): number => {
-  const n = Number(process.env[name]);
-  return Number.isInteger(n) && n >= 0 && process.env[name] !== "" ? n : fallback;
+  const raw = process.env[name];
+  const n = Number(raw);
+  return raw !== undefined && raw !== "" && Number.isInteger(n) && n >= 0 ? n : fallback;
 };
 const maxLagBlocks = envInt("COR_INDEXER_MAX_LAG_BLOCKS", 5);
 const stallSeconds = envInt("COR_INDEXER_STALL_SECONDS", 15);
@@ -27,56 +34,97 @@ const rpcUrl = (): string => {
 };
 const chain = createPublicClient({ transport: http(rpcUrl(), { timeout: 3_000, retryCount: 0 }) });
 
-/** Last indexed block seen and when it last changed (module state: one ponder server process). */
-let progress = { block: -1, changedAt: Date.now() };
+/** This ponder server's own base URL (its --port flag; ponder's default 42069). */
+const selfUrl = (): string => {
+  const i = process.argv.indexOf("--port");
+  const port = i >= 0 ? process.argv[i + 1] : (process.env.PORT ?? "42069");
+  return `http://127.0.0.1:${port}`;
+};
 
-const withTimeout = async (url: string): Promise<Response> => fetch(url, { signal: AbortSignal.timeout(3_000) });
+type Block = { number: number; timestamp: number };
+type Readiness = {
+  status: "ok" | "backfilling" | "catching_up" | "stalled" | "rpc_unreachable";
+  syncedBlock: number | null;
+  indexedBlock: number | null;
+  headBlock: number | null;
+  lagBlocks: number | null;
+  lagSeconds: number | null;
+  secondsSinceProgress: number;
+  maxLagBlocks: number;
+  stallSeconds: number;
+  checkedAt: string;
+};
+
+const metric = (text: string, name: string): number | undefined => {
+  const line = text.split("\n").find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+  const value = line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : Number.NaN;
+  return Number.isFinite(value) ? value : undefined;
+};
+
+const get = async (url: string) => fetch(url, { signal: AbortSignal.timeout(3_000) });
+
+let progress = { block: -1, changedAt: Date.now() };
+let latest: Readiness | undefined;
+
+/** One evaluation: ponder's metrics and checkpoint, the chain head, and how long since the synced block moved. */
+export const evaluate = async (): Promise<Readiness> => {
+  const base = selfUrl();
+  const [metrics, status, head] = await Promise.all([
+    get(`${base}/metrics`)
+      .then((r) => r.text())
+      .catch(() => ""),
+    get(`${base}/status`)
+      .then((r) => r.json() as Promise<Record<string, { block?: Block }>>)
+      .catch(() => ({}) as Record<string, { block?: Block }>),
+    chain
+      .getBlock({ blockTag: "latest" })
+      .then((b): Block => ({ number: Number(b.number), timestamp: Number(b.timestamp) }))
+      .catch(() => undefined),
+  ]);
+  const synced = metric(metrics, "ponder_sync_block");
+  const syncedAt = metric(metrics, "ponder_sync_block_timestamp");
+  const realtime = metric(metrics, "ponder_sync_is_realtime") === 1;
+  const indexed = Object.values(status)
+    .map((s) => s.block?.number)
+    .filter((n): n is number => n !== undefined)
+    .sort((a, b) => a - b)[0];
+  const now = Date.now();
+  if (synced !== undefined && synced !== progress.block) progress = { block: synced, changedAt: now };
+  const secondsSinceProgress = Math.round((now - progress.changedAt) / 1000);
+  const lagBlocks = head && synced !== undefined ? Math.max(0, head.number - synced) : null;
+  let state: Readiness["status"];
+  if (!head) state = "rpc_unreachable";
+  else if (!realtime || synced === undefined)
+    state = secondsSinceProgress > stallSeconds * 4 ? "stalled" : "backfilling";
+  else if ((lagBlocks ?? 0) <= maxLagBlocks) state = "ok";
+  else state = secondsSinceProgress > stallSeconds ? "stalled" : "catching_up";
+  latest = {
+    status: state,
+    syncedBlock: synced ?? null,
+    indexedBlock: indexed ?? null,
+    headBlock: head?.number ?? null,
+    lagBlocks,
+    lagSeconds: head && syncedAt !== undefined ? Math.max(0, head.timestamp - syncedAt) : null,
+    secondsSinceProgress,
+    maxLagBlocks,
+    stallSeconds,
+    checkedAt: new Date(now).toISOString(),
+  };
+  return latest;
+};
+
+let running = false;
+const tick = async () => {
+  if (running) return;
+  running = true;
+  await evaluate().catch(() => undefined);
+  running = false;
+};
+setInterval(tick, 2_000).unref();
 
 export const health = new Hono();
 
 health.get("/readiness", async (c) => {
-  const self = new URL(c.req.url);
-  let indexed: { number: number; timestamp: number } | undefined;
-  let ponderReady = false;
-  try {
-    const [status, ready] = await Promise.all([
-      withTimeout(`${self.origin}/status`),
-      withTimeout(`${self.origin}/ready`),
-    ]);
-    ponderReady = ready.ok;
-    const body = (await status.json()) as Record<string, { block?: { number: number; timestamp: number } }>;
-    const blocks = Object.values(body)
-      .map((s) => s.block)
-      .filter((b): b is { number: number; timestamp: number } => b !== undefined);
-    indexed = blocks.sort((a, b) => a.number - b.number)[0];
-  } catch {
-    // ponder's own server did not answer in time: reported below as not ready
-  }
-  const now = Date.now();
-  if (indexed && indexed.number !== progress.block) progress = { block: indexed.number, changedAt: now };
-  const secondsSinceProgress = Math.round((now - progress.changedAt) / 1000);
-  let head: { number: number; timestamp: number } | undefined;
-  try {
-    const block = await chain.getBlock({ blockTag: "latest" });
-    head = { number: Number(block.number), timestamp: Number(block.timestamp) };
-  } catch {
-    // RPC down: freshness unknown
-  }
-  const lagBlocks = head && indexed ? Math.max(0, head.number - indexed.number) : null;
-  const report = {
-    indexedBlock: indexed?.number ?? null,
-    headBlock: head?.number ?? null,
-    lagBlocks,
-    lagSeconds: head && indexed ? Math.max(0, head.timestamp - indexed.timestamp) : null,
-    secondsSinceProgress,
-    maxLagBlocks,
-    stallSeconds,
-  };
-  let status: "ok" | "backfilling" | "catching_up" | "stalled" | "rpc_unreachable";
-  if (!head) status = "rpc_unreachable";
-  else if (!ponderReady || !indexed)
-    status = secondsSinceProgress > stallSeconds && indexed ? "stalled" : "backfilling";
-  else if ((lagBlocks ?? 0) <= maxLagBlocks) status = "ok";
-  else status = secondsSinceProgress > stallSeconds ? "stalled" : "catching_up";
-  return c.json({ status, ...report }, status === "ok" ? 200 : 503);
+  const r = latest ?? (await evaluate());
+  return c.json(r, r.status === "ok" ? 200 : 503);
 });

@@ -5,88 +5,167 @@ import {CommonBase} from "forge-std/Base.sol";
 import {StdCheats} from "forge-std/StdCheats.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
 import {Vm} from "forge-std/Vm.sol";
+import {console} from "forge-std/console.sol";
 
 import {CORToken} from "../../../contracts/CORToken.sol";
 import {ICorNetwork} from "../../../contracts/interfaces/ICorNetwork.sol";
+import {INodeRegistry} from "../../../contracts/interfaces/INodeRegistry.sol";
+import {ISessionManager} from "../../../contracts/interfaces/ISessionManager.sol";
 import {ITaskManager} from "../../../contracts/interfaces/ITaskManager.sol";
 import {
     AssignmentMode,
+    FailReason,
     Node,
     NodeStatus,
+    Offer,
     Outcome,
     Params,
     Role,
     Session,
     SessionConfig,
     SessionStatus,
+    SlashReason,
     TaskStatus,
     TaskView,
     ValidationMode
 } from "../../../contracts/types/Types.sol";
+import {CorStorageLens} from "./CorStorageLens.sol";
 
-/// @notice Drives CorNetwork through random sequences of valid calls (fail_on_revert = true): every action reads
-/// the chain, picks inputs that must succeed (or does nothing), and records what the invariants need from the
-/// events it emitted (ghost counters).
-contract CorNetworkHandler is CommonBase, StdCheats, StdUtils {
-    uint256 internal constant MAX_SESSIONS = 8;
-    uint256 internal constant MAX_TASKS = 40;
-    uint256 internal constant MAX_NODES = 20;
+/// @notice Drives CorNetwork through random sequences of calls (fail_on_revert = true), as honest parties and as
+/// an adversary. Honest actions read the chain and pick inputs that must succeed (or do nothing). Adversarial
+/// actions (wrong callers, late calls, calls on terminal tasks, locked withdrawals, out-of-bounds governance) are
+/// made in try/catch: a call that goes through is recorded as a violation, which an invariant turns into a failure.
+/// Every action is checked against the events it emitted: rewards and stakes move exactly as the events say,
+/// a slash happens exactly when a provable fault does, and never to a node that revealed the accepted result.
+/// `calls` counts the actions that changed state, `refused` the adversarial attempts the network rejected.
+contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
+    uint256 internal constant MAX_SESSIONS = 10;
+    uint256 internal constant MAX_TASKS = 48;
+    uint256 internal constant MAX_NODES = 22;
+    uint256 internal constant BPS = 10_000;
+    uint256 internal constant MAX_PRICE = 1e13;
+    address internal constant FEE_SINK = address(0xFEE5);
 
     ICorNetwork public immutable network;
     CORToken public immutable token;
     bytes32 public immutable model;
-    Params internal _params;
+    bytes32 public immutable otherModel;
+    address public immutable governor;
 
     address[] internal _clients;
     address[] internal _accounts; // every account that ever registered, in registration order
+    address[] internal _outsiders; // never registered, never own a session: wrong callers and submitters
     uint32[] internal _sessions;
     uint256[] internal _tasks;
-    uint256[] internal _live; // tasks not yet Finalized or Failed: the only ones an action can pick
+    uint256[] internal _live; // tasks not yet Finalized or Failed
+    uint256[] internal _done; // tasks Finalized or Failed
+
+    /// @dev What a slot committed, to reveal it later. `withhold`: the miner never reveals it.
+    struct Work {
+        bytes32 resultHash;
+        uint32 tokens;
+        bool withhold;
+    }
+
+    mapping(uint256 taskId => mapping(uint8 slot => Work)) internal _work;
 
     // ------------------------------------------------------------------ ghost state
     mapping(uint32 sessionId => uint256) public ghostDeposited;
     mapping(uint32 sessionId => uint256) public ghostWithdrawn;
     mapping(uint32 sessionId => uint256) public ghostPaid;
     mapping(uint256 taskId => TaskStatus) public ghostTerminal;
-    mapping(uint256 taskId => mapping(uint32 nodeId => uint256)) public ghostAccepted;
-    uint256 public ghostMaxAcceptedPerTask;
+    /// @dev WorkSettled events that paid a miner (Accepted or Unverified) per task and node.
+    mapping(uint256 taskId => mapping(uint32 nodeId => uint256)) public ghostPaidCount;
+    uint256 public ghostMaxPaidPerTask;
+    mapping(uint256 taskId => mapping(uint32 nodeId => uint256)) public ghostSlashes;
+    mapping(uint256 taskId => uint256) internal _verdictSlashes; // Rejected + Deviated slashes of a task
+    mapping(uint256 taskId => mapping(uint32 nodeId => bool)) internal _committedBy;
+    mapping(uint256 taskId => mapping(uint32 nodeId => bool)) internal _revealedBy;
+    mapping(uint256 taskId => mapping(uint32 nodeId => bool)) internal _attestedBy;
+    mapping(uint256 taskId => mapping(uint32 nodeId => bool)) internal _timedOutOn;
+    uint256 public ghostFeesWithdrawn;
+    /// @dev Stake and unclaimed rewards of every node as its events say (registration, top-up, slashes,
+    /// withdrawal; payouts, router fees, withdrawals): the invariant compares them with the chain.
+    mapping(uint32 nodeId => uint256) public ghostStake;
+    mapping(uint32 nodeId => uint256) public ghostRewards;
+
+    /// @dev Broken properties (see CorNetworkInvariantTest): how many times each, the first occurrence described.
+    uint256 public violationCount;
+    bytes32[] internal _violated;
+    mapping(bytes32 property => uint256) internal _violations;
+    mapping(bytes32 property => string) internal _firstWhat;
+
+    // ------------------------------------------------------------------ call summary
     mapping(bytes32 action => uint256) public calls;
+    mapping(bytes32 action => uint256) public refused;
+    bytes32[] internal _names;
+    mapping(bytes32 action => bool) internal _named;
+    bool internal _timeOnly;
 
-    /// @dev What each slot committed, to reveal it later: result hash (honest or garbage) and salt.
-    mapping(uint256 taskId => mapping(uint8 slot => bytes32)) internal _committed;
-
-    bytes32 internal constant WORK_SETTLED =
-        keccak256("WorkSettled(uint256,uint32,uint8,uint8,uint32,uint96,uint16,uint16)");
-    bytes32 internal constant TASK_FINALIZED =
-        keccak256("TaskFinalized(uint256,uint32,uint8,uint32,bytes32,uint112,uint112,uint112,uint112,uint112)");
-    bytes32 internal constant TASK_FAILED = keccak256("TaskFailed(uint256,uint32,uint8,uint112)");
+    /// @dev What one action's events say happened.
+    struct Tally {
+        uint256 rejected; // miner results rejected (WorkSettled Rejected, slot < 255)
+        uint256 rejectSlashes;
+        uint256 withheld; // reveals withheld (SlotExpired in Revealing)
+        uint256 withholdSlashes;
+        uint256 deviated; // attestations off the median (WorkSettled Rejected, slot 255)
+        uint256 deviateSlashes;
+        uint256[] finalized; // task ids settled with a verdict in this action
+        uint256[] winner; // their winner slots
+        uint256 nFinalized;
+        uint256[] unverified; // task ids failed without a verdict (NoMajority, NoQuorum)
+        uint256 nUnverified;
+        bool changed;
+    }
 
     constructor(
         ICorNetwork network_,
         CORToken token_,
         bytes32 model_,
+        bytes32 otherModel_,
+        address governor_,
         address[] memory accounts,
         address[] memory clients
     ) {
         network = network_;
         token = token_;
         model = model_;
-        _params = network_.params();
+        otherModel = otherModel_;
+        governor = governor_;
         _accounts = accounts;
         _clients = clients;
+        for (uint256 i; i < 3; ++i) {
+            _outsiders.push(makeAddr(string.concat("outsider", vm.toString(i))));
+        }
+        uint32 n = network_.nodeCount();
+        for (uint32 id = 1; id <= n; ++id) {
+            Node memory node = network_.getNode(id);
+            (ghostStake[id], ghostRewards[id]) = (node.stake, node.rewards);
+        }
     }
 
-    /// @dev Records the events of one action into the ghost state.
-    modifier recorded(bytes32 action) {
+    /// @dev Checks one action against its events; counts it if it changed state.
+    modifier step(bytes32 action) {
+        if (!_named[action]) {
+            _named[action] = true;
+            _names.push(action);
+        }
+        Tally memory tally;
+        _timeOnly = false;
         vm.recordLogs();
         _;
-        _absorb(vm.getRecordedLogs());
-        ++calls[action];
+        _absorb(vm.getRecordedLogs(), tally);
+        _check(tally);
+        if (tally.changed || _timeOnly) ++calls[action];
     }
 
     // ================================================================== views for the invariant test
-    function sessions() external view returns (uint32[] memory) {
-        return _sessions;
+    /// @notice Every broken property, as `property xN: first occurrence (task, node or slot); ...`.
+    function violationReport() external view returns (string memory report) {
+        for (uint256 i; i < _violated.length; ++i) {
+            bytes32 p = _violated[i];
+            report = string.concat(report, _str(p), " x", vm.toString(_violations[p]), ": ", _firstWhat[p], "; ");
+        }
     }
 
     function tasks() external view returns (uint256[] memory) {
@@ -97,195 +176,437 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils {
         return _live;
     }
 
+    /// @notice Prints the actions that changed state and the adversarial attempts refused (forge test -vv).
+    function printSummary() external view {
+        console.log("action                   changed   refused");
+        for (uint256 i; i < _names.length; ++i) {
+            bytes32 name = _names[i];
+            console.log(
+                string.concat(_pad(_str(name), 25), _pad(vm.toString(calls[name]), 10), vm.toString(refused[name]))
+            );
+        }
+        console.log(
+            string.concat(
+                "sessions ",
+                vm.toString(_sessions.length),
+                " tasks ",
+                vm.toString(_tasks.length),
+                " settled ",
+                vm.toString(_done.length),
+                " nodes ",
+                vm.toString(uint256(network.nodeCount()))
+            )
+        );
+    }
+
+    // ================================================================== SETUP
+    /// @notice Opens one session of each kind, so that every run has work from its first call.
+    function bootstrap(uint32 routerId, uint32[] calldata miners) external {
+        _bootSession(_clients[0], 3, ValidationMode.ExactMatch, AssignmentMode.Router, routerId, 1, miners);
+        _bootSession(_clients[1], 3, ValidationMode.Embedding, AssignmentMode.Claim, 0, 3, miners);
+        _bootSession(_clients[2], 3, ValidationMode.Replay, AssignmentMode.Dedicated, 0, 1, miners);
+        _bootSession(_clients[0], 2, ValidationMode.ExactMatch, AssignmentMode.Router, 0, 0, miners);
+        _bootSession(_clients[1], 2, ValidationMode.Embedding, AssignmentMode.Router, routerId, 3, miners);
+        vm.prank(_clients[0]);
+        uint256 taskId = network.submitTask(_sessions[0], keccak256("first"), "bafkreiprompt", 64);
+        _tasks.push(taskId);
+        _live.push(taskId);
+        _discover(network, taskId);
+    }
+
+    /// @notice Base slots found by the lens, for the invariant test's own raw reads.
+    function lensBases() external view returns (uint256 nodes, uint256 sessions, uint256 tasks_) {
+        return (_nodesBase, _sessionsBase, _tasksBase);
+    }
+
+    function _bootSession(
+        address owner,
+        uint8 r,
+        ValidationMode validation,
+        AssignmentMode assignment,
+        uint32 routerId,
+        uint8 quorum,
+        uint32[] calldata miners
+    ) internal {
+        SessionConfig memory c;
+        c.modelId = model;
+        c.redundancy = r;
+        c.validation = validation;
+        c.assignment = assignment;
+        c.pricePerToken = 1e12;
+        c.maxTokens = 64;
+        c.quorum = quorum;
+        c.retryLimit = 2;
+        c.precommitWindow = 120;
+        c.revealWindow = 120;
+        c.attestWindow = 120;
+        c.routerId = routerId;
+        if (assignment == AssignmentMode.Dedicated) c.dedicatedMiners = miners;
+        uint112 amount = uint112(uint256(r) * c.maxTokens * c.pricePerToken * 8);
+        vm.prank(owner);
+        uint32 sessionId = network.createSession(c, amount);
+        _sessions.push(sessionId);
+        ghostDeposited[sessionId] += amount;
+    }
+
     // ================================================================== NODES
-    function register(uint256 seed, uint96 stake) external recorded("register") {
+    function register(uint256 seed, uint96 stake) external step("register") {
         if (network.nodeCount() >= MAX_NODES) return;
         address account;
         // Half the time an account that left registers again (a new node id), else a new account.
-        if (seed & 1 == 0) account = _pick(seed >> 1, _accounts, _isUnregisteredAccount);
+        if (seed & 1 == 0) account = _pickAccount(seed >> 1);
         if (account == address(0)) {
             account = makeAddr(string.concat("actor", vm.toString(_accounts.length)));
             _accounts.push(account);
             _fund(account, 100_000 ether);
         }
-        Role role = (seed >> 8) % 4 == 0 ? Role.Validator : Role.Miner;
-        stake = uint96(bound(stake, 100 ether, 2_000 ether));
+        uint256 roll = (seed >> 8) % 8;
+        Role role = roll < 2 ? Role.Validator : (roll == 2 ? Role.Router : Role.Miner);
+        uint96 minimum = _minStake(role);
+        stake = uint96(_bound(stake, minimum, uint256(minimum) * 4));
         bytes32[] memory models = new bytes32[](role == Role.Miner ? 1 : 0);
-        if (role == Role.Miner) models[0] = model;
-        uint32 previous = network.nodeIdOf(account);
+        if (role == Role.Miner) models[0] = (seed >> 12) % 5 == 0 ? otherModel : model;
+        Offer memory offer = role == Role.Miner ? _offer(seed >> 16) : Offer(0, 0, 0);
         vm.prank(account);
-        uint32 id = network.register(role, stake, models, keccak256(abi.encode(account)), "http://actor");
-        require(previous == 0 && id == network.nodeCount(), "handler: registration id");
-        _checkRegistration(id);
+        uint32 id = network.register(role, stake, models, keccak256(abi.encode(account)), "http://actor", offer);
+        require(id == network.nodeCount() && network.nodeIdOf(account) == id, "handler: registration id");
     }
 
-    function requestExit(uint256 seed) external recorded("requestExit") {
+    /// @dev Any Active or Jailed node may leave, also in the middle of its tasks.
+    function requestExit(uint256 seed) external step("requestExit") {
         uint32 id = _pickNode(seed, _canExit);
         if (id == 0) return;
         vm.prank(network.getNode(id).account);
         network.requestExit();
     }
 
-    function withdrawStake(uint256 seed) external recorded("withdrawStake") {
+    /// @dev Past the cooldown an Exiting node withdraws, unless work that could be slashed is open: then the
+    /// attempt must revert StakeLocked. A node that is not Exiting is refused too.
+    function withdrawStake(uint256 seed) external step("withdrawStake") {
         uint32 id = _pickNode(seed, _isExiting);
-        if (id == 0) return;
+        if (id == 0) {
+            id = _pickNode(seed, _canExit);
+            if (id == 0) return;
+            vm.prank(network.getNode(id).account);
+            try network.withdrawStake() {
+                _violation("adversary", "withdrawStake by a node that is not exiting", 0, id);
+            } catch {
+                ++refused["withdrawStake"];
+            }
+            return;
+        }
         Node memory n = network.getNode(id);
-        if (block.timestamp < n.until) vm.warp(n.until);
+        if (block.timestamp < n.until) _warp(n.until);
         vm.prank(n.account);
+        if (n.open != 0) {
+            try network.withdrawStake() {
+                _violation("lockedStake", "withdrawStake with open work", 0, id);
+            } catch {
+                ++refused["withdrawStake"];
+            }
+            return;
+        }
         network.withdrawStake();
-        _checkRegistration(id);
+        require(network.nodeIdOf(n.account) == 0 && network.getNode(id).stake == 0, "handler: ended registration");
     }
 
-    function unjail(uint256 seed) external recorded("unjail") {
+    function unjail(uint256 seed) external step("unjail") {
         uint32 id = _pickNode(seed, _isJailed);
         if (id == 0) return;
         Node memory n = network.getNode(id);
-        uint96 minimum = n.role == Role.Miner ? _params.minStakeMiner : _params.minStakeValidator;
+        uint96 minimum = _minStake(n.role);
         vm.startPrank(n.account);
         if (n.stake < minimum) network.addStake(minimum - n.stake);
-        if (block.timestamp < n.until) vm.warp(n.until);
+        if (block.timestamp < n.until) _warp(n.until);
         network.unjail();
         vm.stopPrank();
     }
 
-    function withdrawRewards(uint256 seed) external recorded("withdrawRewards") {
+    function withdrawRewards(uint256 seed) external step("withdrawRewards") {
         uint32 id = _pickNode(seed, _hasRewards);
         if (id == 0) return;
-        vm.prank(network.getNode(id).account);
+        address account = network.getNode(id).account;
+        if ((seed >> 200) % 3 == 0) {
+            // Somebody else's rewards.
+            vm.prank(_outsiders[seed % _outsiders.length]);
+            try network.withdrawRewards(id) {
+                _violation("adversary", "withdrawRewards by another account", 0, id);
+            } catch {
+                ++refused["withdrawRewards"];
+            }
+            return;
+        }
+        vm.prank(account);
         network.withdrawRewards(id);
     }
 
+    /// @dev A miner changes the work it consents to; open assignments keep their terms.
+    function updateOffer(uint256 seed) external step("updateOffer") {
+        uint32 id = _pickNode(seed, _isCurrentNode);
+        if (id == 0) return;
+        Node memory n = network.getNode(id);
+        vm.prank(n.account);
+        if (n.role != Role.Miner) {
+            try network.updateOffer(_offer(seed >> 32)) {
+                _violation("adversary", "updateOffer by a non-miner", 0, id);
+            } catch {
+                ++refused["updateOffer"];
+            }
+            return;
+        }
+        network.updateOffer(_offer(seed >> 32));
+    }
+
+    /// @dev A miner stops or starts serving the session model (or the other one).
+    function updateModels(uint256 seed) external step("updateModels") {
+        uint32 id = _pickNode(seed, _isCurrentNode);
+        if (id == 0) return;
+        Node memory n = network.getNode(id);
+        bytes32[] memory one = new bytes32[](1);
+        bytes32[] memory none = new bytes32[](0);
+        one[0] = (seed >> 40) % 3 == 0 ? otherModel : model;
+        vm.prank(n.account);
+        if (n.role != Role.Miner) {
+            try network.updateModels(one, none) {
+                _violation("adversary", "updateModels by a non-miner", 0, id);
+            } catch {
+                ++refused["updateModels"];
+            }
+            return;
+        }
+        if ((seed >> 48) & 1 == 0) network.updateModels(none, one);
+        else network.updateModels(one, none);
+    }
+
+    // ================================================================== GOVERNANCE
+    /// @dev New parameters within their bounds (every setter bound is exercised), or out of bounds / not the owner.
+    function setParams(uint256 seed) external step("setParams") {
+        Params memory p = _randomParams(seed);
+        uint256 bad = (seed >> 250) % 4;
+        if (bad == 0) {
+            vm.prank(governor);
+            network.setParams(p);
+            return;
+        }
+        address caller = governor;
+        if (bad == 1) caller = _outsiders[seed % _outsiders.length];
+        else if (bad == 2) p.withholdSlashBps = p.rejectSlashBps == 0 ? 5_001 : p.rejectSlashBps - 1;
+        else if (seed & 1 == 0) p.protocolFeeBps = 0;
+        else p.minQuorum = 2;
+        vm.prank(caller);
+        try network.setParams(p) {
+            _violation("adversary", "setParams out of bounds or not by the owner", 0, 0);
+        } catch {
+            ++refused["setParams"];
+        }
+    }
+
+    function jail(uint256 seed, uint32 duration) external step("jail") {
+        uint32 id = _pickNode(seed, _canExit);
+        duration = uint32(_bound(duration, 0, 600));
+        if (id == 0 || (seed >> 200) % 3 == 0) {
+            // Not the owner, or a node that is exiting or gone.
+            id = id == 0 ? uint32(1 + seed % network.nodeCount()) : id;
+            Node memory n = network.getNode(id);
+            bool badTarget = n.status == NodeStatus.Exiting || n.status == NodeStatus.Unregistered;
+            vm.prank(badTarget ? governor : _outsiders[seed % _outsiders.length]);
+            try network.jail(id, duration) {
+                _violation("adversary", "jail by a non-owner or of an exiting node", 0, id);
+            } catch {
+                ++refused["jail"];
+            }
+            return;
+        }
+        vm.prank(governor);
+        network.jail(id, duration);
+    }
+
+    function withdrawProtocolFees(uint256 seed) external step("withdrawProtocolFees") {
+        bool owner = (seed >> 200) % 3 != 0;
+        bool fees = network.protocolFees() != 0;
+        vm.prank(owner ? governor : _outsiders[seed % _outsiders.length]);
+        if (owner && fees) {
+            ghostFeesWithdrawn += network.withdrawProtocolFees(FEE_SINK);
+            return;
+        }
+        try network.withdrawProtocolFees(FEE_SINK) {
+            _violation("adversary", "withdrawProtocolFees by a non-owner or of nothing", 0, 0);
+        } catch {
+            ++refused["withdrawProtocolFees"];
+        }
+    }
+
     // ================================================================== SESSIONS
-    function createSession(uint256 seed, uint256 amount) external recorded("createSession") {
+    function createSession(uint256 seed, uint256 amount) external step("createSession") {
         if (_sessions.length >= MAX_SESSIONS) return;
+        Params memory p = network.params();
         SessionConfig memory c;
         c.modelId = model;
-        c.redundancy = uint8(bound(seed, 1, 3));
-        c.validation = ValidationMode((seed >> 8) % 3);
+        c.redundancy = uint8(_bound(seed, 1, 3));
+        c.validation = ValidationMode((seed >> 8) % 4);
         c.assignment = AssignmentMode((seed >> 16) % 3);
-        c.pricePerToken = uint96(bound(seed >> 24, 1e9, 1e13));
-        c.maxTokens = uint24(bound(seed >> 64, 1, 256));
-        c.minReputation = uint16((seed >> 96) % 3 == 0 ? bound(seed >> 100, 0, 6_000) : 0);
-        c.threshold = uint16(bound(seed >> 120, 0, 10_000));
-        c.quorum = uint8(bound(seed >> 136, 1, 3));
-        c.retryLimit = uint8(bound(seed >> 144, 0, 2));
-        c.precommitWindow = uint32(bound(seed >> 152, 30, 600));
-        c.revealWindow = uint32(bound(seed >> 168, 30, 600));
-        c.attestWindow = uint32(bound(seed >> 184, 30, 600));
-        if (c.assignment == AssignmentMode.Router && (seed >> 200) & 1 == 1) c.routerId = _routerId();
+        c.pricePerToken = uint96(_bound(seed >> 24, p.minPricePerToken, MAX_PRICE));
+        c.maxTokens = uint24(_bound(seed >> 64, 1, 128));
+        c.minReputation = uint16((seed >> 96) % 3 == 0 ? _bound(seed >> 100, 0, 6_000) : 0);
+        if (c.validation == ValidationMode.Embedding || c.validation == ValidationMode.Replay) {
+            c.quorum = (seed >> 120) % 3 == 0 || p.minQuorum > 1 ? 3 : p.minQuorum;
+            if ((seed >> 124) % 16 == 0) c.quorum = 5; // more than the validators of a run: settles by finalize
+        } else {
+            c.quorum = uint8(_bound(seed >> 128, 0, 3));
+        }
+        c.retryLimit = uint8(_bound(seed >> 136, 0, p.maxRetryLimit));
+        c.precommitWindow = uint32(_bound(seed >> 144, 30, 600));
+        c.revealWindow = uint32(_bound(seed >> 160, 30, 600));
+        c.attestWindow = uint32(_bound(seed >> 176, 30, 600));
+        c.temperature = uint16(_bound(seed >> 192, 0, 2_000));
+        c.topK = uint16(seed >> 208);
+        c.topP = uint16(_bound(seed >> 224, 0, 10_000));
+        c.encrypted = (seed >> 240) & 1 == 1;
+        if (c.assignment == AssignmentMode.Router && (seed >> 241) & 1 == 1) c.routerId = _pickRouter(seed >> 32);
         if (c.assignment == AssignmentMode.Dedicated) {
             c.dedicatedMiners = _dedicated(seed >> 208, c.redundancy);
             if (c.dedicatedMiners.length == 0) return;
         }
-        address owner = _clients[(seed >> 240) % _clients.length];
+        address owner = _clients[(seed >> 244) % _clients.length];
         uint256 escrow = uint256(c.redundancy) * c.maxTokens * c.pricePerToken;
-        uint112 deposit = uint112(bound(amount, 0, escrow * 6));
+        uint112 amount_ = uint112(_bound(amount, 0, escrow * 6));
         vm.prank(owner);
-        uint32 sessionId = network.createSession(c, deposit);
+        uint32 sessionId = network.createSession(c, amount_);
         _sessions.push(sessionId);
-        ghostDeposited[sessionId] += deposit;
+        ghostDeposited[sessionId] += amount_;
     }
 
-    function deposit(uint256 seed, uint112 amount) external recorded("deposit") {
+    function deposit(uint256 seed, uint112 amount) external step("deposit") {
         uint32 sessionId = _pickSession(seed, true);
         if (sessionId == 0) return;
-        amount = uint112(bound(amount, 1, 50 ether));
-        address payer = _clients[(seed >> 128) % _clients.length];
-        vm.prank(payer);
+        amount = uint112(_bound(amount, 1, 50 ether));
+        vm.prank(_clients[(seed >> 128) % _clients.length]);
         network.deposit(sessionId, amount);
         ghostDeposited[sessionId] += amount;
     }
 
-    function withdrawDeposit(uint256 seed, uint112 amount) external recorded("withdrawDeposit") {
+    function withdrawDeposit(uint256 seed, uint112 amount) external step("withdrawDeposit") {
         uint32 sessionId = _pickSession(seed, false);
         if (sessionId == 0) return;
         Session memory s = network.getSession(sessionId);
         if (s.deposit == 0) return;
-        amount = uint112(bound(amount, 1, s.deposit));
+        amount = uint112(_bound(amount, 1, s.deposit));
         vm.prank(s.owner);
         network.withdrawDeposit(sessionId, amount);
         ghostWithdrawn[sessionId] += amount;
     }
 
-    function closeSession(uint256 seed) external recorded("closeSession") {
+    /// @dev Closes an open session one time in three (a closed session takes no new tasks).
+    function closeSession(uint256 seed) external step("closeSession") {
         uint32 sessionId = _pickSession(seed, true);
-        if (sessionId == 0) return;
+        if (sessionId == 0 || (seed >> 200) % 3 != 0) return;
         vm.prank(network.getSession(sessionId).owner);
         ghostWithdrawn[sessionId] += network.closeSession(sessionId);
     }
 
+    /// @dev The owner points the session at another router (or none); the fee of tasks already assigned still
+    /// goes to the router that assigned them.
+    function setSessionRouter(uint256 seed) external step("setSessionRouter") {
+        uint32 sessionId = _pickSession(seed, false);
+        if (sessionId == 0) return;
+        address owner = network.getSession(sessionId).owner;
+        uint32 routerId = (seed >> 64) % 4 == 0 ? 0 : _pickRouter(seed >> 72);
+        vm.prank(owner);
+        network.setSessionRouter(sessionId, routerId);
+    }
+
+    function authorizeSubmitter(uint256 seed) external step("authorizeSubmitter") {
+        uint32 sessionId = _pickSession(seed, false);
+        if (sessionId == 0) return;
+        vm.prank(network.getSession(sessionId).owner);
+        network.authorizeSubmitter(sessionId, _outsiders[(seed >> 64) % _outsiders.length], (seed >> 72) % 3 != 0);
+    }
+
     // ================================================================== TASKS
-    function submit(uint256 seed, uint24 maxTokens) external recorded("submit") {
+    function submit(uint256 seed, uint24 maxTokens) external step("submit") {
         if (_tasks.length >= MAX_TASKS) return;
         uint32 sessionId = _pickSession(seed, true);
         if (sessionId == 0) return;
         Session memory s = network.getSession(sessionId);
-        uint256 perToken = uint256(s.redundancy) * s.pricePerToken;
-        uint256 affordable = s.deposit / perToken;
+        uint256 affordable = s.deposit / (uint256(s.redundancy) * s.pricePerToken);
         if (affordable == 0) return;
-        maxTokens = uint24(bound(maxTokens, 1, affordable < s.maxTokens ? affordable : s.maxTokens));
+        maxTokens = uint24(_bound(maxTokens, 1, affordable < s.maxTokens ? affordable : s.maxTokens));
         if (s.assignment == AssignmentMode.Dedicated && _eligibleDedicated(s) < s.redundancy) return;
-        vm.prank(s.owner);
+        address submitter = s.owner;
+        address outsider = _outsiders[(seed >> 64) % _outsiders.length];
+        if ((seed >> 72) & 1 == 1 && network.isSubmitter(sessionId, outsider)) submitter = outsider;
+        vm.prank(submitter);
         uint256 taskId = network.submitTask(sessionId, keccak256(abi.encode(seed)), "bafkreiprompt", maxTokens);
         _tasks.push(taskId);
         _live.push(taskId);
     }
 
-    function assign(uint256 seed) external recorded("assign") {
+    function assign(uint256 seed) external step("assign") {
         uint256 taskId = _pickTask(seed, _isRouterQueued);
         if (taskId != 0) _assign(seed, taskId);
     }
 
-    function claim(uint256 seed) external recorded("claim") {
+    function claim(uint256 seed) external step("claim") {
         uint256 taskId = _pickTask(seed, _isClaimable);
         if (taskId != 0) _claim(seed, taskId);
     }
 
-    function commit(uint256 seed, bool honest) external recorded("commit") {
+    function commit(uint256 seed, uint256 kind) external step("commit") {
         uint256 taskId = _pickTask(seed, _isCommitting);
-        if (taskId != 0) _commit(seed, taskId, honest);
+        if (taskId != 0) _commit(seed, taskId, kind);
     }
 
-    function reveal(uint256 seed, uint32 tokens) external recorded("reveal") {
+    function reveal(uint256 seed) external step("reveal") {
         uint256 taskId = _pickTask(seed, _isRevealing);
-        if (taskId != 0) _reveal(seed, taskId, tokens);
+        if (taskId != 0) _reveal(seed, taskId);
     }
 
-    function attest(uint256 seed, uint16[3] memory scores) external recorded("attest") {
+    function attest(uint256 seed) external step("attest") {
         uint256 taskId = _pickTask(seed, _isAttestable);
-        if (taskId != 0) _attest(seed, taskId, scores);
+        if (taskId != 0) _attest(seed, taskId);
     }
 
     /// @dev Takes the next step of a live task, whatever its phase: assign or claim, commit (mostly honest),
     /// reveal, attest. Keeps enough tasks moving to settlement within a run's depth.
-    function advance(uint256 seed, uint32 tokens, uint16[3] memory scores) external recorded("advance") {
+    function advance(uint256 seed, uint256 kind) external step("advance") {
         uint256 taskId = _pickTask(seed, _isAdvanceable);
         if (taskId == 0) return;
-        TaskView memory t = network.getTask(taskId);
-        if (t.status == TaskStatus.Queued) {
-            AssignmentMode mode = network.getSession(t.sessionId).assignment;
-            if (mode == AssignmentMode.Router) _assign(seed, taskId);
-            else _claim(seed, taskId);
-        } else if (t.status == TaskStatus.Committing) {
-            _commit(seed, taskId, (seed >> 200) % 3 != 0);
-        } else if (t.status == TaskStatus.Revealing) {
-            _reveal(seed, taskId, tokens);
+        TaskStatus status = _taskStatus(taskId);
+        uint256 r = _taskWord(taskId).redundancy;
+        if (status == TaskStatus.Queued) {
+            if (_sessionMode(_sessionOf(taskId)) == uint8(AssignmentMode.Router)) {
+                _assign(seed, taskId);
+            } else {
+                for (uint256 i; i < r && _taskStatus(taskId) == TaskStatus.Queued; ++i) {
+                    _claim(seed >> i, taskId);
+                }
+            }
+        } else if (status == TaskStatus.Committing) {
+            for (uint256 i; i < r && _taskStatus(taskId) == TaskStatus.Committing; ++i) {
+                _commit(seed, taskId, kind >> (8 * i));
+            }
+        } else if (status == TaskStatus.Revealing) {
+            for (uint256 i; i < r && _taskStatus(taskId) == TaskStatus.Revealing; ++i) {
+                _reveal(seed, taskId);
+            }
         } else {
-            _attest(seed, taskId, scores);
+            _attest(seed, taskId);
         }
     }
 
-    function finalize(uint256 seed, uint256 wait) external recorded("finalize") {
+    function finalize(uint256 seed, uint256 delay) external step("finalize") {
         uint256 taskId = _pickTask(seed, _isValidating);
         if (taskId == 0) return;
-        _passDeadline(taskId, wait);
+        _passDeadline(taskId, delay);
         network.finalize(taskId);
     }
 
-    function expire(uint256 seed, uint256 wait) external recorded("expire") {
+    /// @dev Expires a late slot: a missed precommit (reassigned), a vacant slot (the task fails) or a withheld
+    /// reveal (slashed).
+    function expire(uint256 seed, uint256 delay) external step("expire") {
         uint256 taskId = _pickTask(seed, _isExpirable);
         if (taskId == 0) return;
-        _passDeadline(taskId, wait);
+        _passDeadline(taskId, delay);
         TaskView memory t = network.getTask(taskId);
         uint256 r = t.miners.length;
         for (uint256 j; j < r; ++j) {
@@ -301,9 +622,154 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils {
         revert("handler: a task past its deadline has a late slot");
     }
 
-    /// @dev Lets time pass without any action (deadlines, cooldowns).
-    function wait(uint256 seconds_) external recorded("wait") {
-        vm.warp(block.timestamp + bound(seconds_, 1, 120));
+    /// @dev Lets time pass without any action (deadlines, cooldowns, jail terms).
+    function wait(uint256 seconds_) external step("wait") {
+        _warp(block.timestamp + _bound(seconds_, 1, 120));
+        _timeOnly = true;
+    }
+
+    // ================================================================== ADVERSARY
+    /// @dev Calls a live task's functions as somebody who may not: outsiders, miners of other slots, non-validators,
+    /// a router that is not the session's active router, a second commit / reveal / attestation, a wrong salt,
+    /// early expiry / finalize, unauthorized submitters and session administration by non-owners.
+    function wrongCaller(uint256 seed) external step("wrongCaller") {
+        uint256 taskId = _pickTask(seed, _isAny);
+        if (taskId == 0) return;
+        TaskView memory t = network.getTask(taskId);
+        Session memory s = network.getSession(t.sessionId);
+        address outsider = _outsiders[seed % _outsiders.length];
+        uint8 slot = uint8((seed >> 8) % t.miners.length);
+        uint256 k = (seed >> 16) % 8;
+        if (k == 0) {
+            _tryCommit(outsider, taskId, slot, keccak256(abi.encode(seed)), "commit by an outsider");
+            uint32 other = t.miners[(slot + 1) % t.miners.length];
+            if (other != 0 && other != t.miners[slot]) {
+                _tryCommit(_accountOf(other), taskId, slot, keccak256(abi.encode(seed)), "commit on another slot");
+            }
+        } else if (k == 1) {
+            Work memory w = _work[taskId][slot];
+            _tryReveal(outsider, taskId, slot, w.resultHash, _salt(taskId, slot), w.tokens, "reveal by an outsider");
+            if (t.miners[slot] != 0) {
+                address miner = _accountOf(t.miners[slot]);
+                // A wrong salt or another token count does not open the commitment; a second reveal is refused.
+                _tryReveal(miner, taskId, slot, w.resultHash, keccak256("wrong"), w.tokens, "reveal with a wrong salt");
+                _tryReveal(miner, taskId, slot, w.resultHash, _salt(taskId, slot), w.tokens + 1, "reveal other tokens");
+                if (t.revealedMask & (1 << slot) != 0 || t.droppedMask & (1 << slot) != 0) {
+                    _tryReveal(miner, taskId, slot, w.resultHash, _salt(taskId, slot), w.tokens, "reveal twice");
+                }
+            }
+        } else if (k == 2) {
+            // A miner attests (not a validator); a validator attests twice.
+            uint32 miner = t.miners[slot];
+            if (miner != 0 && network.nodeIdOf(_accountOf(miner)) == miner) {
+                _tryAttest(_accountOf(miner), taskId, new uint16[](t.miners.length), "attest by a miner");
+            }
+            _tryAttest(outsider, taskId, new uint16[](t.miners.length), "attest by an outsider");
+            for (uint256 i; i < t.attestations; ++i) {
+                (uint32 v,) = network.getAttestation(taskId, i);
+                _tryAttest(_accountOf(v), taskId, new uint16[](t.miners.length), "attest twice");
+            }
+        } else if (k == 3) {
+            _wrongAssigner(seed, taskId, t, s, outsider);
+        } else if (k == 4) {
+            // Too early: the deadline has not passed (or the phase has none to expire / finalize).
+            if (block.timestamp <= t.deadline) {
+                _tryExpire(taskId, slot, "expire before the deadline");
+                _tryFinalize(taskId, "finalize before the deadline");
+            }
+            _tryExpire(taskId, uint8(t.miners.length), "expire an invalid slot");
+            if (t.status != TaskStatus.Validating) _tryFinalize(taskId, "finalize outside Validating");
+        } else if (k == 5) {
+            // A second commit by the same miner.
+            if (t.miners[slot] != 0 && t.committedMask & (1 << slot) != 0) {
+                _tryCommit(_accountOf(t.miners[slot]), taskId, slot, keccak256("again"), "commit twice");
+            }
+            // A node already on the task claims it again, or a validator claims it.
+            if (s.assignment == AssignmentMode.Claim && t.miners[slot] != 0) {
+                _tryClaim(_accountOf(t.miners[slot]), taskId, "claim twice");
+            }
+            uint32 v = _pickNode(seed, _isValidator);
+            if (v != 0) _tryClaim(_accountOf(v), taskId, "claim by a validator");
+        } else if (k == 6) {
+            if (!network.isSubmitter(t.sessionId, outsider)) {
+                vm.prank(outsider);
+                try network.submitTask(t.sessionId, keccak256("p"), "bafkreiprompt", 1) {
+                    _violation("adversary", "submit by an unauthorized account", taskId, 0);
+                } catch {
+                    ++refused["wrongCaller"];
+                }
+            }
+        } else {
+            _wrongSessionAdmin(t.sessionId, outsider);
+        }
+    }
+
+    /// @dev Calls a live task's phase function after its deadline: claim, commit, reveal, attest must all revert.
+    function lateCall(uint256 seed, uint256 delay) external step("lateCall") {
+        uint256 taskId = _pickTask(seed, _isAny);
+        if (taskId == 0) return;
+        TaskView memory t = network.getTask(taskId);
+        (uint8 slot, address miner) = t.status == TaskStatus.Revealing
+            ? _slotWhere(taskId, t, seed >> 128, _canRevealAny)
+            : _slotWhere(taskId, t, seed >> 128, _canCommit);
+        uint32 v = _pickNode(seed, _isActiveValidator);
+        _passDeadline(taskId, delay);
+        if (t.status == TaskStatus.Revealing && miner != address(0)) {
+            Work memory w = _work[taskId][slot];
+            _tryReveal(miner, taskId, slot, w.resultHash, _salt(taskId, slot), w.tokens, "reveal after the deadline");
+        } else if (t.status == TaskStatus.Queued || t.status == TaskStatus.Committing) {
+            if (miner != address(0)) {
+                bytes32 c = _commitment(taskId, miner, keccak256(abi.encode("result", taskId)), 1, _salt(taskId, slot));
+                _tryCommit(miner, taskId, slot, c, "commit after the deadline");
+            }
+            if (network.getSession(t.sessionId).assignment == AssignmentMode.Claim) {
+                uint32 id = _pickEligible(seed, taskId, t, AssignmentMode.Claim);
+                if (id != 0) _tryClaim(_accountOf(id), taskId, "claim after the deadline");
+            }
+        } else if (t.status == TaskStatus.Validating && v != 0 && !_attestedBy[taskId][v]) {
+            uint16[] memory scores = new uint16[](t.miners.length);
+            _tryAttest(_accountOf(v), taskId, scores, "attest after the deadline");
+        }
+    }
+
+    /// @dev Calls every task function on a Finalized or Failed task, past its last deadline: all must revert.
+    function terminalCall(uint256 seed, uint256 delay) external step("terminalCall") {
+        uint256 n = _done.length;
+        if (n == 0) return;
+        uint256 taskId = _done[seed % n];
+        TaskView memory t = network.getTask(taskId);
+        _passDeadline(taskId, delay);
+        uint256 r = t.miners.length;
+        for (uint8 slot; slot < r; ++slot) {
+            _tryExpire(taskId, slot, "expire on a terminal task");
+        }
+        _tryFinalize(taskId, "finalize on a terminal task");
+        uint8 s = uint8((seed >> 8) % r);
+        if (t.miners[s] != 0) {
+            address miner = _accountOf(t.miners[s]);
+            Work memory w = _work[taskId][s];
+            _tryCommit(miner, taskId, s, keccak256(abi.encode(seed)), "commit on a terminal task");
+            _tryReveal(miner, taskId, s, w.resultHash, _salt(taskId, s), w.tokens, "reveal on a terminal task");
+        }
+        uint32 v = _pickNode(seed, _isActiveValidator);
+        if (v != 0) _tryAttest(_accountOf(v), taskId, new uint16[](r), "attest on a terminal task");
+        Session memory session = network.getSession(t.sessionId);
+        if (session.assignment == AssignmentMode.Router) {
+            uint32 id = _pickEligible(seed, taskId, t, AssignmentMode.Router);
+            if (id != 0) {
+                uint32[] memory ids = new uint32[](1);
+                ids[0] = id;
+                vm.prank(session.owner);
+                try network.assignTask(taskId, ids) {
+                    _violation("adversary", "assign on a terminal task", taskId, id);
+                } catch {
+                    ++refused["terminalCall"];
+                }
+            }
+        } else if (session.assignment == AssignmentMode.Claim) {
+            uint32 id = _pickEligible(seed, taskId, t, AssignmentMode.Claim);
+            if (id != 0) _tryClaim(_accountOf(id), taskId, "claim on a terminal task");
+        }
     }
 
     // ================================================================== INTERNAL: task steps
@@ -319,14 +785,18 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils {
         uint256 k;
         for (uint256 j; j < count && k < vacant; ++j) {
             uint32 id = uint32(1 + _at(seed, j, count));
-            if (!_eligible(id, s.minReputation) || _onTask(t, id) || _contains(ids, id)) continue;
+            if (!_eligible(taskId, t, s, id, AssignmentMode.Router) || _contains(t.miners, id) || _contains(ids, id)) {
+                continue;
+            }
             ids[k++] = id;
         }
         if (k < vacant) return;
         address caller = s.owner;
         if (s.routerId != 0 && (seed >> 128) & 1 == 1) {
             Node memory router = network.getNode(s.routerId);
-            if (network.nodeIdOf(router.account) == s.routerId) caller = router.account;
+            if (router.status == NodeStatus.Active && network.nodeIdOf(router.account) == s.routerId) {
+                caller = router.account;
+            }
         }
         vm.prank(caller);
         network.assignTask(taskId, ids);
@@ -335,84 +805,345 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils {
     function _claim(uint256 seed, uint256 taskId) internal {
         TaskView memory t = network.getTask(taskId);
         if (block.timestamp > t.deadline) return;
-        uint16 minReputation = network.getSession(t.sessionId).minReputation;
+        uint32 id = _pickEligible(seed, taskId, t, AssignmentMode.Claim);
+        if (id == 0) return;
+        vm.prank(_accountOf(id));
+        network.claimTask(taskId);
+    }
+
+    /// @dev Commits a result chosen by `kind`: mostly the honest one, else the honest result with an inflated
+    /// token count, the garbage every dishonest miner of the task agrees on (a sybil ring), a garbage of its own,
+    /// or the honest result it will never reveal.
+    function _commit(uint256 seed, uint256 taskId, uint256 kind) internal {
+        TaskView memory t = network.getTask(taskId);
+        if (block.timestamp > t.deadline) return;
+        (uint8 slot, address miner) = _slotWhere(taskId, t, seed >> 128, _canCommit);
+        if (miner == address(0)) return;
+        Work memory w = Work(_honestHash(taskId), _honestTokens(taskId, t.maxTokens), false);
+        kind %= 12;
+        if (kind == 6) w.tokens = w.tokens == t.maxTokens ? w.tokens - 1 : w.tokens + 1;
+        else if (kind == 7) w.resultHash = keccak256(abi.encode("ring", taskId));
+        else if (kind == 8) (w.resultHash, w.tokens) = (keccak256(abi.encode(seed)), uint32(seed % (t.maxTokens + 1)));
+        else if (kind == 9) w.withhold = true;
+        _work[taskId][slot] = w;
+        vm.prank(miner);
+        network.commit(taskId, slot, _commitment(taskId, miner, w.resultHash, w.tokens, _salt(taskId, slot)));
+    }
+
+    function _reveal(uint256 seed, uint256 taskId) internal {
+        TaskView memory t = network.getTask(taskId);
+        if (block.timestamp > t.deadline) return;
+        (uint8 slot, address miner) = _slotWhere(taskId, t, seed >> 128, _canReveal);
+        if (miner == address(0)) return;
+        Work memory w = _work[taskId][slot];
+        vm.prank(miner);
+        network.reveal(taskId, slot, w.resultHash, _salt(taskId, slot), w.tokens, "bafkreiresult");
+    }
+
+    /// @dev An Active validator attests. Mostly honest: 10000 for the honest result, 0 for anything else. Else it
+    /// deviates: its own arbitrary score per distinct result (the same score for identical results).
+    function _attest(uint256 seed, uint256 taskId) internal {
+        TaskView memory t = network.getTask(taskId);
+        if (block.timestamp > t.deadline) return;
         uint256 count = network.nodeCount();
+        bool honest = (seed >> 160) % 4 != 0;
         for (uint256 j; j < count; ++j) {
             uint32 id = uint32(1 + _at(seed, j, count));
-            if (!_eligible(id, minReputation) || _onTask(t, id)) continue;
-            vm.prank(network.getNode(id).account);
-            network.claimTask(taskId);
-            return;
-        }
-    }
-
-    function _commit(uint256 seed, uint256 taskId, bool honest) internal {
-        TaskView memory t = network.getTask(taskId);
-        if (block.timestamp > t.deadline) return;
-        (uint8 slot, address miner) = _slotWhere(t, seed >> 128, _canCommit);
-        if (miner == address(0)) return;
-        bytes32 resultHash = honest ? keccak256(abi.encode("result", taskId)) : keccak256(abi.encode(seed));
-        _committed[taskId][slot] = resultHash;
-        vm.prank(miner);
-        network.commit(taskId, slot, keccak256(abi.encode(taskId, miner, resultHash, _salt(taskId, slot))));
-    }
-
-    function _reveal(uint256 seed, uint256 taskId, uint32 tokens) internal {
-        TaskView memory t = network.getTask(taskId);
-        if (block.timestamp > t.deadline) return;
-        (uint8 slot, address miner) = _slotWhere(t, seed >> 128, _canReveal);
-        if (miner == address(0)) return;
-        tokens = uint32(bound(tokens, 0, t.maxTokens));
-        vm.prank(miner);
-        network.reveal(taskId, slot, _committed[taskId][slot], _salt(taskId, slot), tokens, "bafkreiresult");
-    }
-
-    function _attest(uint256 seed, uint256 taskId, uint16[3] memory scores) internal {
-        TaskView memory t = network.getTask(taskId);
-        if (block.timestamp > t.deadline) return;
-        uint256 count = network.nodeCount();
-        for (uint256 j; j < count; ++j) {
-            uint32 id = uint32(1 + _at(seed, j, count));
-            Node memory v = network.getNode(id);
-            if (v.role != Role.Validator || v.status != NodeStatus.Active || _attested(taskId, t, id)) continue;
-            uint16[] memory s = new uint16[](t.miners.length);
-            for (uint256 i; i < s.length; ++i) {
-                s[i] = uint16(bound(scores[i], 0, 10_000));
+            if (!_isActiveValidator(id) || _attestedBy[taskId][id]) continue;
+            uint16[] memory scores = new uint16[](t.miners.length);
+            for (uint256 i; i < scores.length; ++i) {
+                if (t.revealedMask & (1 << i) == 0) continue;
+                bool good = t.hashes[i] == _honestHash(taskId) && t.tokens[i] == _honestTokens(taskId, t.maxTokens);
+                scores[i] = honest
+                    ? (good ? 10_000 : 0)
+                    : uint16(uint256(keccak256(abi.encode(seed, t.hashes[i], t.tokens[i]))) % (BPS + 1));
             }
-            vm.prank(v.account);
-            network.attest(taskId, s);
+            vm.prank(_accountOf(id));
+            network.attest(taskId, scores);
             return;
         }
+    }
+
+    function _wrongAssigner(uint256 seed, uint256 taskId, TaskView memory t, Session memory s, address outsider)
+        internal
+    {
+        uint32 id = _pickEligible(seed, taskId, t, AssignmentMode.Router);
+        uint32[] memory ids = new uint32[](1);
+        ids[0] = id;
+        vm.prank(outsider);
+        try network.assignTask(taskId, ids) {
+            _violation("adversary", "assign by an outsider", taskId, id);
+        } catch {
+            ++refused["wrongCaller"];
+        }
+        // A router that is not the session's, or the session's router while jailed or exiting.
+        uint32 router = _pickRouter(seed >> 64);
+        if (router == 0) return;
+        Node memory n = network.getNode(router);
+        if (network.nodeIdOf(n.account) != router) return;
+        if (router == s.routerId && n.status == NodeStatus.Active) return;
+        vm.prank(n.account);
+        try network.assignTask(taskId, ids) {
+            _violation("adversary", "assign by a router that is not the session's active router", taskId, router);
+        } catch {
+            ++refused["wrongCaller"];
+        }
+    }
+
+    function _wrongSessionAdmin(uint32 sessionId, address outsider) internal {
+        vm.startPrank(outsider);
+        try network.withdrawDeposit(sessionId, 1) {
+            _violation("adversary", "withdrawDeposit by a non-owner", 0, 0);
+        } catch {
+            ++refused["wrongCaller"];
+        }
+        try network.closeSession(sessionId) {
+            _violation("adversary", "closeSession by a non-owner", 0, 0);
+        } catch {
+            ++refused["wrongCaller"];
+        }
+        try network.authorizeSubmitter(sessionId, outsider, true) {
+            _violation("adversary", "authorizeSubmitter by a non-owner", 0, 0);
+        } catch {
+            ++refused["wrongCaller"];
+        }
+        try network.setSessionRouter(sessionId, 0) {
+            _violation("adversary", "setSessionRouter by a non-owner", 0, 0);
+        } catch {
+            ++refused["wrongCaller"];
+        }
+        vm.stopPrank();
+        // The owner may only pick a router node.
+        uint32 miner = _pickNode(uint256(uint160(outsider)), _isMiner);
+        if (miner == 0) return;
+        vm.prank(network.getSession(sessionId).owner);
+        try network.setSessionRouter(sessionId, miner) {
+            _violation("adversary", "setSessionRouter to a miner", 0, miner);
+        } catch {
+            ++refused["wrongCaller"];
+        }
+    }
+
+    // ------------------------------------------------------------------ attempts that must revert
+    function _tryCommit(address caller, uint256 taskId, uint8 slot, bytes32 c, string memory what) internal {
+        vm.prank(caller);
+        try network.commit(taskId, slot, c) {
+            _violation("adversary", what, taskId, slot);
+        } catch {
+            ++refused[_currentAction(what)];
+        }
+    }
+
+    function _tryReveal(
+        address caller,
+        uint256 taskId,
+        uint8 slot,
+        bytes32 resultHash,
+        bytes32 salt,
+        uint32 tokens,
+        string memory what
+    ) internal {
+        vm.prank(caller);
+        try network.reveal(taskId, slot, resultHash, salt, tokens, "bafkreiresult") {
+            _violation("adversary", what, taskId, slot);
+        } catch {
+            ++refused[_currentAction(what)];
+        }
+    }
+
+    function _tryAttest(address caller, uint256 taskId, uint16[] memory scores, string memory what) internal {
+        vm.prank(caller);
+        try network.attest(taskId, scores) {
+            _violation("adversary", what, taskId, 0);
+        } catch {
+            ++refused[_currentAction(what)];
+        }
+    }
+
+    function _tryClaim(address caller, uint256 taskId, string memory what) internal {
+        vm.prank(caller);
+        try network.claimTask(taskId) {
+            _violation("adversary", what, taskId, 0);
+        } catch {
+            ++refused[_currentAction(what)];
+        }
+    }
+
+    function _tryExpire(uint256 taskId, uint8 slot, string memory what) internal {
+        try network.expire(taskId, slot) {
+            _violation("adversary", what, taskId, slot);
+        } catch {
+            ++refused[_currentAction(what)];
+        }
+    }
+
+    function _tryFinalize(uint256 taskId, string memory what) internal {
+        try network.finalize(taskId) {
+            _violation("adversary", what, taskId, 0);
+        } catch {
+            ++refused[_currentAction(what)];
+        }
+    }
+
+    /// @dev Which summary line a refused attempt belongs to, from its description.
+    function _currentAction(string memory what) internal pure returns (bytes32) {
+        bytes memory b = bytes(what);
+        bytes memory terminal = bytes("terminal task");
+        bytes memory late = bytes("after the deadline");
+        if (_endsWith(b, terminal)) return "terminalCall";
+        if (_endsWith(b, late)) return "lateCall";
+        return "wrongCaller";
     }
 
     // ================================================================== INTERNAL: ghost
-    function _absorb(Vm.Log[] memory logs) internal {
+    /// @dev Reads the network's events of one action into the ghost state and the tally.
+    function _absorb(Vm.Log[] memory logs, Tally memory tally) internal {
+        tally.finalized = new uint256[](logs.length);
+        tally.winner = new uint256[](logs.length);
+        tally.unverified = new uint256[](logs.length);
         for (uint256 i; i < logs.length; ++i) {
             Vm.Log memory log = logs[i];
             if (log.emitter != address(network) || log.topics.length == 0) continue;
+            tally.changed = true;
             bytes32 sig = log.topics[0];
-            if (sig == WORK_SETTLED) {
-                (uint8 slot, Outcome outcome,,,,) =
-                    abi.decode(log.data, (uint8, Outcome, uint32, uint96, uint16, uint16));
-                if (slot == 255 || outcome != Outcome.Accepted) continue;
-                uint256 taskId = uint256(log.topics[1]);
-                uint32 nodeId = uint32(uint256(log.topics[2]));
-                uint256 n = ++ghostAccepted[taskId][nodeId];
-                if (n > ghostMaxAcceptedPerTask) ghostMaxAcceptedPerTask = n;
-            } else if (sig == TASK_FINALIZED) {
-                (,,, uint112 paid,,,,) =
-                    abi.decode(log.data, (uint8, uint32, bytes32, uint112, uint112, uint112, uint112, uint112));
-                _settled(uint256(log.topics[1]), TaskStatus.Finalized);
-                ghostPaid[uint32(uint256(log.topics[2]))] += paid;
-            } else if (sig == TASK_FAILED) {
-                _settled(uint256(log.topics[1]), TaskStatus.Failed);
+            // Task events carry the task id (>= 2^32) first: nothing may happen to a task once it settled.
+            if (log.topics.length > 1 && _topic(log, 1) >> 32 != 0 && ghostTerminal[_topic(log, 1)] != TaskStatus.None)
+            {
+                _violation("terminal", "an event on a settled task", _topic(log, 1), 0);
             }
+            if (sig == ITaskManager.WorkSettled.selector) _onWorkSettled(log, tally);
+            else if (sig == INodeRegistry.NodeSlashed.selector) _onSlashed(log, tally);
+            else if (sig == ITaskManager.TaskFinalized.selector) _onFinalized(log, tally);
+            else if (sig == ITaskManager.TaskFailed.selector) _onFailed(log, tally);
+            else if (sig == ITaskManager.SlotExpired.selector) _onExpired(log, tally);
+            else if (sig == ITaskManager.RouterFeePaid.selector) _onRouterFee(log);
+            else if (sig == INodeRegistry.RewardsWithdrawn.selector) _onRewardsWithdrawn(log);
+            else if (sig == INodeRegistry.NodeRegistered.selector) _onRegistered(log);
+            else if (sig == INodeRegistry.StakeAdded.selector) _onStakeAdded(log);
+            else if (sig == INodeRegistry.NodeUnregistered.selector) _onUnregistered(log);
+            else if (sig == ITaskManager.TaskCommitted.selector) _committedBy[_topic(log, 1)][_node(log, 2)] = true;
+            else if (sig == ITaskManager.TaskRevealed.selector) _revealedBy[_topic(log, 1)][_node(log, 2)] = true;
+            else if (sig == ITaskManager.Attested.selector) _attestedBy[_topic(log, 1)][_node(log, 2)] = true;
         }
     }
 
+    function _onWorkSettled(Vm.Log memory log, Tally memory tally) internal {
+        uint256 taskId = _topic(log, 1);
+        uint32 nodeId = _node(log, 2);
+        (uint8 slot, Outcome outcome,, uint96 payout,,) =
+            abi.decode(log.data, (uint8, Outcome, uint32, uint96, uint16, uint16));
+        ghostRewards[nodeId] += payout;
+        if (slot == 255) {
+            if (outcome == Outcome.Rejected) ++tally.deviated;
+            return;
+        }
+        if (outcome == Outcome.Rejected) ++tally.rejected;
+        if (outcome == Outcome.Accepted || outcome == Outcome.Unverified) {
+            uint256 paid = ++ghostPaidCount[taskId][nodeId];
+            if (paid > ghostMaxPaidPerTask) ghostMaxPaidPerTask = paid;
+            if (paid > 1) _violation("paidOnce", "a miner paid twice for one task", taskId, nodeId);
+        }
+    }
+
+    function _onSlashed(Vm.Log memory log, Tally memory tally) internal {
+        uint32 nodeId = _node(log, 1);
+        uint256 taskId = _topic(log, 2);
+        (SlashReason reason, uint96 amount, uint96 stake,) =
+            abi.decode(log.data, (SlashReason, uint96, uint96, NodeStatus));
+        if (amount > ghostStake[nodeId]) _violation("stakeLedger", "slashed more than the stake held", taskId, nodeId);
+        else ghostStake[nodeId] -= amount;
+        ++ghostSlashes[taskId][nodeId];
+        Params memory p = network.params();
+        uint256 bps;
+        bool fault;
+        if (reason == SlashReason.Rejected) {
+            (bps, fault) = (p.rejectSlashBps, _revealedBy[taskId][nodeId]);
+            ++tally.rejectSlashes;
+            ++_verdictSlashes[taskId];
+        } else if (reason == SlashReason.Withheld) {
+            (bps, fault) = (p.withholdSlashBps, _committedBy[taskId][nodeId] && !_revealedBy[taskId][nodeId]);
+            ++tally.withholdSlashes;
+        } else {
+            (bps, fault) = (p.validatorSlashBps, _attestedBy[taskId][nodeId]);
+            ++tally.deviateSlashes;
+            ++_verdictSlashes[taskId];
+        }
+        if (!fault) _violation("slashForFault", "slashed without a provable fault", taskId, nodeId);
+        if (amount != (uint256(stake) + amount) * bps / BPS) {
+            _violation("slashForFault", "slash amount is not the parameter's share of the stake", taskId, nodeId);
+        }
+    }
+
+    function _onFinalized(Vm.Log memory log, Tally memory tally) internal {
+        uint256 taskId = _topic(log, 1);
+        (uint8 winnerSlot,,, uint112 paid) = abi.decode(log.data, (uint8, uint32, bytes32, uint112));
+        _settled(taskId, TaskStatus.Finalized);
+        ghostPaid[uint32(_topic(log, 2))] += paid;
+        tally.finalized[tally.nFinalized] = taskId;
+        tally.winner[tally.nFinalized++] = winnerSlot;
+    }
+
+    function _onFailed(Vm.Log memory log, Tally memory tally) internal {
+        uint256 taskId = _topic(log, 1);
+        (FailReason reason, uint112 paid) = abi.decode(log.data, (FailReason, uint112));
+        _settled(taskId, TaskStatus.Failed);
+        ghostPaid[uint32(_topic(log, 2))] += paid;
+        if (reason == FailReason.NoMajority || reason == FailReason.NoQuorum) {
+            tally.unverified[tally.nUnverified++] = taskId;
+        }
+    }
+
+    function _onExpired(Vm.Log memory log, Tally memory tally) internal {
+        (, TaskStatus phase) = abi.decode(log.data, (uint8, TaskStatus));
+        if (phase == TaskStatus.Revealing) ++tally.withheld;
+        else _timedOutOn[_topic(log, 1)][_node(log, 2)] = true;
+    }
+
+    /// @dev The router fee goes to the router that assigned the task, and only while it is Active.
+    function _onRouterFee(Vm.Log memory log) internal {
+        uint256 taskId = _topic(log, 1);
+        uint32 routerId = _node(log, 2);
+        ghostRewards[routerId] += abi.decode(log.data, (uint96));
+        if (uint32(_taskWord(taskId).miners >> 224) != routerId) {
+            _violation("paidOnce", "router fee to a router that did not assign the task", taskId, routerId);
+        }
+        if (_nodeWord(routerId).status != NodeStatus.Active) {
+            _violation("paidOnce", "router fee to a router that is not active", taskId, routerId);
+        }
+    }
+
+    function _onRewardsWithdrawn(Vm.Log memory log) internal {
+        uint32 nodeId = _node(log, 1);
+        uint96 amount = abi.decode(log.data, (uint96));
+        if (amount > ghostRewards[nodeId]) _violation("paidOnce", "withdrew more rewards than credited", 0, nodeId);
+        else ghostRewards[nodeId] -= amount;
+    }
+
+    function _onRegistered(Vm.Log memory log) internal {
+        (, uint96 stake) = abi.decode(log.data, (Role, uint96));
+        ghostStake[_node(log, 1)] = stake;
+    }
+
+    function _onStakeAdded(Vm.Log memory log) internal {
+        (uint96 amount,) = abi.decode(log.data, (uint96, uint96));
+        ghostStake[_node(log, 1)] += amount;
+    }
+
+    function _onUnregistered(Vm.Log memory log) internal {
+        uint32 nodeId = _node(log, 1);
+        if (abi.decode(log.data, (uint96)) != ghostStake[nodeId]) {
+            _violation("stakeLedger", "withdrawn stake is not the stake held", 0, nodeId);
+        }
+        ghostStake[nodeId] = 0;
+    }
+
     function _settled(uint256 taskId, TaskStatus status) internal {
-        require(ghostTerminal[taskId] == TaskStatus.None, "handler: a task settled twice");
+        if (ghostTerminal[taskId] != TaskStatus.None) {
+            _violation("terminal", "a task settled twice", taskId, 0);
+            return;
+        }
         ghostTerminal[taskId] = status;
+        _done.push(taskId);
         uint256 n = _live.length;
         for (uint256 i; i < n; ++i) {
             if (_live[i] != taskId) continue;
@@ -422,15 +1153,60 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
-    /// @dev Postcondition of register / withdrawStake: a current registration maps its account to its id, an
-    /// ended one holds no stake and no longer owns its account.
-    function _checkRegistration(uint32 id) internal view {
-        Node memory n = network.getNode(id);
-        if (n.status == NodeStatus.Unregistered) {
-            require(n.stake == 0 && network.nodeIdOf(n.account) != id, "handler: ended registration");
-        } else {
-            require(network.nodeIdOf(n.account) == id, "handler: current registration");
+    /// @dev After an action: every provable fault was slashed the parameter's share and nothing else was; a result
+    /// equal to the accepted one was paid once and never slashed; a task without a verdict slashed nobody for its
+    /// result and paid every revealed result.
+    function _check(Tally memory tally) internal {
+        Params memory p = network.params();
+        if (tally.rejectSlashes != (p.rejectSlashBps == 0 ? 0 : tally.rejected)) {
+            _violation("slashForFault", "a rejected result was not slashed", 0, 0);
         }
+        if (tally.withholdSlashes != (p.withholdSlashBps == 0 ? 0 : tally.withheld)) {
+            _violation("slashForFault", "a withheld reveal was not slashed", 0, 0);
+        }
+        if (tally.deviateSlashes != (p.validatorSlashBps == 0 ? 0 : tally.deviated)) {
+            _violation("slashForFault", "a deviating attestation was not slashed", 0, 0);
+        }
+        for (uint256 i; i < tally.nFinalized; ++i) {
+            _checkAccepted(tally.finalized[i], uint8(tally.winner[i]));
+        }
+        for (uint256 i; i < tally.nUnverified; ++i) {
+            _checkUnverified(tally.unverified[i]);
+        }
+    }
+
+    function _checkAccepted(uint256 taskId, uint8 winner) internal {
+        TaskView memory t = network.getTask(taskId);
+        for (uint256 i; i < t.miners.length; ++i) {
+            if (t.revealedMask & (1 << i) == 0) continue;
+            if (t.hashes[i] != t.hashes[winner] || t.tokens[i] != t.tokens[winner]) continue;
+            uint32 id = t.miners[i];
+            if (ghostSlashes[taskId][id] != 0) {
+                _violation("acceptedNeverSlashed", "revealed the accepted result", taskId, id);
+            }
+            if (ghostPaidCount[taskId][id] != 1) {
+                _violation("acceptedNeverSlashed", "accepted result unpaid", taskId, id);
+            }
+        }
+    }
+
+    function _checkUnverified(uint256 taskId) internal {
+        TaskView memory t = network.getTask(taskId);
+        if (_verdictSlashes[taskId] != 0) _violation("acceptedNeverSlashed", "slash without a verdict", taskId, 0);
+        for (uint256 i; i < t.miners.length; ++i) {
+            if (t.revealedMask & (1 << i) == 0) continue;
+            uint32 id = t.miners[i];
+            if (ghostPaidCount[taskId][id] != 1) {
+                _violation("acceptedNeverSlashed", "revealed result unpaid", taskId, id);
+            }
+        }
+    }
+
+    function _violation(bytes32 property, string memory what, uint256 taskId, uint256 id) internal {
+        ++violationCount;
+        if (_violations[property]++ != 0) return;
+        _violated.push(property);
+        _firstWhat[property] = string.concat(what, " (task ", vm.toString(taskId), ", node/slot ", vm.toString(id), ")");
     }
 
     // ================================================================== INTERNAL: picking
@@ -438,6 +1214,17 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils {
         token.transfer(account, amount);
         vm.prank(account);
         token.approve(address(network), type(uint256).max);
+    }
+
+    /// @dev Moves time (and the block, whose hash seeds the fast-path audit).
+    function _warp(uint256 timestamp) internal {
+        vm.warp(timestamp);
+        vm.roll(block.number + 1);
+    }
+
+    function _passDeadline(uint256 taskId, uint256 delay) internal {
+        uint40 deadline = _taskWord(taskId).deadline;
+        if (block.timestamp <= deadline) _warp(uint256(deadline) + 1 + _bound(delay, 0, 100));
     }
 
     /// @dev The j-th candidate after a random start, wrapping around n.
@@ -449,15 +1236,75 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils {
         return keccak256(abi.encode("salt", taskId, slot));
     }
 
-    function _pick(uint256 seed, address[] storage list, function(address) view returns (bool) ok)
+    function _commitment(uint256 taskId, address miner, bytes32 resultHash, uint32 tokens, bytes32 salt)
         internal
-        view
-        returns (address)
+        pure
+        returns (bytes32)
     {
-        uint256 n = list.length;
+        return keccak256(abi.encode(taskId, miner, resultHash, tokens, salt));
+    }
+
+    function _honestHash(uint256 taskId) internal pure returns (bytes32) {
+        return keccak256(abi.encode("result", taskId));
+    }
+
+    function _honestTokens(uint256 taskId, uint24 maxTokens) internal pure returns (uint32) {
+        return uint32(1 + uint256(keccak256(abi.encode("tokens", taskId))) % maxTokens);
+    }
+
+    function _sessionOf(uint256 taskId) internal pure returns (uint32) {
+        return uint32(taskId >> 32);
+    }
+
+    function _accountOf(uint32 id) internal view returns (address) {
+        return network.getNode(id).account;
+    }
+
+    function _minStake(Role role) internal view returns (uint96) {
+        Params memory p = network.params();
+        if (role == Role.Miner) return p.minStakeMiner;
+        if (role == Role.Router) return p.minStakeRouter;
+        return p.minStakeValidator;
+    }
+
+    function _offer(uint256 seed) internal pure returns (Offer memory o) {
+        uint96[5] memory prices = [uint96(0), 1e9, 1e11, 1e12, 1e13];
+        uint16[6] memory capacities = [uint16(0), 1, 2, 3, 5, 1_000];
+        o.minPrice = prices[seed % 5];
+        o.capacity = capacities[(seed >> 8) % 6];
+        o.modes = (seed >> 16) % 2 == 0 ? 7 : uint8(seed >> 24) & 7;
+    }
+
+    /// @dev Parameters within every bound of setParams.
+    function _randomParams(uint256 seed) internal view returns (Params memory p) {
+        p = network.params();
+        uint256 x = uint256(keccak256(abi.encode(seed)));
+        p.minStakeMiner = uint96(_bound(x, 50 ether, 300 ether));
+        p.minStakeRouter = uint96(_bound(x >> 8, 50 ether, 300 ether));
+        p.minStakeValidator = uint96(_bound(x >> 16, 50 ether, 300 ether));
+        p.unstakeCooldown = uint32(_bound(x >> 24, 0, 600));
+        p.protocolFeeBps = uint16(_bound(x >> 40, 1, 1_000));
+        p.validatorFeeBps = uint16(_bound(x >> 56, 0, 1_000));
+        p.routerFeeBps = uint16(_bound(x >> 72, 0, 500));
+        p.rejectSlashBps = uint16(_bound(x >> 88, 0, 5_000));
+        p.withholdSlashBps = uint16(_bound(x >> 104, p.rejectSlashBps, 5_000));
+        p.validatorSlashBps = uint16(_bound(x >> 120, 0, 5_000));
+        p.attestDeviationBps = uint16(_bound(x >> 136, 0, 3_000));
+        uint16[3] memory audits = [uint16(0), 5_000, 10_000];
+        p.auditBps = audits[(x >> 152) % 3];
+        p.embeddingBarBps = uint16(_bound(x >> 160, 5_000, 10_000));
+        p.replayBarBps = uint16(_bound(x >> 176, 5_000, 10_000));
+        p.minPricePerToken = uint96(_bound(x >> 192, 1, 1e10));
+        p.reputationFeeUnit = uint96(_bound(x >> 200, 0, 20 ether));
+        p.minQuorum = (x >> 240) % 3 == 0 ? 3 : 1;
+        p.maxRetryLimit = uint8(_bound(x >> 248, 0, 7));
+    }
+
+    function _pickAccount(uint256 seed) internal view returns (address) {
+        uint256 n = _accounts.length;
         for (uint256 j; j < n; ++j) {
-            address a = list[_at(seed, j, n)];
-            if (ok(a)) return a;
+            address a = _accounts[_at(seed, j, n)];
+            if (network.nodeIdOf(a) == 0) return a;
         }
         return address(0);
     }
@@ -471,6 +1318,11 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils {
         return 0;
     }
 
+    /// @dev A node with the router role (in any status).
+    function _pickRouter(uint256 seed) internal view returns (uint32) {
+        return _pickNode(seed, _isRouter);
+    }
+
     function _pickSession(uint256 seed, bool open) internal view returns (uint32) {
         uint256 n = _sessions.length;
         for (uint256 j; j < n; ++j) {
@@ -480,7 +1332,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils {
         return 0;
     }
 
-    function _pickTask(uint256 seed, function(uint256, TaskView memory) view returns (bool) ok)
+    function _pickTask(uint256 seed, function(uint256, TaskWord memory) view returns (bool) ok)
         internal
         view
         returns (uint256)
@@ -488,45 +1340,47 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils {
         uint256 n = _live.length;
         for (uint256 j; j < n; ++j) {
             uint256 id = _live[_at(seed, j, n)];
-            if (ok(id, network.getTask(id))) return id;
+            if (ok(id, _taskWord(id))) return id;
+        }
+        return 0;
+    }
+
+    /// @dev A miner that _take would accept for `mode` and that is not on the task yet.
+    function _pickEligible(uint256 seed, uint256 taskId, TaskView memory t, AssignmentMode mode)
+        internal
+        view
+        returns (uint32)
+    {
+        Session memory s = network.getSession(t.sessionId);
+        uint256 count = network.nodeCount();
+        for (uint256 j; j < count; ++j) {
+            uint32 id = uint32(1 + _at(seed, j, count));
+            if (_eligible(taskId, t, s, id, mode) && !_contains(t.miners, id)) return id;
         }
         return 0;
     }
 
     /// @dev A slot satisfying `ok`, and the account of its miner's current registration (zero if none).
-    function _slotWhere(TaskView memory t, uint256 seed, function(TaskView memory, uint8) view returns (bool) ok)
-        internal
-        view
-        returns (uint8 slot, address miner)
-    {
+    function _slotWhere(
+        uint256 taskId,
+        TaskView memory t,
+        uint256 seed,
+        function(uint256, TaskView memory, uint8) view returns (bool) ok
+    ) internal view returns (uint8 slot, address miner) {
         uint256 r = t.miners.length;
         for (uint256 j; j < r; ++j) {
             slot = uint8(_at(seed, j, r));
             uint32 id = t.miners[slot];
-            if (id == 0 || !ok(t, slot)) continue;
+            if (id == 0 || !ok(taskId, t, slot)) continue;
             address account = network.getNode(id).account;
             if (network.nodeIdOf(account) == id) return (slot, account);
         }
         return (0, address(0));
     }
 
-    function _passDeadline(uint256 taskId, uint256 wait_) internal {
-        uint40 deadline = network.getTask(taskId).deadline;
-        if (block.timestamp <= deadline) vm.warp(uint256(deadline) + 1 + bound(wait_, 0, 100));
-    }
-
-    function _routerId() internal view returns (uint32) {
-        uint256 n = network.nodeCount();
-        for (uint32 id = 1; id <= n; ++id) {
-            Node memory node = network.getNode(id);
-            if (node.role == Role.Router && node.status != NodeStatus.Unregistered) return id;
-        }
-        return 0;
-    }
-
     function _dedicated(uint256 seed, uint8 r) internal view returns (uint32[] memory ids) {
         uint256 n = network.nodeCount();
-        uint256 want = bound(seed, r, r + 2);
+        uint256 want = _bound(seed, r, r + 2);
         uint32[] memory found = new uint32[](want);
         uint256 k;
         for (uint256 j; j < n && k < want; ++j) {
@@ -540,22 +1394,28 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
+    /// @dev How many of the session's dedicated miners _assignDedicated would take at submit.
     function _eligibleDedicated(Session memory s) internal view returns (uint256 count) {
+        TaskView memory none;
         for (uint256 i; i < 7; ++i) {
             uint32 id = uint32(s.dedicated >> (32 * i));
             if (id == 0) break;
-            if (_eligible(id, s.minReputation)) ++count;
+            if (_eligible(0, none, s, id, AssignmentMode.Dedicated)) ++count;
         }
     }
 
-    function _eligible(uint32 id, uint16 minReputation) internal view returns (bool) {
+    /// @dev Mirror of CorNetwork._take: Active, serving the model, reputation, offer (price, mode, capacity), and
+    /// not timed out on this task before (once the task has been retried).
+    function _eligible(uint256 taskId, TaskView memory t, Session memory s, uint32 id, AssignmentMode mode)
+        internal
+        view
+        returns (bool)
+    {
+        if (id == 0) return false;
         Node memory n = network.getNode(id);
-        return n.status == NodeStatus.Active && n.role == Role.Miner && network.servesModel(id, model)
-            && (minReputation == 0 || n.score >= minReputation);
-    }
-
-    function _onTask(TaskView memory t, uint32 id) internal pure returns (bool) {
-        return _contains(t.miners, id);
+        return n.status == NodeStatus.Active && network.servesModel(id, s.modelId) && n.score >= s.minReputation
+            && s.pricePerToken >= n.offer.minPrice && n.offer.modes & (1 << uint8(mode)) != 0
+            && n.open < n.offer.capacity && !(t.retries != 0 && _timedOutOn[taskId][id]);
     }
 
     function _contains(uint32[] memory ids, uint32 id) internal pure returns (bool) {
@@ -565,22 +1425,47 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils {
         return false;
     }
 
-    function _attested(uint256 taskId, TaskView memory t, uint32 validatorId) internal view returns (bool) {
-        for (uint256 k; k < t.attestations; ++k) {
-            (uint32 id,) = network.getAttestation(taskId, k);
-            if (id == validatorId) return true;
+    function _topic(Vm.Log memory log, uint256 i) internal pure returns (uint256) {
+        return uint256(log.topics[i]);
+    }
+
+    function _node(Vm.Log memory log, uint256 i) internal pure returns (uint32) {
+        return uint32(uint256(log.topics[i]));
+    }
+
+    function _str(bytes32 name) internal pure returns (string memory) {
+        uint256 len;
+        while (len < 32 && name[len] != 0) ++len;
+        bytes memory b = new bytes(len);
+        for (uint256 i; i < len; ++i) {
+            b[i] = name[i];
         }
-        return false;
+        return string(b);
+    }
+
+    function _pad(string memory s, uint256 width) internal pure returns (string memory) {
+        bytes memory b = bytes(s);
+        if (b.length >= width) return s;
+        bytes memory out = new bytes(width);
+        for (uint256 i; i < width; ++i) {
+            out[i] = i < b.length ? b[i] : bytes1(" ");
+        }
+        return string(out);
+    }
+
+    function _endsWith(bytes memory b, bytes memory suffix) internal pure returns (bool) {
+        if (b.length < suffix.length) return false;
+        uint256 offset = b.length - suffix.length;
+        for (uint256 i; i < suffix.length; ++i) {
+            if (b[offset + i] != suffix[i]) return false;
+        }
+        return true;
     }
 
     // ------------------------------------------------------------------ predicates
-    function _isUnregisteredAccount(address account) internal view returns (bool) {
-        return network.nodeIdOf(account) == 0;
-    }
-
     function _canExit(uint32 id) internal view returns (bool) {
-        Node memory n = network.getNode(id);
-        return n.status == NodeStatus.Active || n.status == NodeStatus.Jailed;
+        NodeStatus status = network.getNode(id).status;
+        return status == NodeStatus.Active || status == NodeStatus.Jailed;
     }
 
     function _isExiting(uint32 id) internal view returns (bool) {
@@ -595,45 +1480,76 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils {
         return network.getNode(id).rewards != 0;
     }
 
-    function _isRouterQueued(uint256, TaskView memory t) internal view returns (bool) {
-        return t.status == TaskStatus.Queued && network.getSession(t.sessionId).assignment == AssignmentMode.Router;
+    function _isCurrentNode(uint32 id) internal view returns (bool) {
+        return network.getNode(id).status != NodeStatus.Unregistered;
     }
 
-    function _isClaimable(uint256, TaskView memory t) internal view returns (bool) {
+    function _isRouter(uint32 id) internal view returns (bool) {
+        return network.getNode(id).role == Role.Router;
+    }
+
+    function _isMiner(uint32 id) internal view returns (bool) {
+        return network.getNode(id).role == Role.Miner;
+    }
+
+    function _isValidator(uint32 id) internal view returns (bool) {
+        Node memory n = network.getNode(id);
+        return n.role == Role.Validator && n.status != NodeStatus.Unregistered;
+    }
+
+    function _isActiveValidator(uint32 id) internal view returns (bool) {
+        Node memory n = network.getNode(id);
+        return n.role == Role.Validator && n.status == NodeStatus.Active;
+    }
+
+    function _isAny(uint256, TaskWord memory) internal pure returns (bool) {
+        return true;
+    }
+
+    function _isRouterQueued(uint256 taskId, TaskWord memory t) internal view returns (bool) {
+        return t.status == TaskStatus.Queued && _sessionMode(_sessionOf(taskId)) == uint8(AssignmentMode.Router);
+    }
+
+    function _isClaimable(uint256 taskId, TaskWord memory t) internal view returns (bool) {
         return t.status == TaskStatus.Queued && block.timestamp <= t.deadline
-            && network.getSession(t.sessionId).assignment == AssignmentMode.Claim;
+            && _sessionMode(_sessionOf(taskId)) == uint8(AssignmentMode.Claim);
     }
 
-    function _isCommitting(uint256, TaskView memory t) internal view returns (bool) {
+    function _isCommitting(uint256, TaskWord memory t) internal view returns (bool) {
         return (t.status == TaskStatus.Queued || t.status == TaskStatus.Committing) && block.timestamp <= t.deadline;
     }
 
-    function _isRevealing(uint256, TaskView memory t) internal view returns (bool) {
+    function _isRevealing(uint256, TaskWord memory t) internal view returns (bool) {
         return t.status == TaskStatus.Revealing && block.timestamp <= t.deadline;
     }
 
-    function _isAttestable(uint256, TaskView memory t) internal view returns (bool) {
+    function _isAttestable(uint256, TaskWord memory t) internal view returns (bool) {
         return t.status == TaskStatus.Validating && block.timestamp <= t.deadline;
     }
 
-    function _isAdvanceable(uint256 taskId, TaskView memory t) internal view returns (bool) {
-        return t.status != TaskStatus.Queued || network.getSession(t.sessionId).assignment != AssignmentMode.Claim
-            || _isClaimable(taskId, t);
+    function _isAdvanceable(uint256 taskId, TaskWord memory t) internal view returns (bool) {
+        return block.timestamp <= t.deadline
+            || (t.status == TaskStatus.Queued && _sessionMode(_sessionOf(taskId)) == uint8(AssignmentMode.Router));
     }
 
-    function _isValidating(uint256, TaskView memory t) internal pure returns (bool) {
+    function _isValidating(uint256, TaskWord memory t) internal pure returns (bool) {
         return t.status == TaskStatus.Validating;
     }
 
-    function _isExpirable(uint256, TaskView memory t) internal pure returns (bool) {
+    function _isExpirable(uint256, TaskWord memory t) internal pure returns (bool) {
         return t.status == TaskStatus.Queued || t.status == TaskStatus.Committing || t.status == TaskStatus.Revealing;
     }
 
-    function _canCommit(TaskView memory t, uint8 slot) internal pure returns (bool) {
+    function _canCommit(uint256, TaskView memory t, uint8 slot) internal pure returns (bool) {
         return t.committedMask & (1 << slot) == 0;
     }
 
-    function _canReveal(TaskView memory t, uint8 slot) internal pure returns (bool) {
-        return (t.revealedMask | t.droppedMask) & (1 << slot) == 0;
+    /// @dev Revealable by the honest path: committed, not revealed, not dropped, not withheld on purpose.
+    function _canReveal(uint256 taskId, TaskView memory t, uint8 slot) internal view returns (bool) {
+        return _canRevealAny(taskId, t, slot) && !_work[taskId][slot].withhold;
+    }
+
+    function _canRevealAny(uint256, TaskView memory t, uint8 slot) internal pure returns (bool) {
+        return (t.committedMask & ~(t.revealedMask | t.droppedMask)) & (1 << slot) != 0;
     }
 }
