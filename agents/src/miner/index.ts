@@ -131,6 +131,7 @@ export const startMiner = async (
     keys: loadNodeKeys(cfg.dataDir, cfg.encryptionKey),
     logger,
     keyWaitMs: Number(cfg.keyWaitMs),
+    grantDir: join(cfg.dataDir, "grants"),
   });
 
   let ready = false;

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   grantTaskKey,
@@ -109,6 +112,49 @@ describe("miner key grants (POST /v1/tasks/:id/key)", () => {
       (await privacy.readPrompt({ taskId: 9n, sessionId: 3, bytes: plaintext, promptHash: contentHashOf(plaintext) }))
         .text,
     ).toBe(text);
+  });
+
+  it("grants survive a restart (kept in the grant directory) and are removed once the task settles", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cor-grants-"));
+    const make = () => {
+      const p = createMinerPrivacy({
+        keys: { keys: [minerKey] },
+        logger: createLogger("test"),
+        keyWaitMs: 200,
+        grantDir: dir,
+      });
+      p.setNodeId(NODE);
+      return p;
+    };
+    const first = make();
+    const server = await startHttpServer({
+      port: 0,
+      health: () => ({ ready: true }),
+      handler: (req, res) => void first.handle(req, res),
+    });
+    const grant = await grantTaskKey({
+      taskKey,
+      taskId: 11n,
+      recipients: [{ nodeId: NODE, publicKey: minerKey.publicKey }],
+    });
+    expect(
+      (
+        await fetch(`http://127.0.0.1:${server.port}/v1/tasks/11/key`, {
+          method: "POST",
+          body: grant as Uint8Array<ArrayBuffer>,
+        })
+      ).status,
+    ).toBe(202);
+    await server.close();
+    const restarted = make();
+    const read = () =>
+      restarted.readPrompt({ taskId: 11n, sessionId: 3, bytes: envelope, promptHash: contentHashOf(plaintext) });
+    expect((await read()).text).toBe(text);
+    restarted.forget("11");
+    expect(readdirSync(dir)).toEqual([]);
+    await expect(
+      make().readPrompt({ taskId: 11n, sessionId: 3, bytes: envelope, promptHash: contentHashOf(plaintext) }),
+    ).rejects.toBeInstanceOf(MissingWrappedKeyError);
   });
 
   it("bad grants get OpenAI-shaped 4xx errors", async () => {

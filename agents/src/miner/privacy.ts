@@ -1,4 +1,6 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { join } from "node:path";
 import type { Hex } from "viem";
 import {
   openAssignedPrompt,
@@ -34,18 +36,41 @@ export type OpenedPrompt = { text: string; taskKey: TaskKey | undefined };
  * Nothing here ever turns an encrypted task into a plaintext one: an unreadable prompt is an error, so the miner
  * does not commit and the protocol reassigns the slot.
  */
-export const createMinerPrivacy = (opts: { keys: EncryptionKeys; logger: Logger; keyWaitMs: number }) => {
+export const createMinerPrivacy = (opts: {
+  keys: EncryptionKeys;
+  logger: Logger;
+  keyWaitMs: number;
+  /** Where received grants are kept (`<dataDir>/grants`), so a restarted miner still holds them; none: memory only. */
+  grantDir?: string | undefined;
+}) => {
   let nodeId = 0;
   const grants = new Map<string, Uint8Array[]>();
   const waiters = new Map<string, Set<() => void>>();
   const keysOf = (): EncryptionKeys => ({ nodeId, keys: opts.keys.keys });
+  const { grantDir } = opts;
+  if (grantDir) mkdirSync(grantDir, { recursive: true });
+  const filesOf = (taskId: string) =>
+    grantDir
+      ? readdirSync(grantDir)
+          .filter((f) => f.startsWith(`${taskId}-`))
+          .map((f) => join(grantDir, f))
+      : [];
+  /** The grants of a task: in memory, or (after a restart) from the grant directory. */
+  const grantsOf = (taskId: string): Uint8Array[] => {
+    if (!grants.has(taskId) && grantDir) {
+      const stored = filesOf(taskId).map((f) => new Uint8Array(readFileSync(f)));
+      if (stored.length) grants.set(taskId, stored);
+    }
+    return grants.get(taskId) ?? [];
+  };
 
   const addGrant = (taskId: string, grant: Uint8Array) => {
-    const list = grants.get(taskId) ?? [];
+    const list = grantsOf(taskId);
     if (list.length >= MAX_GRANTS_PER_TASK) list.shift();
     list.push(grant);
     if (!grants.has(taskId) && grants.size >= MAX_TASKS) grants.delete(grants.keys().next().value as string);
     grants.set(taskId, list);
+    if (grantDir) writeFileSync(join(grantDir, `${taskId}-${Date.now()}-${list.length}.grant`), grant, { mode: 0o600 });
     for (const wake of waiters.get(taskId) ?? []) wake();
   };
 
@@ -147,7 +172,7 @@ export const createMinerPrivacy = (opts: { keys: EncryptionKeys; logger: Logger;
         const opened = await openAssignedPrompt({
           envelope: p.bytes,
           keys: keysOf(),
-          grants: grants.get(key),
+          grants: grantsOf(key),
           sessionId: p.sessionId,
           taskId: p.taskId,
         });
@@ -190,6 +215,7 @@ export const createMinerPrivacy = (opts: { keys: EncryptionKeys; logger: Logger;
     /** Drops a settled task's grants. */
     forget: (taskId: string) => {
       grants.delete(taskId);
+      for (const f of filesOf(taskId)) rmSync(f, { force: true });
     },
   };
 };
