@@ -242,6 +242,21 @@ describe("dashboard in Chromium on a live local network", () => {
     }
     expect(nodes.items.reduce((s, n) => s + n.accepted, 0)).toBe(2);
     await shot("leaderboard");
+    // Ranking by another column is a shareable URL; the order is the indexer's.
+    await page.locator('nav[aria-label="Rank by"] a', { hasText: "speed" }).click();
+    await expect.poll(() => page.url()).toMatch(/\/miners\?by=speed$/);
+    const bySpeed = await graphql<{ nodes: { items: { id: number }[] } }>(
+      ponder.url,
+      `{ nodes(where: { role: Miner, status_not: Unregistered }, orderBy: "speed", orderDirection: "desc") { items { id } } }`,
+    );
+    await expect
+      .poll(async () => {
+        const order: number[] = [];
+        for (let i = 0; i < (await rows.count()); i++)
+          order.push(Number(await rows.nth(i).getAttribute("data-node-id")));
+        return order;
+      })
+      .toEqual(bySpeed.nodes.items.map((n) => n.id));
     const busy = nodes.items.find((n) => n.accepted > 0);
     await page.goto(`${dashboard.url}/miners/${busy?.id}`);
     await page.locator('[data-testid="work-history"] tbody tr').first().waitFor({ timeout: 15_000 });

@@ -245,9 +245,16 @@ export const finalityPointsQuery = graphql<
   }
 }`);
 
-export const leaderboardQuery: QueryBuilder<{ nodes: Page<NodeRow & { slashings: Count }> }, { limit: number }> = (o) =>
-  graphql(`query Leaderboard($limit: Int!) {
-  nodes(where: { role: Miner, status_not: Unregistered }, orderBy: "score", orderDirection: "desc", limit: $limit) {
+/** Leaderboard orderings (node columns), the first is the default. */
+export const LEADERBOARD_ORDERS = ["score", "speed", "accepted", "tokensServed", "rewardsEarned", "stake"] as const;
+export type LeaderboardOrder = (typeof LEADERBOARD_ORDERS)[number];
+
+export const leaderboardQuery: QueryBuilder<
+  { nodes: Page<NodeRow & { slashings: Count }> },
+  { limit: number; orderBy: LeaderboardOrder }
+> = (o) =>
+  graphql(`query Leaderboard($limit: Int!, $orderBy: String!) {
+  nodes(where: { role: Miner, status_not: Unregistered }, orderBy: $orderBy, orderDirection: "desc", limit: $limit) {
     items { ${NODE_FIELDS} ${o.node} slashings { totalCount } }
   }
 }`);

@@ -1,4 +1,4 @@
-import { useParams } from "react-router";
+import { Link, useParams, useSearchParams } from "react-router";
 import { Chart, timeAxisBase } from "../components/Chart.tsx";
 import { type Column, DataTable } from "../components/DataTable.tsx";
 import { AddressLink, NodeLink, StatusBadge, TaskLink } from "../components/Links.tsx";
@@ -6,7 +6,15 @@ import { Stat } from "../components/Stat.tsx";
 import { Empty, NotFound, QueryState } from "../components/States.tsx";
 import { bps, cor, int, time } from "../lib/format.ts";
 import { useGraphql } from "../lib/hooks.ts";
-import { leaderboardQuery, type NodeRow, nodeQuery, type ReputationRow, type SlashingRow } from "../lib/queries.ts";
+import {
+  LEADERBOARD_ORDERS,
+  type LeaderboardOrder,
+  leaderboardQuery,
+  type NodeRow,
+  nodeQuery,
+  type ReputationRow,
+  type SlashingRow,
+} from "../lib/queries.ts";
 
 type LeaderRow = NodeRow & { slashings: { totalCount: number }; rank: number };
 
@@ -48,15 +56,38 @@ const slashingColumns: Column<SlashingRow>[] = [
   { label: "Stake after", num: true, render: (x) => cor(x.stakeAfter, 2) },
 ];
 
+const ORDER_LABELS: Record<LeaderboardOrder, string> = {
+  score: "reputation",
+  speed: "speed",
+  accepted: "accepted",
+  tokensServed: "tokens served",
+  rewardsEarned: "earnings",
+  stake: "stake",
+};
+
 export function Leaderboard() {
-  const board = useGraphql(leaderboardQuery, { limit: 200 });
+  const [params] = useSearchParams();
+  const by = params.get("by");
+  const orderBy: LeaderboardOrder = LEADERBOARD_ORDERS.find((o) => o === by) ?? "score";
+  const board = useGraphql(leaderboardQuery, { limit: 200, orderBy });
   return (
     <div className="page">
       <h1>Miner leaderboard</h1>
       <p className="hint">
-        Registered miners ranked by reputation score (exponentially weighted, 0–100 %); speed is output tokens per
-        second.
+        Registered miners ranked by {ORDER_LABELS[orderBy]}. Reputation is an exponentially weighted score (0–100 %),
+        speed output tokens per second.
       </p>
+      <nav className="tabs" aria-label="Rank by">
+        {LEADERBOARD_ORDERS.map((o) => (
+          <Link
+            key={o}
+            to={o === "score" ? "/miners" : `/miners?by=${o}`}
+            className={o === orderBy ? "active" : undefined}
+          >
+            {ORDER_LABELS[o]}
+          </Link>
+        ))}
+      </nav>
       <QueryState query={board} source="The leaderboard">
         {(data) =>
           data.nodes.items.length === 0 ? (
