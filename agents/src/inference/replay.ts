@@ -438,6 +438,7 @@ class Scorer implements ReplayScorer {
     let positions = await this.evaluate(prompt, path, 0, path.length < room, topCount);
     let from = 0;
     for (let repairs = 0; repairs < MAX_REPAIRS; repairs++) {
+      if (!positions.slice(from, path.length).some(bad)) break; // the common case: nothing to repair
       const spell = this.speller(prompt, path, text);
       let split = -1;
       let token: Token | undefined;
@@ -497,7 +498,8 @@ class Scorer implements ReplayScorer {
         {
           generateNext: {
             logits: { filter: { tokens: [claimedAt(j)], includeTop: topCount } },
-            totalLogitWeight: true,
+            // Only the sampled window needs the whole distribution's weight.
+            totalLogitWeight: topCount > 1,
             options: { temperature: 0 },
           },
         },
