@@ -67,6 +67,9 @@ const statusOf = (log: TaskLog): TaskStatusName | undefined => {
   }
 };
 
+/** How many times waitForTaskResult tries to grant an encrypted task's key to one assigned miner. */
+const KEY_DELIVERY_ATTEMPTS = 10;
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -111,7 +114,11 @@ export async function waitForTaskResult<chain extends Chain | undefined>(
   const started = Date.now();
   let cursor = fromBlock;
   let status: TaskStatusName | undefined;
+  // Encrypted tasks: miners assigned since the last poll get the task key; a failed delivery is retried every
+  // second, up to KEY_DELIVERY_ATTEMPTS times (the miner waits for its grant; COR_KEY_WAIT_MS, 20 s by default).
   const granted = new Set<number>();
+  const toGrant = new Map<number, number>(); // miner → failed attempts
+  let nextDelivery = 0;
 
   for (;;) {
     if (signal?.aborted) throw signal.reason;
@@ -132,19 +139,7 @@ export async function waitForTaskResult<chain extends Chain | undefined>(
           parameters.onStatus?.(next);
         }
         if (log.eventName === "TaskAssigned" && parameters.encryption) {
-          const fresh = log.args.miners.filter((id) => id !== 0 && !granted.has(id));
-          if (fresh.length) {
-            const delivery = await deliverTaskKeys(c, {
-              network,
-              taskId,
-              store: parameters.store,
-              encryption: parameters.encryption,
-              miners: fresh,
-              fromBlock,
-            });
-            for (const id of delivery.delivered) granted.add(id);
-            parameters.onKeyDelivery?.({ ...delivery, miners: fresh });
-          }
+          for (const id of log.args.miners) if (id !== 0 && !granted.has(id) && !toGrant.has(id)) toGrant.set(id, 0);
         }
         if (log.eventName === "TaskFailed") {
           throw new TaskFailedError({ taskId, reason: failReasonName(log.args.reason), refund: log.args.refund });
@@ -161,6 +156,28 @@ export async function waitForTaskResult<chain extends Chain | undefined>(
           });
         }
       }
+    }
+    if (parameters.encryption && toGrant.size && Date.now() >= nextDelivery) {
+      const miners = [...toGrant.keys()];
+      const delivery = await deliverTaskKeys(c, {
+        network,
+        taskId,
+        store: parameters.store,
+        encryption: parameters.encryption,
+        miners,
+        fromBlock,
+      });
+      for (const id of delivery.delivered) {
+        granted.add(id);
+        toGrant.delete(id);
+      }
+      for (const { nodeId } of delivery.failed) {
+        const attempts = (toGrant.get(nodeId) ?? 0) + 1;
+        if (attempts >= KEY_DELIVERY_ATTEMPTS) toGrant.delete(nodeId);
+        else toGrant.set(nodeId, attempts);
+      }
+      parameters.onKeyDelivery?.({ ...delivery, miners });
+      nextDelivery = Date.now() + 1000;
     }
     if (Date.now() - started >= timeout) {
       throw new TimeoutError({
