@@ -12,7 +12,8 @@ import {Deploy} from "./lib/Deploy.sol";
 /// deployments/<chainId>.json, the one file agents, indexer and SDK read addresses from.
 ///
 /// Env (all optional): OWNER (default: the broadcaster), MODEL_ID (bytes32, default sha256 of
-/// stories260K.gguf), MODEL_NAME, MODEL_URI, DEPLOYMENTS_FILE.
+/// stories260K.gguf), MODEL_NAME, MODEL_URI, DEPLOYMENTS_FILE, PARAMS=public (Deploy.publicParams: validator quorum
+/// >= 3) instead of the local defaults.
 ///
 ///   forge script script/01_DeployCore.s.sol --rpc-url $RPC_URL --broadcast --slow --account deployer
 contract DeployCore is Script {
@@ -24,7 +25,8 @@ contract DeployCore is Script {
         vm.startBroadcast();
         (, address sender,) = vm.readCallers();
         address owner = vm.envOr("OWNER", sender);
-        (token, network) = Deploy.deploy(owner, sender, Deploy.defaultParams());
+        bool pub = keccak256(bytes(vm.envOr("PARAMS", string("local")))) == keccak256("public");
+        (token, network) = Deploy.deploy(owner, sender, pub ? Deploy.publicParams() : Deploy.defaultParams());
         bytes32 modelId = vm.envOr("MODEL_ID", STORIES_260K);
         string memory modelName = vm.envOr("MODEL_NAME", string("stories260K"));
         string memory modelUri = vm.envOr("MODEL_URI", string("hf:ggml-org/models/tinyllamas/stories260K.gguf"));

@@ -37,6 +37,14 @@ library Deploy {
         });
     }
 
+    /// @notice A public chain: quorum of at least 3 staked validators, fewer retries. Everything else as local;
+    /// session windows (minutes on a public chain) are per session.
+    function publicParams() internal pure returns (Params memory p) {
+        p = defaultParams();
+        p.minQuorum = 3;
+        p.maxRetryLimit = 2;
+    }
+
     /// @notice Deploys the COR token (whole supply to `holder`), the registry code and the network.
     function deploy(address owner, address holder, Params memory params)
         internal
