@@ -2,13 +2,16 @@ import type { Address, Chain, Client, Transport } from "viem";
 import { getPromptEnvelope } from "../../../sdk/src/actions/deliverTaskKeys.ts";
 import { isEnvelope, openAssignedPrompt, openResult, type TaskKey } from "../../../sdk/src/crypto/envelope.ts";
 import type { EncryptionKeys } from "../../../sdk/src/crypto/keys.ts";
+import { EnvelopeTamperedError } from "../../../sdk/src/errors/crypto.ts";
 import type { ContentStore } from "../../../sdk/src/storage/index.ts";
+import { contentHashOf } from "../../../sdk/src/utils/hash.ts";
 
 /**
  * The validator's side of end-to-end encryption (docs/privacy.md): clients wrap each encrypted task's key to every
  * Active validator at submission, so a validator recovers it from the prompt envelope and reads the results (and,
  * for replay, the prompt) it must check. A validator without a wrapped key (registered after the submission, or
- * rotated its key away) throws MissingWrappedKeyError / StaleRecipientKeyError: it must not attest, since it
+ * rotated its key away) throws MissingWrappedKeyError / StaleRecipientKeyError, and a prompt that does not match
+ * its on-chain hash EnvelopeTamperedError: it must not attest, since it
  * cannot tell good results from bad ones. A result that does not decrypt under the task key is the miner's fault:
  * it reads as empty, and scores lowest.
  */
@@ -25,8 +28,15 @@ export const createValidatorPrivacy = (opts: {
     let hit = taskKeys.get(key);
     if (!hit) {
       hit = (async () => {
-        const { envelope, sessionId } = await getPromptEnvelope(opts.client, { ...opts, taskId });
+        const { envelope, sessionId, promptHash } = await getPromptEnvelope(opts.client, { ...opts, taskId });
         const o = await openAssignedPrompt({ envelope, keys: opts.keys(), sessionId, taskId });
+        if (contentHashOf(o.plaintext) !== promptHash) {
+          throw new EnvelopeTamperedError({
+            kind: "prompt",
+            taskId,
+            details: "the decrypted prompt does not match the on-chain promptHash",
+          });
+        }
         return { taskKey: o.taskKey, prompt: o.plaintext };
       })();
       hit.catch(() => taskKeys.delete(key));
