@@ -24,6 +24,7 @@ const ROLE_FLAGS = {
   redundancy: "redundancy",
   validation: "validation",
   "embed-model": "embedModel",
+  replay: "replay",
   "healthcheck-seconds": "healthCheckSeconds",
 } as const;
 
@@ -33,7 +34,7 @@ const HELP: Record<string, string> = {
 Commands:
   miner       run a miner (node-llama-cpp on a GGUF model)
   router      run a router (OpenAI-compatible + Cortensor-style HTTP API, SSE, WebSocket)
-  validator   run a validator (embedding similarity attestations)
+  validator   run a validator (replays results through the model; embedding similarity elsewhere)
   oracle      run the oracle/keeper (expiries, finalization, health checks)
   network     start a complete local network (anvil, contracts, IPFS, agents, indexer)
   gateway     run the API gateway (keys, quotas, metering) in front of router pools behind nginx
@@ -53,7 +54,8 @@ Run 'cor <command> --help' for the flags of a command. Every flag also reads a C
 miner:     --model PATH|hf:URI [COR_MODEL]  --threads N [COR_THREADS=1]  --concurrency N  --behavior honest|garbage|silent
            offer: --min-price COR [COR_MIN_PRICE=0]  --capacity N [COR_CAPACITY=16]  --modes Router,Claim,Dedicated [COR_MODES]
 router:    --redundancy R [COR_REDUNDANCY=1]  --validation None|ExactMatch|Embedding
-validator: --embed-model GGUF [COR_EMBED_MODEL, default: wink word vectors]
+validator: --model PATH [COR_MODEL: replays Replay sessions on this GGUF's sha256]  --replay on|off [COR_REPLAY=on]
+           --embed-model GGUF [COR_EMBED_MODEL, default: wink word vectors]  --threads N [COR_THREADS=1]
 oracle:    --healthcheck-seconds N [COR_HEALTHCHECK_SECONDS, 0 = off]`,
   network: `Usage: cor network [--automine] [--no-indexer] [--port-base N] [--model PATH]
 Starts anvil (1-second blocks, or --automine), deploys the contracts, and runs 3 miners, a router,

@@ -1,6 +1,6 @@
 import { type Hex, parseEther } from "viem";
 import { loadDeployment } from "../../../sdk/src/deployments.ts";
-import { contentHash, TaskStatus, ValidationMode } from "../../../sdk/src/protocol.ts";
+import { contentHash, sessionIdOfTask, TaskStatus, ValidationMode } from "../../../sdk/src/protocol.ts";
 import { createContentStore } from "../../../sdk/src/storage/index.ts";
 import { createEmbedder, type Embedder } from "../embedding/index.ts";
 import { createReplayScorer, type ReplayScorer, resolveModelPath, samplingFromConfig } from "../inference/index.ts";
@@ -56,6 +56,7 @@ export const validatorConfigSpec = {
  */
 export const startValidator = async (overrides: Partial<Record<keyof typeof validatorConfigSpec, string>> = {}) => {
   const cfg = readConfig(validatorConfigSpec, overrides);
+  if (cfg.replay !== "on" && cfg.replay !== "off") throw new Error(`COR_REPLAY must be on or off (got ${cfg.replay})`);
   const deployment = loadDeployment(/^\d+$/.test(cfg.deployment) ? Number(cfg.deployment) : cfg.deployment);
   const clients = await createClients(cfg.rpcUrl, cfg.privateKey as Hex, deployment);
   let logger = createLogger("validator", { account: clients.account.address });
@@ -65,7 +66,6 @@ export const startValidator = async (overrides: Partial<Record<keyof typeof vali
   const embedder: Embedder = await createEmbedder(
     cfg.embedModel ? { kind: "gguf", modelPath: cfg.embedModel, threads: Number(cfg.threads) } : { kind: "wink" },
   );
-  if (cfg.replay !== "on" && cfg.replay !== "off") throw new Error(`COR_REPLAY must be on or off (got ${cfg.replay})`);
   // The replay model is loaded once; its sha256 is the model id of the sessions it can validate.
   const scorer: ReplayScorer | undefined =
     cfg.replay === "on"
@@ -146,11 +146,11 @@ export const startValidator = async (overrides: Partial<Record<keyof typeof vali
         }
         results.push({ slot, text, tokens: r?.tokens ?? 0 });
       }
-      const info = submitted.get(key);
-      if (!info) throw new Error(`No TaskSubmitted event seen for task ${key}`);
-      const session = await sessionOf(info.sessionId);
+      const session = await sessionOf(sessionIdOfTask(taskId));
       let perSlot: number[];
       if (Number(session.validation) === ValidationMode.Replay) {
+        const info = submitted.get(key);
+        if (!info) throw new Error(`No TaskSubmitted event seen for task ${key}`);
         if (!scorer || session.modelId.toLowerCase() !== replayModelId) {
           logger.info(
             `Skipping task=${key}: Replay session on model ${session.modelId}, which this validator does not run`,
