@@ -284,7 +284,18 @@ describe("dashboard in Chromium on a live local network", () => {
     const sessionId = Number(await ready.getAttribute("data-session-id"));
     expect(sessionId).toBeGreaterThan(1); // the router's house session is #1
     await page.locator('[data-testid="prompt"]').fill("Once upon a time, there was a little girl named Lily. She");
+    // Streaming: text is on the page before the final receipt (which waits for the task to settle on chain).
+    const partial = page.waitForFunction(
+      `(() => {
+        const out = document.querySelector('[data-testid="stream-output"]');
+        const text = document.querySelector('[data-testid="stream-text"]');
+        return out?.getAttribute("data-done") === "false" && (text?.textContent ?? "").length > 0;
+      })()`,
+      null,
+      { timeout: 60_000, polling: "raf" },
+    );
     await page.locator('[data-testid="send-prompt"]').click();
+    await partial;
     await expect
       .poll(() => page.locator('[data-testid="stream-output"]').getAttribute("data-done"), { timeout: 90_000 })
       .toBe("true");
