@@ -363,6 +363,40 @@ describe("bad envelopes and keys lose no escrow", () => {
     await expectFailedAndRefunded(sub, sessionId, before);
   }, 60_000);
 
+  it("reassigned slot: the first miner gets no key (client offline) and expires; the reassigned miner gets it from the client's watcher", async () => {
+    const client = clientOf(11);
+    const { sessionId } = await newSession({
+      redundancy: 1,
+      retryLimit: 1,
+      windows: { precommit: 5, reveal: 5, attest: 5 },
+    });
+    const prompt = `Ben had a ${canary()} small boat. He`;
+    const sub = await submitTask(client, {
+      network: network(),
+      sessionId,
+      prompt,
+      store,
+      maxTokens: 16,
+      encryption: { keys: clientKeys },
+    });
+    await assignTask(client, { network: network(), taskId: sub.taskId, nodeIds: [miners[2].nodeId] });
+    await new Promise((r) => setTimeout(r, 4500)); // miner 3 waits 3 s for a grant that never comes
+    await expireSlot(sub.taskId, 0);
+    await assignTask(client, { network: network(), taskId: sub.taskId, nodeIds: [miners[1].nodeId] });
+    // The client comes back online: its watcher sees both TaskAssigned events and grants the key.
+    const result = await waitForTaskResult(client, {
+      network: network(),
+      taskId: sub.taskId,
+      store,
+      fromBlock: sub.blockNumber,
+      timeout: 60_000,
+      encryption: { keys: clientKeys },
+    });
+    expect(result.winnerNodeId).toBe(miners[1].nodeId);
+    expect(result.encrypted).toBe(true);
+    await expectNoLeak([prompt, result.text]);
+  }, 90_000);
+
   it("tampered prompt ciphertext: the miner refuses it (EnvelopeTamperedError), the task fails and refunds", async () => {
     const client = clientOf(11);
     const { sessionId, before } = await strictSession();
