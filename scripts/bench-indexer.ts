@@ -52,7 +52,11 @@ const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFracti
 // ---------------------------------------------------------------------------------------------- chain driver
 /** Signs locally with explicit nonces and gas, sends raw transactions in JSON-RPC batches: thousands per block. */
 const driver = (rpcUrl: string, deployment: Deployment) => {
-  const publicClient = createPublicClient({ transport: http(rpcUrl, { retryCount: 0 }), pollingInterval: 10 });
+  // The event count below reads every log of the run at once (> 10 MB, viem's default cap on a response body).
+  const publicClient = createPublicClient({
+    transport: http(rpcUrl, { retryCount: 0, maxResponseBodySize: 256 * 1024 * 1024 }),
+    pollingInterval: 10,
+  });
   const accounts = new Map<number, PrivateKeyAccount>();
   const nonces = new Map<number, number>();
   const account = (i: number) => {
