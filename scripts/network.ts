@@ -143,7 +143,7 @@ export const runNetwork = async (argv: string[]) => {
     port: routerPort,
     "data-dir": join(dataDir, "router"),
     redundancy: String(Math.min(3, minerCount)),
-    validation: "Embedding",
+    validation: "Replay", // validators replay the bundled model (docs/verification.md)
   };
   children.push(agent("router", "router", routerFlags, `http://127.0.0.1:${routerPort}/health`));
   await waitHealthy(`http://127.0.0.1:${routerPort}/health`, 120_000);
