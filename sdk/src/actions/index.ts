@@ -1,4 +1,11 @@
 // One action per file, viem style: `action(client, parameters)` with …Parameters, …ReturnType, …ErrorType.
+
+export {
+  EmptyBatchError,
+  type EmptyBatchErrorType,
+  StoreRequiredError,
+  type StoreRequiredErrorType,
+} from "../utils/batch.ts";
 export {
   type AddStakeErrorType,
   type AddStakeParameters,
@@ -11,6 +18,12 @@ export {
   type AssignTaskReturnType,
   assignTask,
 } from "./assignTask.ts";
+export {
+  type AssignTasksErrorType,
+  type AssignTasksParameters,
+  type AssignTasksReturnType,
+  assignTasks,
+} from "./assignTasks.ts";
 export {
   type AuthorizeSubmitterErrorType,
   type AuthorizeSubmitterParameters,
@@ -30,6 +43,13 @@ export {
   commitResult,
   randomSalt,
 } from "./commitResult.ts";
+export {
+  type CommitResultsErrorType,
+  type CommitResultsItem,
+  type CommitResultsParameters,
+  type CommitResultsReturnType,
+  commitResults,
+} from "./commitResults.ts";
 export {
   type CreateSessionErrorType,
   type CreateSessionParameters,
@@ -118,11 +138,25 @@ export {
   revealResult,
 } from "./revealResult.ts";
 export {
+  type RevealResultsErrorType,
+  type RevealResultsItem,
+  type RevealResultsParameters,
+  type RevealResultsReturnType,
+  revealResults,
+} from "./revealResults.ts";
+export {
   type SubmitTaskErrorType,
   type SubmitTaskParameters,
   type SubmitTaskReturnType,
   submitTask,
 } from "./submitTask.ts";
+export {
+  type SubmitTasksErrorType,
+  type SubmitTasksItem,
+  type SubmitTasksParameters,
+  type SubmitTasksReturnType,
+  submitTasks,
+} from "./submitTasks.ts";
 export {
   type VerifyResultErrorType,
   type VerifyResultParameters,
