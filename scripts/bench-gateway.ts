@@ -12,11 +12,13 @@
  *    requests/s, p50/p99 latency, errors, and usage rows == requests.
  *
  * Usage: node --import tsx scripts/bench-gateway.ts [--seconds 60] [--clients 32] [--tokens 64] [--samples 200]
+ *        [--redundancy 1,3] [--db pglite|postgres]
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Cluster, startCluster, waitFor } from "../agents/test/gateway.harness.ts";
+import { startPostgres } from "../indexer/test/harness.ts";
 import { freePort, repoRoot } from "../sdk/src/testing/anvil.ts";
 
 const { values } = parseArgs({
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     tokens: { type: "string", default: "64" },
     samples: { type: "string", default: "200" },
     redundancy: { type: "string", default: "1,3" },
+    db: { type: "string", default: "pglite" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -48,7 +51,10 @@ const timed = async (fn: () => Promise<Response>): Promise<{ ms: number; res: Re
   return { ms: performance.now() - t, res, body };
 };
 
-const startGatewayProcess = async (cluster: Cluster): Promise<{ url: string; nginx: string; child: ChildProcess }> => {
+const startGatewayProcess = async (
+  cluster: Cluster,
+  databaseUrl?: string,
+): Promise<{ url: string; nginx: string; child: ChildProcess }> => {
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -70,7 +76,13 @@ const startGatewayProcess = async (cluster: Cluster): Promise<{ url: string; ngi
     ],
     {
       stdio: ["ignore", "ignore", "inherit"],
-      env: { ...process.env, COR_GATEWAY_SECRET: cluster.secret, COR_GATEWAY_ADMIN_KEY: ADMIN, COR_LOG_LEVEL: "error" },
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl ?? "",
+        COR_GATEWAY_SECRET: cluster.secret,
+        COR_GATEWAY_ADMIN_KEY: ADMIN,
+        COR_LOG_LEVEL: "error",
+      },
     },
   );
   const url = `http://127.0.0.1:${port}`;
@@ -225,7 +237,9 @@ const main = async () => {
   for (const r of String(values.redundancy).split(",").map(Number)) {
     out(`\n=== R=${r}: starting anvil, 3 miners, 2 routers (redundancy ${r}), gateway + nginx ===`);
     const cluster = await startCluster({ miners: 3, routers: 2, childRouters: true, redundancy: r });
-    const gw = await startGatewayProcess(cluster);
+    // --db postgres: a throwaway PostgreSQL server (as several gateway processes would share); default PGlite.
+    const pg = values.db === "postgres" ? await startPostgres() : undefined;
+    const gw = await startGatewayProcess(cluster, pg?.url);
     try {
       if (r === 1) await latency(cluster, gw, await createKey(gw.url, "latency"));
       out(`\nSustained load (R=${r}):`);
@@ -234,6 +248,7 @@ const main = async () => {
       gw.child.kill("SIGTERM");
       await new Promise((res) => (gw.child.exitCode !== null ? res(null) : gw.child.once("exit", res)));
       await cluster.stop();
+      await pg?.stop();
     }
   }
 };

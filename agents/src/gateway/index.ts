@@ -238,6 +238,13 @@ export const startGateway = async (overrides: GatewayOverrides = {}) => {
     c.set("key", key);
     await next();
   };
+  // Bodies over 1 MB are refused before anything reads them (prompts are capped far lower by the routers).
+  app.use("*", async (c, next) => {
+    if (Number(c.req.header("content-length") ?? 0) > 1_048_576) {
+      throw new GatewayError(413, "Request body is larger than 1 MB", "invalid_request_error", "request_too_large");
+    }
+    await next();
+  });
   app.use("/v1/*", requireKey);
   app.use("/api/*", requireKey);
 
@@ -754,7 +761,10 @@ export const startGateway = async (overrides: GatewayOverrides = {}) => {
     gatewayId,
     stop: async () => {
       clearInterval(sweeper);
-      await new Promise<void>((r) => server.close(() => r()));
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
       await nginx?.stop();
       await db.close();
     },
