@@ -14,7 +14,7 @@ import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMiner } from "../../agents/src/miner/index.ts";
 import { startRouter } from "../../agents/src/router/index.ts";
-import { eventually, graphql, indexedBlock, type Ponder, startPonder } from "../../indexer/test/harness.ts";
+import { eventually, graphql, indexedBlock, type Ponder, sqlQuery, startPonder } from "../../indexer/test/harness.ts";
 import { createSession } from "../../sdk/src/actions/createSession.ts";
 import { submitTask } from "../../sdk/src/actions/submitTask.ts";
 import type { Deployment } from "../../sdk/src/deployments.ts";
@@ -208,6 +208,23 @@ describe("dashboard in Chromium on a live local network", () => {
       ["finality-median", stats.medianTimeToFinalitySeconds],
       ["finality-p90", stats.p90TimeToFinalitySeconds],
     ];
+    // Windowed counts: "now" is the indexed block's time (GET /status), to the minute; the counts are SQL answers.
+    const status = (await (await fetch(`${ponder.url}/status`)).json()) as Record<
+      string,
+      { block: { timestamp: number } }
+    >;
+    const now = Math.floor(Math.max(...Object.values(status).map((c) => c.block.timestamp)) / 60) * 60;
+    for (const [id, hours] of [
+      ["tasks-hour", 1],
+      ["tasks-day", 24],
+    ] as const) {
+      const [row] = await sqlQuery<{ n: number }>(
+        ponder.url,
+        "select count(*)::int as n from task where submitted_time >= $1",
+        [now - hours * 3600],
+      );
+      pairs.push([id, row?.n ?? -1]);
+    }
     for (const [id, value] of pairs) {
       await expect.poll(() => figure(id), { timeout: 15_000, message: id }).toBe(String(value));
     }

@@ -9,6 +9,7 @@ import {
   finalityPointsQuery,
   overviewQuery,
   type StatsResponse,
+  type StatusResponse,
   settlementPathSql,
   tasksPerHourSql,
   tasksSinceSql,
@@ -17,10 +18,20 @@ import {
 const HOURS_SHOWN = 48;
 
 /** Start of the hour `hours` ago, unix seconds (stable for a minute so the query key does not churn). */
-const sinceHours = (hours: number) => Math.floor(Date.now() / 60_000) * 60 - hours * 3600;
+/**
+ * "Now" in chain time: the timestamp of the block the indexer reached (the wall clock until /status answers), to
+ * the minute so query keys stay stable. Windows like "last hour" are then right on chains whose clock drifts.
+ */
+function useChainNow(): number {
+  const status = useIndexerJson<StatusResponse>("/status");
+  const blockTime = status.data ? Math.max(...Object.values(status.data).map((s) => s.block?.timestamp ?? 0)) : 0;
+  const now = blockTime > 0 ? blockTime : Date.now() / 1000;
+  return Math.floor(now / 60) * 60;
+}
 
 function TasksPerHour() {
-  const since = sinceHours(HOURS_SHOWN);
+  const now = useChainNow();
+  const since = now - HOURS_SHOWN * 3600;
   const rows = useSql(tasksPerHourSql, [since]);
   return (
     <section className="panel wide">
@@ -34,7 +45,7 @@ function TasksPerHour() {
               label="tasks per hour"
               option={{
                 ...timeAxisBase,
-                xAxis: { type: "time", min: since * 1000, max: (sinceHours(0) + 3600) * 1000 },
+                xAxis: { type: "time", min: since * 1000, max: (now + 3600) * 1000 },
                 yAxis: [
                   { type: "value", name: "tasks", minInterval: 1 },
                   { type: "value", name: "tokens" },
@@ -230,8 +241,9 @@ export function Overview() {
   const { config } = useApp();
   const overview = useGraphql(overviewQuery, { chainId: config.chainId });
   const stats = useIndexerJson<StatsResponse>("/stats");
-  const lastDay = useSql(tasksSinceSql, [sinceHours(24)]);
-  const lastHour = useSql(tasksSinceSql, [sinceHours(1)]);
+  const now = useChainNow();
+  const lastDay = useSql(tasksSinceSql, [now - 24 * 3600]);
+  const lastHour = useSql(tasksSinceSql, [now - 3600]);
   return (
     <div className="page">
       <h1>Network</h1>
