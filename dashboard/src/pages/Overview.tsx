@@ -263,21 +263,23 @@ export function Overview() {
                 <Stat id="tasks" label="Tasks" value={data.network.taskCount} />
                 <Stat id="tasks-finalized" label="Finalized" value={data.network.tasksFinalized} />
                 <Stat id="tasks-failed" label="Failed" value={data.network.tasksFailed} />
-                <Stat id="tasks-hour" label="Tasks, last hour" value={lastHour.data?.[0]?.n} />
-                <Stat id="tasks-day" label="Tasks, last 24 h" value={lastDay.data?.[0]?.n} />
+                <Stat id="tasks-hour" label="Tasks, last hour" value={lastHour.data?.[0]?.n} error={lastHour.error} />
+                <Stat id="tasks-day" label="Tasks, last 24 h" value={lastDay.data?.[0]?.n} error={lastDay.error} />
                 <Stat id="tokens-served" label="Tokens served" value={data.network.tokensServed} />
                 <Stat id="cor-paid" label="COR paid out" value={data.network.paid} text={cor(data.network.paid)} />
                 <Stat
                   id="finality-median"
                   label="Median time to finality"
-                  value={stats.data?.medianTimeToFinalitySeconds ?? undefined}
+                  value={stats.data?.medianTimeToFinalitySeconds}
                   text={stats.data ? seconds(stats.data.medianTimeToFinalitySeconds) : undefined}
+                  error={stats.error}
                 />
                 <Stat
                   id="finality-p90"
                   label="p90 time to finality"
-                  value={stats.data?.p90TimeToFinalitySeconds ?? undefined}
+                  value={stats.data ? (stats.data.p90TimeToFinalitySeconds ?? null) : undefined}
                   text={stats.data ? seconds(stats.data.p90TimeToFinalitySeconds) : undefined}
+                  error={stats.error}
                 />
                 <Stat
                   id="escrowed"
