@@ -165,6 +165,30 @@ afterAll(async () => {
 });
 
 const network = () => deployment.network;
+/** Submits `prompt` sealed with the client's keys. */
+const submitSealed = (sessionId: number, prompt: string, maxTokens: number) =>
+  submitTask(clientOf(11), {
+    network: network(),
+    sessionId,
+    prompt,
+    store,
+    maxTokens,
+    encryption: { keys: clientKeys },
+  });
+/** Waits for a sealed task's result (granting keys to its miners on the way) and decrypts it. */
+const waitSealed = (
+  sub: { taskId: bigint; blockNumber: bigint },
+  extra: Partial<Parameters<typeof waitForTaskResult>[1]> = {},
+) =>
+  waitForTaskResult(clientOf(11), {
+    network: network(),
+    taskId: sub.taskId,
+    store,
+    fromBlock: sub.blockNumber,
+    timeout: 60_000,
+    encryption: { keys: clientKeys },
+    ...extra,
+  });
 const newSession = async (config: Record<string, unknown>) =>
   createSession(clientOf(11), {
     network: network(),
@@ -186,26 +210,11 @@ describe("encrypted sessions, SDK direct mode", () => {
     await expect(
       submitTask(client, { network: network(), sessionId, prompt, store, maxTokens: 24 }),
     ).rejects.toBeInstanceOf(EncryptionKeyRequiredError);
-    const sub = await submitTask(client, {
-      network: network(),
-      sessionId,
-      prompt,
-      store,
-      maxTokens: 24,
-      encryption: { keys: clientKeys },
-    });
+    const sub = await submitSealed(sessionId, prompt, 24);
     expect(sub.promptHash).toBe(contentHash(prompt));
     await assignTask(client, { network: network(), taskId: sub.taskId, nodeIds: miners.map((m) => m.nodeId) });
     const deliveries: number[][] = [];
-    const result = await waitForTaskResult(client, {
-      network: network(),
-      taskId: sub.taskId,
-      store,
-      fromBlock: sub.blockNumber,
-      timeout: 60_000,
-      encryption: { keys: clientKeys },
-      onKeyDelivery: (d) => deliveries.push(d.delivered),
-    });
+    const result = await waitSealed(sub, { onKeyDelivery: (d) => deliveries.push(d.delivered) });
     expect(deliveries.flat().sort()).toEqual(miners.map((m) => m.nodeId).sort());
     expect(result.encrypted).toBe(true);
     expect(result.text.length).toBeGreaterThan(10);
@@ -224,22 +233,8 @@ describe("encrypted sessions, SDK direct mode", () => {
     const client = clientOf(11);
     const { sessionId } = await newSession({ redundancy: 1, assignment: "Claim" });
     const prompt = `The dog ran to the ${canary()} park and`;
-    const sub = await submitTask(client, {
-      network: network(),
-      sessionId,
-      prompt,
-      store,
-      maxTokens: 16,
-      encryption: { keys: clientKeys },
-    });
-    const result = await waitForTaskResult(client, {
-      network: network(),
-      taskId: sub.taskId,
-      store,
-      fromBlock: sub.blockNumber,
-      timeout: 60_000,
-      encryption: { keys: clientKeys },
-    });
+    const sub = await submitSealed(sessionId, prompt, 16);
+    const result = await waitSealed(sub, { timeout: 60_000 });
     expect(result.encrypted).toBe(true);
     expect(result.text.length).toBeGreaterThan(0);
     await expectNoLeak([prompt, result.text]);
@@ -249,29 +244,14 @@ describe("encrypted sessions, SDK direct mode", () => {
     const client = clientOf(11);
     const { sessionId } = await newSession({ redundancy: 3, validation: "Embedding", quorum: 1 });
     const prompt = `Lily found a ${canary()} shiny stone in the garden. She`;
-    const sub = await submitTask(client, {
-      network: network(),
-      sessionId,
-      prompt,
-      store,
-      maxTokens: 24,
-      encryption: { keys: clientKeys },
-    });
+    const sub = await submitSealed(sessionId, prompt, 24);
     await assignTask(client, {
       network: network(),
       taskId: sub.taskId,
       nodeIds: [miners[0].nodeId, miners[1].nodeId, garbageMiner],
     });
     const statuses: string[] = [];
-    const result = await waitForTaskResult(client, {
-      network: network(),
-      taskId: sub.taskId,
-      store,
-      fromBlock: sub.blockNumber,
-      timeout: 90_000,
-      encryption: { keys: clientKeys },
-      onStatus: (s) => statuses.push(s),
-    });
+    const result = await waitSealed(sub, { timeout: 90_000, onStatus: (s) => statuses.push(s) });
     expect(statuses).toContain("Validating");
     expect([miners[0].nodeId, miners[1].nodeId]).toContain(Number(result.winnerNodeId));
     const task = await getTask(client, { network: network(), taskId: sub.taskId });
@@ -371,27 +351,13 @@ describe("bad envelopes and keys lose no escrow", () => {
       windows: { precommit: 5, reveal: 5, attest: 5 },
     });
     const prompt = `Ben had a ${canary()} small boat. He`;
-    const sub = await submitTask(client, {
-      network: network(),
-      sessionId,
-      prompt,
-      store,
-      maxTokens: 16,
-      encryption: { keys: clientKeys },
-    });
+    const sub = await submitSealed(sessionId, prompt, 16);
     await assignTask(client, { network: network(), taskId: sub.taskId, nodeIds: [miners[2].nodeId] });
     await new Promise((r) => setTimeout(r, 4500)); // miner 3 waits 3 s for a grant that never comes
     await expireSlot(sub.taskId, 0);
     await assignTask(client, { network: network(), taskId: sub.taskId, nodeIds: [miners[1].nodeId] });
     // The client comes back online: its watcher sees both TaskAssigned events and grants the key.
-    const result = await waitForTaskResult(client, {
-      network: network(),
-      taskId: sub.taskId,
-      store,
-      fromBlock: sub.blockNumber,
-      timeout: 60_000,
-      encryption: { keys: clientKeys },
-    });
+    const result = await waitSealed(sub, { timeout: 60_000 });
     expect(result.winnerNodeId).toBe(miners[1].nodeId);
     expect(result.encrypted).toBe(true);
     await expectNoLeak([prompt, result.text]);
@@ -493,14 +459,7 @@ describe("bad envelopes and keys lose no escrow", () => {
     expect(readFileSync(process.env.COR_LOG_FILE as string, "utf8")).toContain(
       `Task ${sub2.taskId}: the key was wrapped to node ${m.nodeId}'s key ${newKey.slice(0, 10)}…, which this node no longer holds.`,
     );
-    const regranted = await waitForTaskResult(client, {
-      network: network(),
-      taskId: sub2.taskId,
-      store,
-      fromBlock: sub2.blockNumber,
-      timeout: 60_000,
-      encryption: { keys: clientKeys },
-    });
+    const regranted = await waitSealed(sub2, { timeout: 60_000 });
     expect(regranted.encrypted).toBe(true);
     await expectNoLeak([prompt2, regranted.text]);
   }, 150_000);
