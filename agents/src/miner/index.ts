@@ -11,6 +11,7 @@ import {
   type SamplingParams,
   samplingFromConfig,
 } from "../inference/index.ts";
+import { createResultBatchers } from "../shared/batch.ts";
 import {
   createClients,
   createTxSender,
@@ -49,6 +50,12 @@ export const minerConfigSpec = {
   model: { env: "COR_MODEL", description: "GGUF path or hf: URI (default: ../shared/models/stories260K.gguf)" },
   threads: { env: "COR_THREADS", description: "llama.cpp threads", default: "1", parse: "int" },
   concurrency: { env: "COR_CONCURRENCY", description: "generations at once", default: "1", parse: "int" },
+  batchMs: {
+    env: "COR_BATCH_MS",
+    description: "collect commits/reveals this long into one commitMany/revealMany (0 = off)",
+    default: "250",
+    parse: "int",
+  },
   port: { env: "COR_PORT", description: "HTTP port for /health and the /stream WebSocket", default: "0", parse: "int" },
   host: { env: "COR_HOST", description: "bind address", default: "127.0.0.1" },
   dataDir: { env: "COR_DATA_DIR", description: "journal + keys directory", default: ".data/miner" },
@@ -116,6 +123,7 @@ export const startMiner = async (
   const clients = await createClients(cfg.rpcUrl, cfg.privateKey as Hex, deployment);
   let logger = createLogger("miner", { account: clients.account.address });
   const tx = createTxSender(clients, logger);
+  const batch = createResultBatchers(tx, Number(cfg.batchMs), logger); // issue 12: commitMany / revealMany
   const store = await createContentStore({ ipfsApi: cfg.ipfsApi, directory: cfg.ipfsDir });
   const modelPath = await resolveModelPath(cfg.model);
   const engine: InferenceEngine = await createInferenceEngine({
@@ -226,7 +234,8 @@ export const startMiner = async (
     if (!p || p.revealed || p.withhold) return;
     const started = Date.now();
     try {
-      await tx.write("reveal", [taskId, p.slot, p.resultHash, p.salt, p.tokens, p.cid], `reveal task=${key}`);
+      const { slot, resultHash, salt, tokens, cid: resultCid } = p;
+      await batch.reveals.add({ taskId, slot, resultHash, salt, tokens, resultCid });
       journal.set(key, { ...p, revealed: true });
       logger.info(`Revealed result task=${key} cid=${p.cid} (${Date.now() - started}ms)`);
     } catch (err) {
@@ -302,11 +311,8 @@ export const startMiner = async (
       const salt = toHex(randomBytes(32));
       // The salt is journaled before the commitment is sent: a crash after commit can still reveal.
       journal.set(key, { slot, resultHash, salt, cid, tokens, ...(withhold ? { withhold } : {}) });
-      await tx.write(
-        "commit",
-        [taskId, slot, commitmentOf(taskId, clients.account.address, resultHash, tokens, salt)],
-        `commit task=${key}`,
-      );
+      const commitment = commitmentOf(taskId, clients.account.address, resultHash, tokens, salt);
+      await batch.commits.add({ taskId, slot, commitment });
       streams.done({
         type: "done",
         taskId: key,

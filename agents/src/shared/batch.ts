@@ -1,0 +1,91 @@
+import type { Hex } from "viem";
+import type { TxSender } from "./chain.ts";
+import type { Logger } from "./logger.ts";
+
+type Waiter<T> = { item: T; resolve: (hash: Hex) => void; reject: (err: unknown) => void };
+
+/**
+ * Collects items for `windowMs` (from the first one) and sends them as one batched transaction. When the
+ * batch fails (one bad item reverts the whole call), every item is sent on its own, so one bad task never
+ * blocks the others: each caller gets its own single-call outcome. `windowMs <= 0` sends every item alone.
+ * Transactions go through the agent's one TxSender, so nonces stay serialized.
+ */
+export const createBatcher = <T>(opts: {
+  windowMs: number;
+  /** Largest batch (bounds calldata and gas); a full batch is sent at once. */
+  maxItems?: number;
+  sendOne: (item: T) => Promise<Hex>;
+  sendMany: (items: T[]) => Promise<Hex>;
+  logger: Logger;
+  label: string;
+}) => {
+  const maxItems = opts.maxItems ?? 16;
+  let pending: Waiter<T>[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const one = (w: Waiter<T>) => opts.sendOne(w.item).then(w.resolve, w.reject);
+  const flush = async () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return;
+    if (batch.length === 1) return one(batch[0]);
+    try {
+      const hash = await opts.sendMany(batch.map((w) => w.item));
+      for (const w of batch) w.resolve(hash);
+    } catch (err) {
+      opts.logger.warn(
+        { err: String((err as Error).message ?? err), items: batch.length },
+        `${opts.label} batch failed; sending each alone`,
+      );
+      await Promise.all(batch.map(one));
+    }
+  };
+  return {
+    /** Resolves with the hash of the transaction that carried the item (batched or alone), once mined. */
+    add: (item: T): Promise<Hex> => {
+      if (opts.windowMs <= 0) return opts.sendOne(item);
+      return new Promise<Hex>((resolve, reject) => {
+        pending.push({ item, resolve, reject });
+        if (pending.length >= maxItems) void flush();
+        else timer ??= setTimeout(() => void flush(), opts.windowMs);
+      });
+    },
+    /** Sends whatever is pending now. */
+    flush,
+  };
+};
+
+export type CommitItem = { taskId: bigint; slot: number; commitment: Hex };
+export type RevealItem = {
+  taskId: bigint;
+  slot: number;
+  resultHash: Hex;
+  salt: Hex;
+  tokens: number;
+  resultCid: string;
+};
+
+/** A miner's commit and reveal batchers (commitMany / revealMany), falling back to commit / reveal. */
+export const createResultBatchers = (tx: TxSender, windowMs: number, logger: Logger) => ({
+  commits: createBatcher<CommitItem>({
+    windowMs,
+    logger,
+    label: "commitMany",
+    sendOne: (c) => tx.write("commit", [c.taskId, c.slot, c.commitment], `commit task=${c.taskId}`),
+    sendMany: (cs) =>
+      tx.write(
+        "commitMany",
+        [cs.map((c) => c.taskId), cs.map((c) => c.slot), cs.map((c) => c.commitment)],
+        `commitMany tasks=${cs.map((c) => c.taskId).join(",")}`,
+      ),
+  }),
+  reveals: createBatcher<RevealItem>({
+    windowMs,
+    logger,
+    label: "revealMany",
+    sendOne: (r) =>
+      tx.write("reveal", [r.taskId, r.slot, r.resultHash, r.salt, r.tokens, r.resultCid], `reveal task=${r.taskId}`),
+    sendMany: (rs) => tx.write("revealMany", [rs], `revealMany tasks=${rs.map((r) => r.taskId).join(",")}`),
+  }),
+});
