@@ -14,7 +14,9 @@ export type ExitRecord = {
   signal: NodeJS.Signals | null;
   at: number;
   uptimeMs: number;
+  /** Asked for: a stop, an injected kill, or the supervisor's own watchdog restart (see `cause`). */
   expected: boolean;
+  cause?: "stop" | "injected" | "watchdog";
 };
 
 export type SuperviseOptions = {
@@ -77,6 +79,7 @@ export const supervise = (opts: SuperviseOptions): Supervised => {
   let held = false;
   let down = false;
   let expectNext = false;
+  let watchdogKill = false;
   let retry: NodeJS.Timeout | undefined;
   let watchdog: NodeJS.Timeout | undefined;
   let unhealthySince = 0;
@@ -92,9 +95,10 @@ export const supervise = (opts: SuperviseOptions): Supervised => {
     child.on("error", (err) => logger.error({ component: name, err: String(err) }, `Could not start ${name}`));
     child.once("exit", (code, signal) => {
       const uptimeMs = Date.now() - startedAt;
-      const expected = stopping || expectNext;
+      const cause = stopping ? "stop" : expectNext ? "injected" : watchdogKill ? "watchdog" : undefined;
       expectNext = false;
-      exits.push({ code, signal, at: Date.now(), uptimeMs, expected });
+      watchdogKill = false;
+      exits.push({ code, signal, at: Date.now(), uptimeMs, expected: cause !== undefined, cause });
       down = true;
       if (stopping) return;
       consecutive = uptimeMs > resetAfter ? 1 : consecutive + 1;
@@ -137,7 +141,8 @@ export const supervise = (opts: SuperviseOptions): Supervised => {
           `${name} unhealthy for ${Math.round((Date.now() - unhealthySince) / 1000)}s; restarting it`,
         );
         unhealthySince = 0;
-        terminate(child);
+        watchdogKill = true;
+        void terminate(child);
       }
     }, everyMs ?? 5_000);
     watchdog.unref();

@@ -121,14 +121,16 @@ export const startRouter = async (overrides: Partial<Record<keyof typeof routerC
     core,
     logger,
     stop: async () => {
+      // core.stop() ends every open stream with an error event naming its task, then [DONE]: stop accepting,
+      // let those responses finish (up to 3 s), then cut whatever is left.
       core.stop();
       ws.close();
-      // Let the streams that core.stop() ended flush their error event and [DONE].
-      await new Promise((r) => setTimeout(r, 50));
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-      });
+      const http = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      http.closeIdleConnections?.();
+      const timer = setTimeout(() => http.closeAllConnections?.(), 3_000);
+      await closed;
+      clearTimeout(timer);
       await store.close();
     },
   };
