@@ -5,7 +5,7 @@
  * stream through the SDK's router client: this page is the proof that the SDK works in a browser.
  */
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { getConnectorClient } from "@wagmi/core";
+import { getConnection, getConnectorClient, switchChain } from "@wagmi/core";
 import { type FormEvent, useState } from "react";
 import { Link } from "react-router";
 import { useConnect, useConnection, useConnectors, useDisconnect, useReadContract } from "wagmi";
@@ -37,17 +37,19 @@ function Wallet() {
   const injectedAvailable = typeof window !== "undefined" && "ethereum" in window;
   return (
     <div className="wallets">
-      {connectors.map((c, i) => {
+      {connectors.map((c) => {
         const dev = c.type === "mock";
-        const account = dev ? config.devAccounts[i - 1] : undefined;
-        if (!dev && !injectedAvailable) return null;
+        // One mock connector per dev account, in config order; injected ones: window.ethereum or EIP-6963 wallets.
+        const devIndex = connectors.filter((x) => x.type === "mock").indexOf(c);
+        const account = dev ? config.devAccounts[devIndex] : undefined;
+        if (!dev && !injectedAvailable && c.id === "injected") return null;
         return (
           <button
             type="button"
             key={c.uid}
             onClick={() => connect.mutate({ connector: c })}
             disabled={connect.isPending}
-            data-testid={dev ? `connect-dev-${i - 1}` : "connect-injected"}
+            data-testid={dev ? `connect-dev-${devIndex}` : `connect-${c.id}`}
           >
             {dev ? `Dev account ${shortHex(account)}` : `Connect ${c.name}`}
           </button>
@@ -116,6 +118,10 @@ function CreateSession({ router, onCreated }: { router: RouterInfo; onCreated: (
   const [redundancy, setRedundancy] = useState(1);
   const create = useMutation({
     mutationFn: async () => {
+      // An injected wallet may sit on another chain: ask it to switch first (it prompts the user).
+      if (getConnection(wagmi.config).chainId !== config.chainId) {
+        await switchChain(wagmi.config, { chainId: config.chainId });
+      }
       const { sessionId } = await createSessionWagmi(wagmi, {
         deposit: parseCor(deposit),
         redundancy,
