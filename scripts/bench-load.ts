@@ -1,0 +1,179 @@
+// Load benchmark (prints figures; not a test). Run: npm run bench:load -- [--clients 32] [--seconds 60]
+// A local network in this process's control, as `npm start` runs it: anvil with 1-second blocks, the
+// forge-deployed contracts, 3 miners (--concurrency), validator (Replay), oracle and a router per R. N clients
+// send 64-token completions through the router's OpenAI API, back to back, for --seconds at R=1 and then R=3.
+// Figures: tasks/s (finalized answers / wall time), p50/p99 request→final latency, errors, and gas per task
+// (every network transaction mined during the run, from the block receipts, / finalized tasks).
+// Last line (R=3): `tasks/s=<x> p99_ms=<y> errors=<z>`.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createPublicClient, createWalletClient, erc20Abi, type Hex, http, parseEther, toHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { foundry } from "viem/chains";
+import { anvilKey, deployCore, freePort, startAnvil } from "../sdk/src/testing/anvil.ts";
+import { spawnAgent, waitHealthy } from "./network.ts";
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: "string", default: "32" },
+    seconds: { type: "string", default: "60" },
+    miners: { type: "string", default: "3" },
+    concurrency: { type: "string", default: "4" },
+    tokens: { type: "string", default: "64" },
+    "batch-ms": { type: "string", default: "250" },
+  },
+});
+const CLIENTS = Number(values.clients);
+const SECONDS = Number(values.seconds);
+const MINERS = Number(values.miners);
+const TOKENS = Number(values.tokens);
+for (const [k, v] of Object.entries({ clients: CLIENTS, seconds: SECONDS, miners: MINERS, tokens: TOKENS })) {
+  if (!Number.isInteger(v) || v < 1) {
+    process.stderr.write(`bench-load: --${k} must be a positive integer\n`);
+    process.exit(2);
+  }
+}
+process.env.COR_CHILD_STDOUT = "ignore";
+const PROMPTS = ["Once upon a time", "The little dog", "Lily went to the park", "Tom had a big red ball"];
+
+const pct = (xs: number[], p: number) => {
+  if (!xs.length) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+type Child = ReturnType<typeof spawnAgent>;
+const stopChild = (c: Child) =>
+  new Promise<void>((resolve) => {
+    if (c.exitCode !== null) return resolve();
+    c.once("exit", () => resolve());
+    c.kill("SIGTERM");
+  });
+
+const main = async () => {
+  const root = mkdtempSync(join(tmpdir(), "cor-bench-load-"));
+  const anvil = await startAnvil({ blockTime: 1 });
+  const file = join(root, "deployment.json");
+  const deployment = await deployCore({ rpcUrl: anvil.rpcUrl, file });
+  const chain = { ...foundry, rpcUrls: { default: { http: [anvil.rpcUrl] } } };
+  const owner = createWalletClient({ account: privateKeyToAccount(anvilKey(0)), chain, transport: http(anvil.rpcUrl) });
+  const pub = createPublicClient({ chain, transport: http(anvil.rpcUrl) });
+  // Keys: miners 1..M, validator, oracle, one router per R.
+  const keys = Array.from({ length: MINERS + 4 }, (_, i) => anvilKey(i + 1) as Hex);
+  for (const key of keys) {
+    const hash = await owner.writeContract({
+      address: deployment.token,
+      abi: erc20Abi,
+      functionName: "transfer",
+      args: [privateKeyToAccount(key).address, parseEther("100000")],
+    });
+    await pub.waitForTransactionReceipt({ hash });
+  }
+  const common = { "rpc-url": anvil.rpcUrl, deployment: file, "ipfs-dir": join(root, "ipfs") };
+  const env = { COR_LOG_LEVEL: process.env.BENCH_CHILD_LOG ?? "error", COR_BATCH_MS: values["batch-ms"] };
+  const children: Child[] = [];
+  const start = async (role: string, key: Hex, flags: Record<string, string>) => {
+    const port = await freePort();
+    const child = spawnAgent(
+      role,
+      { ...common, "private-key": key, "data-dir": join(root, `${role}-${port}`), port: String(port), ...flags },
+      env,
+    );
+    children.push(child);
+    await waitHealthy(`http://127.0.0.1:${port}/health`, 180_000);
+    return { child, url: `http://127.0.0.1:${port}` };
+  };
+  const stopAll = async () => {
+    await Promise.all(children.map(stopChild));
+    await anvil.stop();
+    rmSync(root, { recursive: true, force: true });
+  };
+  process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
+
+  for (let i = 0; i < MINERS; i++)
+    await start("miner", keys[i], { threads: "1", concurrency: values.concurrency as string });
+  await start("validator", keys[MINERS], {});
+  await start("oracle", keys[MINERS + 1], {});
+
+  const lines: string[] = [];
+  let last = "";
+  for (const [k, R] of [1, 3].entries()) {
+    const router = await start("router", keys[MINERS + 2 + k], { redundancy: String(R), validation: "Replay" });
+    for (let i = 0; i < 600; i++) {
+      const h = (await (await fetch(`${router.url}/health`)).json()) as { miners?: number };
+      if ((h.miners ?? 0) >= MINERS) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const request = async (n: number) => {
+      const started = performance.now();
+      const res = await fetch(`${router.url}/v1/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "stories260K", prompt: PROMPTS[n % PROMPTS.length], max_tokens: TOKENS }),
+        signal: AbortSignal.timeout(180_000),
+      }).catch((err: Error) => err);
+      const ms = performance.now() - started;
+      if (res instanceof Error) return { ok: false, ms, error: res.message };
+      const body = (await res.json().catch(() => ({}))) as { cor?: { status?: string }; error?: { message?: string } };
+      if (res.ok && body.cor?.status === "Finalized") return { ok: true, ms };
+      return { ok: false, ms, error: `${res.status} ${body.error?.message ?? body.cor?.status ?? ""}`.slice(0, 160) };
+    };
+    await request(0); // warm-up: the router's house session and miner links
+    const fromBlock = (await pub.getBlockNumber()) + 1n;
+    const latencies: number[] = [];
+    const errors = new Map<string, number>();
+    const began = performance.now();
+    const deadline = began + SECONDS * 1000;
+    let finished = began;
+    let sent = 0;
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        while (performance.now() < deadline) {
+          const r = await request(sent++);
+          finished = performance.now();
+          if (r.ok) latencies.push(r.ms);
+          else errors.set(r.error ?? "?", (errors.get(r.error ?? "?") ?? 0) + 1);
+        }
+      }),
+    );
+    const wall = (finished - began) / 1000;
+    const toBlock = await pub.getBlockNumber();
+    // Gas: every transaction to the network contract mined during the run (submits, assignments, commits,
+    // reveals, validator attestations, oracle calls), from the block receipts, per finalized task.
+    let gas = 0n;
+    let txs = 0;
+    for (let b = fromBlock; b <= toBlock; b++) {
+      const receipts = (await pub.request({
+        method: "eth_getBlockReceipts" as never,
+        params: [toHex(b)] as never,
+      })) as { to: string | null; gasUsed: Hex }[];
+      for (const r of receipts ?? []) {
+        if (r.to?.toLowerCase() !== deployment.network.toLowerCase()) continue;
+        gas += BigInt(r.gasUsed);
+        txs++;
+      }
+    }
+    await stopChild(router.child);
+    const ok = latencies.length;
+    const errCount = [...errors.values()].reduce((a, b) => a + b, 0);
+    const tps = ok / wall;
+    const p50 = pct(latencies, 50);
+    const p99 = pct(latencies, 99);
+    lines.push(
+      `R=${R}: ${ok} tasks finalized in ${wall.toFixed(1)} s → ${tps.toFixed(2)} tasks/s; latency p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; errors ${errCount}; gas/task ${ok ? (Number(gas) / ok / 1000).toFixed(0) : "-"}k all-in (${txs} network txs in blocks ${fromBlock}–${toBlock})`,
+    );
+    for (const [msg, n] of errors) lines.push(`  error ×${n}: ${msg}`);
+    last = `tasks/s=${tps.toFixed(2)} p99_ms=${Number.isNaN(p99) ? "NaN" : p99.toFixed(0)} errors=${errCount}`;
+  }
+  await stopAll();
+  const header = `Load benchmark: ${CLIENTS} clients × ${SECONDS} s per R, ${TOKENS} tokens, ${MINERS} miners (--concurrency ${values.concurrency}), 1-second blocks, COR_BATCH_MS=${values["batch-ms"]}; targets R=1 ≥ 5 tasks/s, R=3 ≥ 2 tasks/s, p99 ≤ 10 s, 0 errors`;
+  process.stdout.write(`${[header, ...lines, last].join("\n")}\n`);
+  process.exit(0);
+};
+
+main().catch((err) => {
+  process.stderr.write(`bench-load: ${err.stack ?? err}\n`);
+  process.exit(1);
+});
