@@ -90,8 +90,9 @@ export const createApi = (opts: ApiOptions) => {
     body: Record<string, unknown>,
     chat: boolean,
     defaultMaxTokens = Math.min(128, maxTokensCap),
+    sampling?: { temperature: number; topP: number },
   ) => {
-    const o = readCompletionOptions(body, { defaultMaxTokens, maxTokensCap, chat });
+    const o = readCompletionOptions(body, { defaultMaxTokens, maxTokensCap, chat, sampling });
     if ("message" in o) throw new HttpError(400, o.message, "invalid_request_error", o.code, o.param);
     return o;
   };
@@ -437,10 +438,14 @@ export const createApi = (opts: ApiOptions) => {
       deposit: bigint;
       redundancy: number;
       pricePerToken: bigint;
+      temperature?: number;
+      topP?: number;
     }>("getSession", [sessionId]);
     if (Number(session.status) !== 1)
       throw new HttpError(404, `Session ${sessionId} is not open`, "invalid_request_error", "session_not_found");
-    const o = completionOptions(body, false, Math.min(128, Number(session.maxTokens)));
+    // The session's declared sampling (thousandths and basis points on chain) is what requests must match.
+    const sampling = { temperature: Number(session.temperature ?? 0) / 1000, topP: Number(session.topP ?? 0) / 10_000 };
+    const o = completionOptions(body, false, Math.min(128, Number(session.maxTokens)), sampling);
     const maxTokens = o.maxTokens;
     if (session.deposit < escrowOf(Number(session.redundancy), maxTokens, session.pricePerToken)) {
       throw new HttpError(

@@ -47,6 +47,20 @@ describe("readCompletionOptions", () => {
     expect((r as { message: string }).message.length).toBeGreaterThan(10);
   });
 
+  it("temperature/top_p must match the session's declared sampling (a sampled Cortensor-style session)", () => {
+    const sampled = { ...opts, sampling: { temperature: 0.7, topP: 0.9 } };
+    expect(readCompletionOptions({ temperature: 0.7, top_p: 0.9, seed: 1 }, sampled)).toMatchObject({ maxTokens: 128 });
+    expect(readCompletionOptions({}, sampled)).toMatchObject({ maxTokens: 128 });
+    const wrong = readCompletionOptions({ temperature: 0 }, sampled);
+    expect(wrong).toMatchObject({ param: "temperature", code: "unsupported_sampling" });
+    expect((wrong as { message: string }).message).toContain("temperature 0.7, top_p 0.9");
+    expect(readCompletionOptions({ top_p: 1 }, sampled)).toMatchObject({ param: "top_p" });
+    // top_p 0 on chain means off: a request's top_p 1 matches it.
+    expect(readCompletionOptions({ top_p: 1 }, { ...opts, sampling: { temperature: 0.5, topP: 0 } })).toMatchObject({
+      maxTokens: 128,
+    });
+  });
+
   it("completions-only parameters", () => {
     const text = { ...opts, chat: false };
     expect(readCompletionOptions({ echo: true }, text)).toMatchObject({ param: "echo" });

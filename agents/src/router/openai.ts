@@ -17,15 +17,23 @@ export type CompletionOptions = {
 };
 
 const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+const GREEDY = { temperature: 0, topP: 0 };
 
 /**
  * Reads the OpenAI parameters of a completion request. Returns the options, or the first parameter that this
  * network cannot honour. `temperature`/`top_p` must match the session's declared sampling (greedy for the house
- * sessions: temperature 0 and top_p 1, or absent); `seed` is accepted (a greedy session is deterministic anyway).
+ * sessions: temperature 0 and top_p 1, or absent; a Cortensor-style session's own declaration otherwise); `seed`
+ * is accepted (the network does not carry a per-task seed; a greedy session is deterministic anyway).
  */
 export const readCompletionOptions = (
   body: Record<string, unknown>,
-  opts: { defaultMaxTokens: number; maxTokensCap: number; chat: boolean },
+  opts: {
+    defaultMaxTokens: number;
+    maxTokensCap: number;
+    chat: boolean;
+    /** The session's declared sampling (temperature as a float, topP as a float, 0 = off); default greedy. */
+    sampling?: { temperature: number; topP: number };
+  },
 ): CompletionOptions | OpenAiParamError => {
   const requested = body.max_completion_tokens ?? body.max_tokens;
   const param = body.max_completion_tokens !== undefined ? "max_completion_tokens" : "max_tokens";
@@ -78,12 +86,15 @@ export const readCompletionOptions = (
       param: "response_format",
       code: "unsupported_parameter",
     };
+  const declared = opts.sampling ?? GREEDY;
+  const declaredTopP = declared.topP === 0 ? 1 : declared.topP; // 0 = off = 1
+  const describe = `temperature ${declared.temperature}, top_p ${declaredTopP}${declared.temperature === 0 ? " (greedy)" : ""}`;
   if (body.temperature !== undefined && body.temperature !== null) {
     if (!isNum(body.temperature) || body.temperature < 0 || body.temperature > 2)
       return { message: "`temperature` must be a number in [0, 2]", param: "temperature", code: "invalid_temperature" };
-    if (body.temperature !== 0) {
+    if (Math.abs(body.temperature - declared.temperature) > 0.0005) {
       return {
-        message: `\`temperature\` ${body.temperature} does not match the session's declared sampling (greedy: temperature 0). Omit it or send 0; sampled sessions are declared on chain when they are created.`,
+        message: `\`temperature\` ${body.temperature} does not match the session's declared sampling (${describe}). Omit it or send the declared value: sampling is fixed on chain when a session is created.`,
         param: "temperature",
         code: "unsupported_sampling",
       };
@@ -92,9 +103,9 @@ export const readCompletionOptions = (
   if (body.top_p !== undefined && body.top_p !== null) {
     if (!isNum(body.top_p) || body.top_p <= 0 || body.top_p > 1)
       return { message: "`top_p` must be a number in (0, 1]", param: "top_p", code: "invalid_top_p" };
-    if (body.top_p !== 1)
+    if (Math.abs(body.top_p - declaredTopP) > 0.00005)
       return {
-        message: `\`top_p\` ${body.top_p} does not match the session's declared sampling (greedy: top_p 1)`,
+        message: `\`top_p\` ${body.top_p} does not match the session's declared sampling (${describe})`,
         param: "top_p",
         code: "unsupported_sampling",
       };
