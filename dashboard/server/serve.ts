@@ -157,7 +157,16 @@ export async function startDashboard(opts: StartDashboardOptions): Promise<Dashb
     ),
   );
   app.get("*", (c) => {
-    const path = normalize(decodeURIComponent(new URL(c.req.url).pathname)).replace(/^(\.\.[/\\])+/, "");
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(new URL(c.req.url).pathname);
+    } catch {
+      return c.json(
+        { error: { message: "Malformed URL escape", type: "invalid_request_error", code: "bad_path" } },
+        400,
+      );
+    }
+    const path = normalize(decoded).replace(/^(\.\.[/\\])+/, "");
     const file = join(distDir, path);
     if (file.startsWith(distDir) && existsSync(file) && statSync(file).isFile()) {
       const immutable = path.startsWith("/assets/");

@@ -107,6 +107,7 @@ describe("dashboard server", () => {
     // An encoded ../ never leaves dist: it normalizes into the SPA fallback.
     const traversal = await fetch(`${dashboard.url}/assets/..%2F..%2F..%2Fpackage.json`);
     expect(await traversal.text()).toContain("<div id=root>");
+    expect((await fetch(`${dashboard.url}/tasks/%E0%A4%A`)).status).toBe(400);
   });
 
   it("proxies the indexer and router with path, query, body and auth; streams SSE through", async () => {
