@@ -1,5 +1,6 @@
 import {
   type Account,
+  type Address,
   type Chain,
   type Client,
   type Hash,
@@ -97,6 +98,42 @@ export type SubmitTaskErrorType =
   | WaitForTransactionReceiptErrorType;
 
 /**
+ * @internal What to store for a prompt (submitTask, submitTaskWagmi): the plaintext, or with `encryption` an
+ * envelope (task key wrapped to the client, the Active validators and `recipients`). Never a silent plaintext
+ * fallback: an encrypted session without `encryption` is refused.
+ */
+export async function preparePrompt(
+  client: Client<Transport, Chain | undefined>,
+  p: {
+    network: Address;
+    sessionId: number;
+    bytes: Uint8Array;
+    sessionEncrypted: boolean;
+    encryption?: TaskEncryption | undefined;
+  },
+): Promise<{ stored: Uint8Array; taskKey?: TaskKey | undefined }> {
+  const { encryption } = p;
+  if (!encryption) {
+    if (p.sessionEncrypted) {
+      throw new EncryptionKeyRequiredError({
+        details: `session ${p.sessionId} is encrypted: pass \`encryption: { keys }\` so the prompt is sealed, not sent in plaintext`,
+      });
+    }
+    return { stored: p.bytes };
+  }
+  const own = encryption.keys.keys[0];
+  if (!own) throw new EncryptionKeyRequiredError({ details: "`encryption.keys` holds no key pair" });
+  const validators =
+    encryption.validators === false ? [] : await getRecipientKeys(client, { network: p.network, role: "Validator" });
+  const sealed = await sealPrompt({
+    plaintext: p.bytes,
+    sessionId: p.sessionId,
+    recipients: [{ nodeId: 0, publicKey: own.publicKey }, ...validators, ...(encryption.recipients ?? [])],
+  });
+  return { stored: sealed.envelope, taskKey: sealed.taskKey };
+}
+
+/**
  * Submits a task to a session: uploads the prompt bytes to the content store (→ CID), commits to them with
  * `promptHash = contentHash(bytes)`, and escrows R × maxTokens × pricePerToken from the session's free balance.
  * The signer must be the session owner or an authorized submitter.
@@ -127,32 +164,19 @@ export async function submitTask<chain extends Chain | undefined, account extend
   let taskKey: TaskKey | undefined;
   const { encryption } = parameters;
   const session = await getSession(c, { network, sessionId });
-  if (session.encrypted && !encryption && parameters.prompt !== undefined) {
-    // Never a silent plaintext fallback: an encrypted session only ever gets envelopes.
-    throw new EncryptionKeyRequiredError({
-      details: `session ${sessionId} is encrypted: pass \`encryption: { keys }\` so the prompt is sealed, not sent in plaintext`,
-    });
-  }
   if (parameters.prompt !== undefined) {
     const bytes =
       typeof parameters.prompt === "string" ? new TextEncoder().encode(parameters.prompt) : parameters.prompt;
     promptHash = contentHash(bytes);
-    // ---- encryption (issue 10): the store gets the envelope; the hash stays the plaintext's
-    let stored = bytes;
-    if (encryption) {
-      const own = encryption.keys.keys[0];
-      if (!own) throw new EncryptionKeyRequiredError({ details: "`encryption.keys` holds no key pair" });
-      const validators =
-        encryption.validators === false ? [] : await getRecipientKeys(c, { network, role: "Validator" });
-      const sealed = await sealPrompt({
-        plaintext: bytes,
-        sessionId,
-        recipients: [{ nodeId: 0, publicKey: own.publicKey }, ...validators, ...(encryption.recipients ?? [])],
-      });
-      stored = sealed.envelope;
-      taskKey = sealed.taskKey;
-    }
-    promptCid = (await parameters.store.add(stored)).cid;
+    const prepared = await preparePrompt(c, {
+      network,
+      sessionId,
+      bytes,
+      sessionEncrypted: session.encrypted,
+      encryption,
+    });
+    taskKey = prepared.taskKey;
+    promptCid = (await parameters.store.add(prepared.stored)).cid;
   } else {
     if (encryption) {
       throw new EncryptionKeyRequiredError({

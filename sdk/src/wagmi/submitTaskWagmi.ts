@@ -1,4 +1,6 @@
 import { type Hash, type Hex, keccak256, parseEventLogs } from "viem";
+import { preparePrompt, type TaskEncryption } from "../actions/submitTask.ts";
+import type { TaskKey } from "../crypto/envelope.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import type { ContentStore } from "../storage/types.ts";
 import type { CorConfig } from "./config.ts";
@@ -12,6 +14,8 @@ export type SubmitTaskWagmiParameters = WagmiWriteParameters & {
   store: Pick<ContentStore, "add">;
   /** Default the session's maxTokens. */
   maxTokens?: number | undefined;
+  /** Seal the prompt end to end (required in an encrypted session): see submitTask and docs/privacy.md. */
+  encryption?: TaskEncryption | undefined;
 };
 
 export type SubmitTaskWagmiReturnType = {
@@ -21,6 +25,8 @@ export type SubmitTaskWagmiReturnType = {
   escrow: bigint;
   blockNumber: bigint;
   hash: Hash;
+  /** Encrypted tasks: the task key (pass it to waitForTaskResult's `encryption.taskKey`). */
+  taskKey?: TaskKey | undefined;
 };
 
 /**
@@ -35,9 +41,17 @@ export async function submitTaskWagmi(
 ): Promise<SubmitTaskWagmiReturnType> {
   const bytes = typeof parameters.prompt === "string" ? new TextEncoder().encode(parameters.prompt) : parameters.prompt;
   const promptHash = keccak256(bytes);
-  const { cid: promptCid } = await parameters.store.add(bytes);
-  const maxTokens =
-    parameters.maxTokens ?? (await readSessionWagmi(cor, { sessionId: parameters.sessionId })).maxTokens;
+  const session = await readSessionWagmi(cor, { sessionId: parameters.sessionId });
+  // An encrypted session gets an envelope (the hash stays the plaintext's), never the plaintext.
+  const { stored, taskKey } = await preparePrompt(cor.config.getClient({ chainId: cor.chain.id }), {
+    network: cor.deployment.network,
+    sessionId: parameters.sessionId,
+    bytes,
+    sessionEncrypted: session.encrypted,
+    encryption: parameters.encryption,
+  });
+  const { cid: promptCid } = await parameters.store.add(stored);
+  const maxTokens = parameters.maxTokens ?? session.maxTokens;
   const { hash, receipt } = await writeNetworkWagmi(cor, {
     functionName: "submitTask",
     args: [parameters.sessionId, promptHash, promptCid, maxTokens],
@@ -51,5 +65,6 @@ export async function submitTaskWagmi(
     escrow: event.args.escrow,
     blockNumber: receipt.blockNumber,
     hash,
+    taskKey,
   };
 }

@@ -13,7 +13,12 @@ import {
   createCorConfig,
   createSessionWagmi,
   depositToSessionWagmi,
+  ENCRYPTION_KEY_MESSAGE,
+  EncryptionKeyRequiredError,
+  encryptionKeyPairFromSignature,
   fetchResultWagmi,
+  isEnvelope,
+  openPrompt,
   readNodeWagmi,
   readParamsWagmi,
   readSessionWagmi,
@@ -99,6 +104,34 @@ describe("@wagmi/core actions", () => {
     const result = await fetchResultWagmi(cor, { taskId: submitted.taskId, store, fromBlock: submitted.blockNumber });
     expect(result).toMatchObject({ text: "done", tokens: 2, winnerNodeId: miner });
     expect((await verifyResultWagmi(cor, { taskId: submitted.taskId, result: "done" })).valid).toBe(true);
+  });
+
+  test("an encrypted session: the browser path seals the prompt, and refuses to send it in plaintext", async () => {
+    await net.fund(1, parseCor("2"));
+    const { sessionId } = await createSessionWagmi(cor, {
+      account,
+      deposit: parseCor("1"),
+      maxTokens: 16,
+      encrypted: true,
+    });
+    await expect(submitTaskWagmi(cor, { account, sessionId, prompt: "private", store })).rejects.toBeInstanceOf(
+      EncryptionKeyRequiredError,
+    );
+    // The key a dapp derives from a wallet signature (same account, same message → same key).
+    const keys = {
+      keys: [encryptionKeyPairFromSignature(await account.signMessage({ message: ENCRYPTION_KEY_MESSAGE }))],
+    };
+    const submitted = await submitTaskWagmi(cor, {
+      account,
+      sessionId,
+      prompt: "private",
+      store,
+      encryption: { keys },
+    });
+    expect(submitted.promptHash).toBe(contentHash("private"));
+    const stored = await store.get(submitted.promptCid);
+    expect(isEnvelope(stored)).toBe(true);
+    expect(new TextDecoder().decode((await openPrompt({ envelope: stored, keys })).plaintext)).toBe("private");
   });
 
   test("reverts through wagmi are decoded too", async () => {
