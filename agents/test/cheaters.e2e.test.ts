@@ -7,7 +7,7 @@
  * and whether the honest result became final; then prints one table per mode.
  *
  * Replay mode (the default for sessions on a model validators run) must leave every cheater unpaid and every
- * honest miner unpenalized. Embedding mode (offline word vectors) is measured for comparison; only its provable
+ * honest miner unpenalized, also when two colluding cheaters face one honest miner. Embedding mode (offline word vectors) is measured for comparison; only its provable
  * cases (garbage, no-show, withhold, inflated count) are asserted there, see docs/verification.md.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -41,7 +41,7 @@ const PROMPTS = [
   "There was a big tree in the garden.",
 ];
 /** Anvil accounts: 1..3 honest miners, 4 cheater, 5 validator, 6 oracle, 7 client. */
-const ACCOUNTS = { honest: [1, 2, 3], cheater: 4, validator: 5, oracle: 6, client: 7 } as const;
+const ACCOUNTS = { honest: [1, 2, 3], cheater: 4, validator: 5, oracle: 6, client: 7, accomplice: 8 } as const;
 const TRIALS = { Replay: 5, Embedding: 2 } as const;
 const STRATEGY_NAMES: StrategyName[] = [
   "lazy",
@@ -54,6 +54,8 @@ const STRATEGY_NAMES: StrategyName[] = [
   "withhold",
   "copier",
 ];
+/** Two cheaters with one honest miner: identical lazy answers outvote a medoid; replay judges each result alone. */
+const COLLUSION: StrategyName[] = ["lazy", "sampled"];
 /** Strategies Embedding mode is expected to catch (the rest are measured, not asserted). */
 const EMBEDDING_CATCHES = new Set<StrategyName>(["garbage", "noShow", "withhold", "copier"]);
 
@@ -70,6 +72,7 @@ let store: ContentStore & { directory: string };
 const stops: (() => Promise<void>)[] = [];
 const honestIds: number[] = [];
 let cheaterId = 0;
+let accompliceId = 0;
 const honestEndpoints: string[] = [];
 const copier = copierStrategy({
   endpoints: () => honestEndpoints,
@@ -118,8 +121,16 @@ const openSession = async (
   return sessionId;
 };
 
-/** One task with miners [h0, h1, cheater] in rotating slots; drives the clock for no-show / withhold. */
-const runTrial = async (sessionId: number, trial: number, strategy: StrategyName | undefined): Promise<Trial> => {
+/**
+ * One task with miners [h0, h1, cheater] in rotating slots (with `colluding`: [h0, cheater, accomplice], both
+ * playing the strategy, so one honest miner faces two identical cheats); drives the clock for no-show / withhold.
+ */
+const runTrial = async (
+  sessionId: number,
+  trial: number,
+  strategy: StrategyName | undefined,
+  colluding = false,
+): Promise<Trial> => {
   const started = Date.now();
   cheater.set(strategy);
   const network = net.deployment.network;
@@ -130,10 +141,11 @@ const runTrial = async (sessionId: number, trial: number, strategy: StrategyName
     store,
   });
   const [h0, h1, spare] = honestIds;
-  const lineup = strategy ? [h0, h1, cheaterId] : [h0, h1, spare];
+  const lineup = colluding ? [h0, cheaterId, accompliceId] : strategy ? [h0, h1, cheaterId] : [h0, h1, spare];
+  const cheaters = colluding ? [cheaterId, accompliceId] : strategy ? [cheaterId] : [];
   const rotated = [...lineup.slice(trial % 3), ...lineup.slice(0, trial % 3)];
   await assignTask(net.client(ACCOUNTS.client), { network, taskId, nodeIds: rotated });
-  const honestSlots = rotated.map((id, i) => (id === cheaterId ? -1 : i)).filter((i) => i >= 0);
+  const honestSlots = rotated.map((id, i) => (cheaters.includes(id) ? -1 : i)).filter((i) => i >= 0);
   const bits = (mask: (s: { committed: boolean; revealed: boolean }) => boolean, t: Awaited<ReturnType<typeof task>>) =>
     honestSlots.every((i) => mask(t.slots[i]));
   if (strategy === "noShow") {
@@ -169,8 +181,8 @@ const runTrial = async (sessionId: number, trial: number, strategy: StrategyName
   const honestFinal =
     final.status === "Finalized" && final.winnerNodeId !== undefined && honestIds.includes(final.winnerNodeId);
   return {
-    cheaterPaid: strategy ? paid(cheaterId) : false,
-    cheaterSlashed: strategy ? slashed.some((e) => Number(e.args.nodeId) === cheaterId) : false,
+    cheaterPaid: cheaters.some(paid),
+    cheaterSlashed: cheaters.length > 0 && cheaters.every((id) => slashed.some((e) => Number(e.args.nodeId) === id)),
     honestPenalized: honestIds.some(penalized),
     honestFinal,
     ms: Date.now() - started,
@@ -223,8 +235,15 @@ beforeAll(async () => {
   const deploymentFile = join(root, "deployment.json");
   writeFileSync(deploymentFile, JSON.stringify(net.deployment));
   const common = { rpcUrl: net.rpcUrl, deployment: deploymentFile, ipfsDir: store.directory };
-  for (const i of [...ACCOUNTS.honest, ACCOUNTS.cheater, ACCOUNTS.validator, ACCOUNTS.oracle, ACCOUNTS.client]) {
-    await net.fund(i, parseCor(i === ACCOUNTS.cheater ? "500000" : "20000"));
+  for (const i of [
+    ...ACCOUNTS.honest,
+    ACCOUNTS.cheater,
+    ACCOUNTS.accomplice,
+    ACCOUNTS.validator,
+    ACCOUNTS.oracle,
+    ACCOUNTS.client,
+  ]) {
+    await net.fund(i, parseCor(i === ACCOUNTS.cheater || i === ACCOUNTS.accomplice ? "500000" : "20000"));
   }
   const key = (i: number): string => anvilKey(i);
   for (const i of ACCOUNTS.honest) {
@@ -240,6 +259,12 @@ beforeAll(async () => {
   );
   cheaterId = c.nodeId;
   stops.push(c.stop);
+  const a = await startMiner(
+    { ...common, privateKey: key(ACCOUNTS.accomplice), dataDir: join(root, "accomplice"), stake: "400000" },
+    { result: cheater.hook },
+  );
+  accompliceId = a.nodeId;
+  stops.push(a.stop);
   const v = await startValidator({ ...common, privateKey: key(ACCOUNTS.validator), dataDir: join(root, "validator") });
   stops.push(v.stop);
   const o = await startOracle({ ...common, privateKey: key(ACCOUNTS.oracle), intervalMs: "200" });
@@ -260,6 +285,11 @@ describe("cheating miners are never paid", () => {
       const trials: Trial[] = [];
       for (let k = 0; k < TRIALS.Replay; k++) trials.push(await runTrial(sessionId, k, name));
       rows.push({ name, trials });
+    }
+    for (const name of COLLUSION) {
+      const trials: Trial[] = [];
+      for (let k = 0; k < TRIALS.Embedding; k++) trials.push(await runTrial(sessionId, k, name, true));
+      rows.push({ name: `2 colluding: ${name}`, trials });
     }
     const sampled = await openSession("Replay", { temperature: 0.8, topK: 40, topP: 0.95 });
     const honest: Trial[] = [];
@@ -292,11 +322,18 @@ describe("cheating miners are never paid", () => {
       for (let k = 0; k < TRIALS.Embedding; k++) trials.push(await runTrial(sessionId, k, name));
       rows.push({ name, trials });
     }
+    for (const name of COLLUSION) {
+      const trials: Trial[] = [];
+      for (let k = 0; k < TRIALS.Embedding; k++) trials.push(await runTrial(sessionId, k, name, true));
+      rows.push({ name: `2 colluding: ${name}`, trials });
+    }
     printTable(
       `Embedding mode (wink word vectors, bar = params.embeddingBarBps), ${TRIALS.Embedding} trial each`,
       rows,
     );
     for (const { name, trials } of rows) {
+      // Colluding cheaters own the medoid here: measured, not asserted (that is what Replay fixes).
+      if (name.startsWith("2 colluding")) continue;
       for (const t of trials) {
         expect(t.honestPenalized, `${name}: honest penalized`).toBe(false);
         if (EMBEDDING_CATCHES.has(name as StrategyName)) expect(t.cheaterPaid, `${name}: cheater paid`).toBe(false);
