@@ -58,3 +58,29 @@ export const timeAxisBase = {
   xAxis: { type: "time" },
   dataZoom: [{ type: "inside" }, { type: "slider", height: 18, bottom: 4 }],
 };
+
+/** A point of a time series: [unix ms, value]. */
+export type TimePoint = [number, number];
+
+/** Two value axes: a left one (counts) and a right one (a second unit). */
+export const twoAxes = (left: string, right: string, leftExtra: Record<string, unknown> = { minInterval: 1 }) => [
+  { type: "value", name: left, ...leftExtra },
+  { type: "value", name: right },
+];
+
+export const bars = (name: string, data: TimePoint[], stack?: string) => ({
+  name,
+  type: "bar",
+  barMaxWidth: 28,
+  ...(stack ? { stack } : {}),
+  data,
+});
+
+/** A line on the right axis unless `axis` says 0. */
+export const line = (name: string, data: TimePoint[], axis: 0 | 1 = 1, extra: Record<string, unknown> = {}) => ({
+  name,
+  type: "line",
+  yAxisIndex: axis,
+  ...extra,
+  data,
+});

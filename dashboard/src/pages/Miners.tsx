@@ -1,5 +1,5 @@
 import { Link, useParams, useSearchParams } from "react-router";
-import { Chart, timeAxisBase } from "../components/Chart.tsx";
+import { Chart, line, timeAxisBase, twoAxes } from "../components/Chart.tsx";
 import { type Column, DataTable } from "../components/DataTable.tsx";
 import { AddressLink, NodeLink, StatusBadge, TaskLink } from "../components/Links.tsx";
 import { Stat } from "../components/Stat.tsx";
@@ -178,23 +178,18 @@ export function MinerPage() {
                     label="reputation history"
                     option={{
                       ...timeAxisBase,
-                      yAxis: [
-                        { type: "value", name: "score %", max: 100 },
-                        { type: "value", name: "tok/s" },
-                      ],
+                      yAxis: twoAxes("score %", "tok/s", { max: 100 }),
                       series: [
-                        {
-                          name: "reputation",
-                          type: "line",
-                          step: "end",
-                          data: history.map((e) => [Number(e.time) * 1000, e.score / 100]),
-                        },
-                        {
-                          name: "speed",
-                          type: "line",
-                          yAxisIndex: 1,
-                          data: history.map((e) => [Number(e.time) * 1000, e.speed]),
-                        },
+                        line(
+                          "reputation",
+                          history.map((e) => [Number(e.time) * 1000, e.score / 100]),
+                          0,
+                          { step: "end" },
+                        ),
+                        line(
+                          "speed",
+                          history.map((e) => [Number(e.time) * 1000, e.speed]),
+                        ),
                       ],
                     }}
                   />

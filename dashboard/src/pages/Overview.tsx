@@ -1,5 +1,5 @@
 import { useMemo } from "react";
-import { Chart, type ChartOption, timeAxisBase } from "../components/Chart.tsx";
+import { bars, Chart, type ChartOption, line, timeAxisBase, twoAxes } from "../components/Chart.tsx";
 import { Stat } from "../components/Stat.tsx";
 import { Empty, QueryState } from "../components/States.tsx";
 import { cor, int, percent, seconds } from "../lib/format.ts";
@@ -46,38 +46,27 @@ function TasksPerHour() {
               option={{
                 ...timeAxisBase,
                 xAxis: { type: "time", min: since * 1000, max: (now + 3600) * 1000 },
-                yAxis: [
-                  { type: "value", name: "tasks", minInterval: 1 },
-                  { type: "value", name: "tokens" },
-                ],
+                yAxis: twoAxes("tasks", "tokens"),
                 series: [
-                  {
-                    name: "finalized",
-                    type: "bar",
-                    barMaxWidth: 28,
-                    stack: "t",
-                    data: data.map((r) => [Number(r.hour) * 1000, r.finalized]),
-                  },
-                  {
-                    name: "failed",
-                    type: "bar",
-                    barMaxWidth: 28,
-                    stack: "t",
-                    data: data.map((r) => [Number(r.hour) * 1000, r.failed]),
-                  },
-                  {
-                    name: "in progress",
-                    type: "bar",
-                    barMaxWidth: 28,
-                    stack: "t",
-                    data: data.map((r) => [Number(r.hour) * 1000, r.submitted - r.finalized - r.failed]),
-                  },
-                  {
-                    name: "tokens paid",
-                    type: "line",
-                    yAxisIndex: 1,
-                    data: data.map((r) => [Number(r.hour) * 1000, r.tokens]),
-                  },
+                  bars(
+                    "finalized",
+                    data.map((r) => [Number(r.hour) * 1000, r.finalized]),
+                    "t",
+                  ),
+                  bars(
+                    "failed",
+                    data.map((r) => [Number(r.hour) * 1000, r.failed]),
+                    "t",
+                  ),
+                  bars(
+                    "in progress",
+                    data.map((r) => [Number(r.hour) * 1000, r.submitted - r.finalized - r.failed]),
+                    "t",
+                  ),
+                  line(
+                    "tokens paid",
+                    data.map((r) => [Number(r.hour) * 1000, r.tokens]),
+                  ),
                 ],
               }}
             />
@@ -206,30 +195,24 @@ function DailyChart({
         min: (Number(days[0]?.day ?? 0) - 86_400) * 1000,
         max: (Number(days.at(-1)?.day ?? 0) + 86_400) * 1000,
       },
-      yAxis: [
-        { type: "value", name: "tasks", minInterval: 1 },
-        { type: "value", name: "COR paid" },
-      ],
+      yAxis: twoAxes("tasks", "COR paid"),
       series: [
-        {
-          name: "submitted",
-          type: "bar",
-          barMaxWidth: 28,
-          data: days.map((d) => [Number(d.day) * 1000, d.tasksSubmitted]),
-        },
-        {
-          name: "finalized",
-          type: "bar",
-          barMaxWidth: 28,
-          data: days.map((d) => [Number(d.day) * 1000, d.tasksFinalized]),
-        },
-        { name: "failed", type: "bar", barMaxWidth: 28, data: days.map((d) => [Number(d.day) * 1000, d.tasksFailed]) },
-        {
-          name: "COR paid",
-          type: "line",
-          yAxisIndex: 1,
-          data: days.map((d) => [Number(d.day) * 1000, Number(BigInt(d.paid) / 10n ** 12n) / 1e6]),
-        },
+        bars(
+          "submitted",
+          days.map((d) => [Number(d.day) * 1000, d.tasksSubmitted]),
+        ),
+        bars(
+          "finalized",
+          days.map((d) => [Number(d.day) * 1000, d.tasksFinalized]),
+        ),
+        bars(
+          "failed",
+          days.map((d) => [Number(d.day) * 1000, d.tasksFailed]),
+        ),
+        line(
+          "COR paid",
+          days.map((d) => [Number(d.day) * 1000, Number(BigInt(d.paid) / 10n ** 12n) / 1e6]),
+        ),
       ],
     }),
     [days],
