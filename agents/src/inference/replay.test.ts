@@ -129,6 +129,17 @@ describe("greedy sessions", () => {
   });
 });
 
+describe("empty results", () => {
+  it("an empty result must be where the model ends: it is not, for these prompts", async () => {
+    const greedy = await scorer.score({ prompt: PROMPT, output: "", tokens: 0, maxTokens: 2 });
+    expect(greedy).toMatchObject({ fault: "ending", endingOk: false });
+    expect(greedy.score).toBeLessThanOrEqual(FAULT_CAP);
+    const tight: SamplingParams = { temperature: 0.7, topK: 10, topP: 0.9 };
+    const sampled = await scorer.score({ prompt: PROMPT, output: "", tokens: 0, maxTokens: 2, sampling: tight });
+    expect(sampled.score).toBeLessThan(CHEAT_MAX);
+  });
+});
+
 describe("sampled sessions", () => {
   const configs: SamplingParams[] = [
     { temperature: 1, topK: 0, topP: 1 },

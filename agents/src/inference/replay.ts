@@ -382,7 +382,7 @@ class Scorer implements ReplayScorer {
           windowOf(p, sampling).tokens.filter((t) => t !== p.claimed && !this.model.isSpecialToken(t)),
       );
       const steps = path.length;
-      const scored = steps + slack < cap ? positions : positions.slice(0, steps);
+      const scored = steps + slack < cap || steps === 0 ? positions : positions.slice(0, steps);
       const r = scoreSampled(scored, sampling);
       const endingOk = scored.length > steps ? r.lastInside : true;
       const fault: ReplayFault =
