@@ -26,6 +26,9 @@ const ROLE_FLAGS = {
   "embed-model": "embedModel",
   replay: "replay",
   "healthcheck-seconds": "healthCheckSeconds",
+  "encryption-key": "encryptionKey",
+  "key-wait-ms": "keyWaitMs",
+  encrypted: "encrypted",
 } as const;
 
 const HELP: Record<string, string> = {
@@ -51,9 +54,11 @@ Run 'cor <command> --help' for the flags of a command. Every flag also reads a C
   --ipfs-api URL         use a Kubo daemon instead of the embedded store [COR_IPFS_API]
   --ipfs-dir DIR         embedded IPFS block directory               [COR_IPFS_DIR]
   --stake COR            stake when registering                      [COR_STAKE, default 1000]
+  --encryption-key HEX   X25519 secret key (default: keyring in the data dir; docs/privacy.md) [COR_ENCRYPTION_KEY]
 miner:     --model PATH|hf:URI [COR_MODEL]  --threads N [COR_THREADS=1]  --concurrency N  --behavior honest|garbage|silent
            offer: --min-price COR [COR_MIN_PRICE=0]  --capacity N [COR_CAPACITY=16]  --modes Router,Claim,Dedicated [COR_MODES]
-router:    --redundancy R [COR_REDUNDANCY=1]  --validation None|ExactMatch|Embedding
+miner:     --key-wait-ms N [COR_KEY_WAIT_MS=20000]: how long an encrypted task waits for its key grant
+router:    --redundancy R [COR_REDUNDANCY=1]  --validation None|ExactMatch|Embedding  --encrypted true|false [COR_ENCRYPTED=false]
 validator: --model PATH [COR_MODEL: replays Replay sessions on this GGUF's sha256]  --replay on|off [COR_REPLAY=on]
            --embed-model GGUF [COR_EMBED_MODEL, default: wink word vectors]  --threads N [COR_THREADS=1]
 oracle:    --healthcheck-seconds N [COR_HEALTHCHECK_SECONDS, 0 = off]`,

@@ -34,6 +34,11 @@ export const routerConfigSpec = {
     description: "None | ExactMatch | Embedding for house sessions",
     default: "Embedding",
   },
+  encryptionKey: {
+    env: "COR_ENCRYPTION_KEY",
+    description: "X25519 secret key (default: the keyring in COR_DATA_DIR)",
+    parse: "hex32",
+  },
   encrypted: {
     env: "COR_ENCRYPTED",
     description: "house sessions are end-to-end encrypted: true | false (docs/privacy.md)",
@@ -77,6 +82,7 @@ export const startRouter = async (overrides: Partial<Record<keyof typeof routerC
   const tx = createTxSender(clients, logger);
   const store = await createContentStore({ ipfsApi: cfg.ipfsApi, directory: cfg.ipfsDir });
   const publicUrl = `http://${cfg.host}:${cfg.port}`;
+  const keys = loadNodeKeys(cfg.dataDir, cfg.encryptionKey); // before registering: the current key is published
   const nodeId = await ensureRegistered(clients, tx, logger, {
     role: "Router",
     stake: parseEther(cfg.stake),
@@ -85,7 +91,7 @@ export const startRouter = async (overrides: Partial<Record<keyof typeof routerC
     dataDir: cfg.dataDir,
   });
   logger = logger.child({ node: nodeId });
-  const core = createRouterCore({ clients, tx, store, logger, nodeId, keys: loadNodeKeys(cfg.dataDir) });
+  const core = createRouterCore({ clients, tx, store, logger, nodeId, keys });
   const app = createApi({
     core,
     logger,
