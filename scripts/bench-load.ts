@@ -47,7 +47,7 @@ const pct = (xs: number[], p: number) => {
 type Child = ReturnType<typeof spawnAgent>;
 const stopChild = (c: Child) =>
   new Promise<void>((resolve) => {
-    if (c.exitCode !== null) return resolve();
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
     c.once("exit", () => resolve());
     c.kill("SIGTERM");
   });
@@ -165,6 +165,7 @@ const main = async () => {
       `R=${R}: ${ok} tasks finalized in ${wall.toFixed(1)} s → ${tps.toFixed(2)} tasks/s; latency p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; errors ${errCount}; gas/task ${ok ? (Number(gas) / ok / 1000).toFixed(0) : "-"}k all-in (${txs} network txs in blocks ${fromBlock}–${toBlock})`,
     );
     for (const [msg, n] of errors) lines.push(`  error ×${n}: ${msg}`);
+    process.stderr.write(`${lines.join("\n")}\n`); // as it goes, in case a later phase fails
     last = `tasks/s=${tps.toFixed(2)} p99_ms=${Number.isNaN(p99) ? "NaN" : p99.toFixed(0)} errors=${errCount}`;
   }
   await stopAll();

@@ -4,6 +4,7 @@ import type { Deployment } from "../../../sdk/src/deployments.ts";
 import { AssignmentMode, contentHash, NodeStatus, TaskStatus, ValidationMode } from "../../../sdk/src/protocol.ts";
 import type { ContentStore } from "../../../sdk/src/storage/index.ts";
 import { toSessionConfig } from "../../../sdk/src/utils/sessionConfig.ts";
+import { batchWindowFromEnv, createAssignBatcher } from "../shared/batch.ts";
 import {
   type BatchInfo,
   type Clients,
@@ -56,6 +57,7 @@ export const createRouterCore = (opts: {
   keys?: EncryptionKeys | undefined;
 }) => {
   const { clients, tx, store, logger, nodeId } = opts;
+  const assigner = createAssignBatcher(tx, batchWindowFromEnv(), logger);
   const privacy = createRouterPrivacy({ clients, store, logger, keys: opts.keys ?? { keys: [] } });
   const deployment: Deployment = clients.deployment;
   const self = { nodeId, account: clients.account.address as string };
@@ -167,7 +169,7 @@ export const createRouterCore = (opts: {
       });
     }
     try {
-      await tx.write("assignTask", [taskId, picked], `assign task=${key}`);
+      await assigner.add({ taskId, nodeIds: picked }); // assignMany when several are ready (issue 12)
     } catch (err) {
       // Someone else (the owner, or an earlier attempt) filled the slots first: nothing left to do.
       if (revertName((err as Error).cause) === "WrongPhase") return;

@@ -1,11 +1,13 @@
 import type { Hex } from "viem";
 import type { TxSender } from "./chain.ts";
+import { AgentError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 
 type Waiter<T> = { item: T; resolve: (hash: Hex) => void; reject: (err: unknown) => void };
 
 /**
- * Collects items for `windowMs` (from the first one) and sends them as one batched transaction. When the
+ * Collects items for `windowMs` (from the first one) and sends them as one batched transaction; items that
+ * arrive while a batch is being mined ride the next one, sent as soon as that one is mined. When the
  * batch fails (one bad item reverts the whole call), every item is sent on its own, so one bad task never
  * blocks the others: each caller gets its own single-call outcome. `windowMs <= 0` sends every item alone.
  * Transactions go through the agent's one TxSender, so nonces stay serialized.
@@ -20,25 +22,34 @@ export const createBatcher = <T>(opts: {
   label: string;
 }) => {
   const maxItems = opts.maxItems ?? 16;
-  let pending: Waiter<T>[] = [];
+  const pending: Waiter<T>[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let sending = false;
   const one = (w: Waiter<T>) => opts.sendOne(w.item).then(w.resolve, w.reject);
   const flush = async () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    const batch = pending;
-    pending = [];
-    if (batch.length === 0) return;
-    if (batch.length === 1) return one(batch[0]);
+    if (sending || pending.length === 0) return;
+    const batch = pending.splice(0, maxItems);
+    sending = true;
     try {
-      const hash = await opts.sendMany(batch.map((w) => w.item));
-      for (const w of batch) w.resolve(hash);
-    } catch (err) {
-      opts.logger.warn(
-        { err: String((err as Error).message ?? err), items: batch.length },
-        `${opts.label} batch failed; sending each alone`,
-      );
-      await Promise.all(batch.map(one));
+      if (batch.length === 1) await one(batch[0]);
+      else
+        await opts.sendMany(batch.map((w) => w.item)).then(
+          (hash) => {
+            for (const w of batch) w.resolve(hash);
+          },
+          (err) => {
+            opts.logger.warn(
+              { err: String((err as Error).message ?? err), items: batch.length },
+              `${opts.label} batch failed; sending each alone`,
+            );
+            return Promise.all(batch.map(one));
+          },
+        );
+    } finally {
+      sending = false;
+      if (pending.length) void flush(); // they waited for this batch to be mined: no extra window
     }
   };
   return {
@@ -47,6 +58,7 @@ export const createBatcher = <T>(opts: {
       if (opts.windowMs <= 0) return opts.sendOne(item);
       return new Promise<Hex>((resolve, reject) => {
         pending.push({ item, resolve, reject });
+        if (sending) return; // goes with the next batch, when this one is mined
         if (pending.length >= maxItems) void flush();
         else timer ??= setTimeout(() => void flush(), opts.windowMs);
       });
@@ -89,3 +101,26 @@ export const createResultBatchers = (tx: TxSender, windowMs: number, logger: Log
     sendMany: (rs) => tx.write("revealMany", [rs], `revealMany tasks=${rs.map((r) => r.taskId).join(",")}`),
   }),
 });
+
+/** COR_BATCH_MS for agents without their own config field (the router): default 250, 0 = off. */
+export const batchWindowFromEnv = (): number => {
+  const v = Number(process.env.COR_BATCH_MS ?? 250);
+  if (!Number.isInteger(v) || v < 0)
+    throw new AgentError("COR_BATCH_MS must be a whole number of milliseconds (0 = off)");
+  return v;
+};
+
+/** A router's assignment batcher (assignMany), falling back to assignTask. */
+export const createAssignBatcher = (tx: TxSender, windowMs: number, logger: Logger) =>
+  createBatcher<{ taskId: bigint; nodeIds: number[] }>({
+    windowMs,
+    logger,
+    label: "assignMany",
+    sendOne: (a) => tx.write("assignTask", [a.taskId, a.nodeIds], `assign task=${a.taskId}`),
+    sendMany: (as) =>
+      tx.write(
+        "assignMany",
+        [as.map((a) => a.taskId), as.map((a) => a.nodeIds)],
+        `assignMany tasks=${as.map((a) => a.taskId).join(",")}`,
+      ),
+  });
