@@ -111,6 +111,25 @@ describe("gateway: keys and errors", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_json");
   });
 
+  it("cor keys / cor gateway: bad input exits non-zero with one line", async () => {
+    for (const [args, pattern] of [
+      [["keys", "create", "--gateway", gateway.url, "--admin-key", ADMIN], /--name is required/],
+      [
+        ["keys", "create", "--name", "x", "--rpm", "0", "--gateway", gateway.url, "--admin-key", ADMIN],
+        /--rpm must be a positive whole number/,
+      ],
+      [["keys", "frobnicate"], /unknown subcommand 'frobnicate'/],
+      [["keys", "revoke", "nobody", "--gateway", gateway.url, "--admin-key", ADMIN], /no key named 'nobody'/],
+      [["keys", "list", "--gateway", gateway.url, "--admin-key", "wrong"], /gateway answered 401/],
+      [["gateway", "--bogus"], /Unknown option '--bogus'/],
+      [["gateway", "--routers", "ftp://x"], /router URLs must be http/],
+    ] as const) {
+      const r = await runCor([...args]);
+      expect(r.code, args.join(" ")).toBe(1);
+      expect(r.stderr.trim().split("\n")[0]).toMatch(pattern);
+    }
+  });
+
   it("routers refuse requests that do not come through the gateway", async () => {
     const direct = await fetch(`${cluster.routers[0].url}/v1/completions`, {
       method: "POST",
