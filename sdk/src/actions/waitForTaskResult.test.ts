@@ -85,9 +85,10 @@ describe("waitForTaskResult (direct mode)", () => {
       taskId,
       store,
       miners: [
+        // Identical results carry identical committed token counts (a different count is a different result).
         { index: 2, result: text, tokens: 8 },
-        { index: 3, result: text, tokens: 9 },
-        { index: 4, result: text, tokens: 10 },
+        { index: 3, result: text, tokens: 8 },
+        { index: 4, result: text, tokens: 8 },
       ],
     });
     expect(reveals.map((r) => r.status)).toEqual(["Revealing", "Revealing", "Finalized"]);
@@ -95,7 +96,7 @@ describe("waitForTaskResult (direct mode)", () => {
     // Already settled: the wait returns from the logs at once.
     const result = await waitForTaskResult(net.publicClient, { network, taskId, store, fromBlock: blockNumber });
     expect(result).toMatchObject({ text, winnerSlot: 0, winnerNodeId: miners[0], tokens: 8 });
-    expect(result.cost).toBe((8n + 9n + 10n) * price);
+    expect(result.cost).toBe((8n + 8n + 8n) * price);
     expect(result.fees.validator).toBe(0n);
   });
 
