@@ -7,6 +7,7 @@ import { createPublicClient, createWalletClient, erc20Abi, http, maxUint256, par
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { iCorNetworkAbi } from "../../sdk/src/generated/abis.ts";
 import { anvilKey, freePort } from "../../sdk/src/testing/anvil.ts";
 import { toSessionConfig } from "../../sdk/src/utils/sessionConfig.ts";
@@ -138,6 +139,17 @@ describe("gateway: keys and errors", () => {
     });
     expect(direct.status).toBe(403);
     expect(((await direct.json()) as { error: { code: string } }).error.code).toBe("gateway_only");
+  });
+
+  it("nginx passes WebSocket upgrades through to a router's /ws", async () => {
+    const socket = new WebSocket(`${gateway.nginx?.url.replace(/^http/, "ws")}/pools/default/ws`);
+    const reply = await new Promise<string>((resolve, reject) => {
+      socket.on("open", () => socket.send(JSON.stringify({ subscribe: "4294967297" })));
+      socket.on("message", (data) => resolve(String(data)));
+      socket.on("error", reject);
+    });
+    socket.close();
+    expect(JSON.parse(reply)).toEqual({ subscribed: "4294967297" });
   });
 
   it("nginx runs from the generated config: least_conn upstream over both routers, unbuffered", () => {
