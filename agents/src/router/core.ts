@@ -307,6 +307,7 @@ export const createRouterCore = (opts: {
     );
     const receipt = await clients.publicClient.getTransactionReceipt({ hash });
     const taskId = eventArgs(receipt.logs, "TaskSubmitted").taskId as bigint;
+    relay.track(taskId.toString());
     privacy.remember(taskId, taskKey);
     if (routesFor(state, sessionId, self) || state.sessions.get(sessionId)?.assignment === AssignmentMode.Router) {
       await assign(taskId).catch((err) => {

@@ -86,6 +86,10 @@ export const createStreamRelay = (opts: { emit: (e: TaskEvent) => void; isLive: 
     // Otherwise a live assigned miner has not reached this index yet: it becomes the source when it does.
   };
   return {
+    /** Starts tracking a task this router submitted (its stream can be ended before any miner streams). */
+    track: (taskId: string) => {
+      ensure(taskId);
+    },
     /** The task's assigned miners (from TaskAssigned, including replacements). */
     assigned: (taskId: string, miners: number[]) => {
       ensure(taskId).miners = miners.filter((id) => id !== 0);
