@@ -134,7 +134,10 @@ const main = async () => {
           const r = await request(sent++);
           finished = performance.now();
           if (r.ok) latencies.push(r.ms);
-          else errors.set(r.error ?? "?", (errors.get(r.error ?? "?") ?? 0) + 1);
+          else {
+            const kind = (r.error ?? "?").replace(/\d{6,}/g, "<id>"); // group by kind, not by task id
+            errors.set(kind, (errors.get(kind) ?? 0) + 1);
+          }
         }
       }),
     );
@@ -161,11 +164,12 @@ const main = async () => {
     const tps = ok / wall;
     const p50 = pct(latencies, 50);
     const p99 = pct(latencies, 99);
-    lines.push(
+    const phase = [
       `R=${R}: ${ok} tasks finalized in ${wall.toFixed(1)} s → ${tps.toFixed(2)} tasks/s; latency p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; errors ${errCount}; gas/task ${ok ? (Number(gas) / ok / 1000).toFixed(0) : "-"}k all-in (${txs} network txs in blocks ${fromBlock}–${toBlock})`,
-    );
-    for (const [msg, n] of errors) lines.push(`  error ×${n}: ${msg}`);
-    process.stderr.write(`${lines.join("\n")}\n`); // as it goes, in case a later phase fails
+    ];
+    for (const [msg, n] of errors) phase.push(`  error ×${n}: ${msg}`);
+    process.stderr.write(`${phase.join("\n")}\n`); // as it goes, in case a later phase fails
+    lines.push(...phase);
     last = `tasks/s=${tps.toFixed(2)} p99_ms=${Number.isNaN(p99) ? "NaN" : p99.toFixed(0)} errors=${errCount}`;
   }
   await stopAll();
