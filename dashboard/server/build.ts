@@ -31,10 +31,19 @@ export const buildIsStale = (): boolean => {
   return Math.max(...sources.map(newest)) > statSync(built).mtimeMs;
 };
 
-/** Runs `vite build` in-process when the build is stale (or always with `force`). Returns whether it built. */
+/** Runs `vite build` in-process into `outDir` (default dashboard/dist). */
+export async function buildDashboard(outDir: string = distDir()): Promise<void> {
+  const { build } = await import("vite");
+  await build({
+    configFile: join(dashboardDir(), "vite.config.ts"),
+    logLevel: "warn",
+    build: { outDir, emptyOutDir: true },
+  });
+}
+
+/** Builds dashboard/dist when it is stale (or always with `force`). Returns whether it built. */
 export async function ensureDashboardBuilt(opts: { force?: boolean } = {}): Promise<boolean> {
   if (!opts.force && !buildIsStale()) return false;
-  const { build } = await import("vite");
-  await build({ configFile: join(dashboardDir(), "vite.config.ts"), logLevel: "warn" });
+  await buildDashboard();
   return true;
 }

@@ -21,7 +21,7 @@ import type { Deployment } from "../../sdk/src/deployments.ts";
 import { iCorNetworkAbi } from "../../sdk/src/generated/abis.ts";
 import { type ContentStore, createEmbeddedStore } from "../../sdk/src/storage/index.ts";
 import { type Anvil, anvilKey, deployCore, freePort, startAnvil } from "../../sdk/src/testing/anvil.ts";
-import { distDir, ensureDashboardBuilt } from "../server/build.ts";
+import { buildDashboard } from "../server/build.ts";
 import { type DashboardServer, startDashboard } from "../server/serve.ts";
 
 const CHROMIUM = process.env.COR_CHROMIUM ?? "/usr/bin/chromium";
@@ -35,6 +35,7 @@ let store: ContentStore;
 let ponder: Ponder;
 let dashboard: DashboardServer;
 let routerUrl: string;
+let dist: string;
 let context: BrowserContext;
 let page: Page;
 const minerIds: number[] = [];
@@ -65,11 +66,12 @@ const indexerCaughtUp = async () => {
 
 beforeAll(async () => {
   process.env.COR_LOG_LEVEL = "warn";
-  rmSync(ARTIFACTS, { recursive: true, force: true });
   mkdirSync(ARTIFACTS, { recursive: true });
   root = mkdtempSync(join(tmpdir(), "cor-dashboard-"));
   const ipfsDir = join(root, "ipfs");
-  const building = ensureDashboardBuilt();
+  // Its own build of the current sources: a concurrent run (or npm start) keeps using dashboard/dist undisturbed.
+  dist = join(root, "dist");
+  const building = buildDashboard(dist);
   anvil = await startAnvil();
   const file = join(root, "deployment.json");
   deployment = await deployCore({ rpcUrl: anvil.rpcUrl, file });
@@ -114,7 +116,7 @@ beforeAll(async () => {
   stops.push(ponder.stop);
   await building;
   dashboard = await startDashboard({
-    distDir: distDir(),
+    distDir: dist,
     upstreams: { rpcUrl: anvil.rpcUrl, indexerUrl: ponder.url, routerUrl },
     deployment: { ...deployment },
     store,
@@ -410,7 +412,7 @@ describe("dashboard in Chromium on a live local network", () => {
 
     const deadPort = await freePort();
     const broken = await startDashboard({
-      distDir: distDir(),
+      distDir: dist,
       upstreams: { rpcUrl: `http://127.0.0.1:${deadPort}`, indexerUrl: `http://127.0.0.1:${deadPort}`, routerUrl },
       deployment: { ...deployment },
       refreshMs: 1000,
