@@ -2,13 +2,13 @@
  * `npm run serve -w @cor-network/dashboard -- --rpc-url … --indexer-url … [--router-url …]`: builds the app if
  * needed and serves it with its runtime config and proxies (see serve.ts). Every flag has an env twin.
  */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
 import { loadDeployment } from "../../sdk/src/deployments.ts";
 import { type ContentStore, createContentStore } from "../../sdk/src/storage/index.ts";
 import type { Address } from "../src/runtimeConfig.ts";
-import { distDir, ensureDashboardBuilt } from "./build.ts";
+import { dashboardDir, distDir, ensureDashboardBuilt } from "./build.ts";
 import { startDashboard } from "./serve.ts";
 
 const logger = pino({ name: "cor-dashboard", level: process.env.COR_LOG_LEVEL ?? "info" });
@@ -44,7 +44,8 @@ const { values } = parseArgs({
     "indexer-url": { type: "string", default: process.env.COR_INDEXER_URL ?? "http://127.0.0.1:42069" },
     "router-url": { type: "string", default: process.env.COR_ROUTER_URL ?? "" },
     deployment: { type: "string", default: process.env.COR_DEPLOYMENT ?? "31337" },
-    "ipfs-dir": { type: "string", default: process.env.COR_IPFS_DIR ?? ".data/ipfs" },
+    // Default: the local network's store (<repo>/.data/ipfs), whatever the working directory (npm -w runs in dashboard/).
+    "ipfs-dir": { type: "string", default: process.env.COR_IPFS_DIR ?? join(dashboardDir(), "..", ".data", "ipfs") },
     "ipfs-api": { type: "string", default: process.env.COR_IPFS_API ?? "" },
     "dev-accounts": { type: "string", default: process.env.COR_DEV_ACCOUNTS ?? "auto" },
     port: { type: "string", default: process.env.COR_DASHBOARD_PORT ?? "5173" },
