@@ -1,10 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Postgres, postgresAvailable, startPostgres } from "../../indexer/test/harness.ts";
-import { freePort, repoRoot } from "../../sdk/src/testing/anvil.ts";
 import { type Db, openDb } from "../src/gateway/db.ts";
-import { type Cluster, runCor, startCluster, waitFor } from "./gateway.harness.ts";
+import { type Cluster, runCor, spawnGateway, startCluster, waitFor } from "./gateway.harness.ts";
 
 // Two `cor gateway` processes (each with its own generated nginx) share one real PostgreSQL in front of two
 // `cor router` processes and three miners on stories260K. Limits hold across the processes; a router killed
@@ -13,61 +10,22 @@ import { type Cluster, runCor, startCluster, waitFor } from "./gateway.harness.t
 let cluster: Cluster;
 let pg: Postgres;
 let db: Db;
-const gateways: { url: string; process: ChildProcess }[] = [];
+const gateways: Awaited<ReturnType<typeof spawnGateway>>[] = [];
 const ADMIN = "admin-failover";
 let model = "";
-
-const startGatewayProcess = async (i: number) => {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      join(repoRoot(), "agents/bin/cor.js"),
-      "gateway",
-      "--port",
-      String(port),
-      "--routers",
-      cluster.routers.map((r) => r.url).join(","),
-      "--models",
-      model,
-      "--data-dir",
-      join(cluster.root, `gateway-${i}`),
-      "--rpc-url",
-      cluster.anvil.rpcUrl,
-      "--deployment",
-      cluster.deploymentFile,
-    ],
-    {
-      stdio: ["ignore", "ignore", "inherit"],
-      env: {
-        ...process.env,
-        DATABASE_URL: pg.url,
-        COR_GATEWAY_SECRET: cluster.secret,
-        COR_GATEWAY_ADMIN_KEY: ADMIN,
-        COR_LOG_LEVEL: "error",
-      },
-    },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => ((await fetch(`${url}/health`)).ok ? true : undefined), `gateway ${i}`, 60_000);
-  gateways.push({ url, process: child });
-};
 
 beforeAll(async () => {
   if (!postgresAvailable()) throw new Error("PostgreSQL is not installed (apt-get install postgresql)");
   pg = await startPostgres();
   cluster = await startCluster({ miners: 3, routers: 2, childRouters: true });
   model = cluster.deployment.modelName;
-  await startGatewayProcess(0);
-  await startGatewayProcess(1);
+  for (const name of ["gateway-0", "gateway-1"])
+    gateways.push(await spawnGateway(cluster, { name, adminKey: ADMIN, databaseUrl: pg.url }));
   db = await openDb({ databaseUrl: pg.url, dataDir: "" });
 }, 280_000);
 
 afterAll(async () => {
-  for (const g of gateways) {
-    g.process.kill("SIGTERM");
-    await new Promise((r) => (g.process.exitCode !== null ? r(null) : g.process.once("exit", r)));
-  }
+  for (const g of gateways) await g.stop();
   await db?.close();
   await cluster?.stop();
   await pg?.stop();

@@ -155,6 +155,56 @@ export const startCluster = async (opts: {
   };
 };
 
+/** A `cor gateway` child process over the cluster's routers (it starts its own nginx); PGlite unless `databaseUrl`. */
+export const spawnGateway = async (
+  cluster: Cluster,
+  opts: { name: string; adminKey: string; databaseUrl?: string },
+) => {
+  const port = await freePort();
+  const args = [
+    join(repoRoot(), "agents/bin/cor.js"),
+    "gateway",
+    "--port",
+    String(port),
+    "--routers",
+    cluster.routers.map((r) => r.url).join(","),
+    "--models",
+    cluster.deployment.modelName,
+    "--data-dir",
+    join(cluster.root, opts.name),
+    "--rpc-url",
+    cluster.anvil.rpcUrl,
+    "--deployment",
+    cluster.deploymentFile,
+  ];
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: {
+      ...process.env,
+      DATABASE_URL: opts.databaseUrl ?? "",
+      COR_GATEWAY_SECRET: cluster.secret,
+      COR_GATEWAY_ADMIN_KEY: opts.adminKey,
+      COR_LOG_LEVEL: "error",
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const health = await waitFor(
+    async () => {
+      const r = await fetch(`${url}/health`);
+      return r.ok ? ((await r.json()) as { nginx: string | null; db: string }) : undefined;
+    },
+    `gateway ${opts.name}`,
+    60_000,
+  );
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await exited;
+  };
+  return { url, nginx: health.nginx, db: health.db, process: child, stop };
+};
+
 /** A `cor` CLI run: stdout, stderr and exit code. */
 export const runCor = (
   args: string[],

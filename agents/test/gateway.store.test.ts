@@ -39,7 +39,11 @@ afterAll(async () => {
 const backends = [
   [
     "PGlite",
-    async () => openDb({ dataDir: (dirs.push(mkdtempSync(join(tmpdir(), "cor-gw-pglite-"))), dirs[dirs.length - 1]) }),
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "cor-gw-pglite-"));
+      dirs.push(dir);
+      return openDb({ dataDir: dir });
+    },
   ],
   [
     "PostgreSQL",
