@@ -1,14 +1,6 @@
 import { erc20Abi, type Hex, maxUint256, parseEther } from "viem";
 import { loadDeployment } from "../../../sdk/src/deployments.ts";
-import {
-  AssignmentMode,
-  contentHash,
-  NodeStatus,
-  Role,
-  SessionStatus,
-  TaskStatus,
-  ValidationMode,
-} from "../../../sdk/src/protocol.ts";
+import { contentHash, NodeStatus, Role, SessionStatus, TaskStatus } from "../../../sdk/src/protocol.ts";
 import { createContentStore } from "../../../sdk/src/storage/index.ts";
 import { toSessionConfig } from "../../../sdk/src/utils/sessionConfig.ts";
 import {
