@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import type { Logger } from "pino";
 import { createWalletClient, erc20Abi, http, parseEther, publicActions } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
@@ -150,35 +151,14 @@ export const runNetwork = async (argv: string[]) => {
   let indexerUrl = "";
   if (!values["no-indexer"] && existsSync(join(root, "indexer", "ponder.config.ts"))) {
     // One schema for the life of this network: a restarted indexer resumes from its checkpoint (crash recovery).
-    const sup = supervise({
-      name: "indexer",
-      command: process.execPath,
-      args: [
-        join(root, "node_modules", "ponder", "dist", "esm", "bin", "ponder.js"),
-        "--log-format",
-        "json",
-        "start",
-        "--schema",
-        `cor_${Date.now()}`,
-        "--hostname",
-        "127.0.0.1",
-        "--port",
-        "42069",
-      ],
-      cwd: join(root, "indexer"),
-      env: {
-        ...process.env,
-        PONDER_TELEMETRY_DISABLED: "1",
-        COR_DEPLOYMENT_FILE: deploymentFile,
-        PONDER_RPC_URL_31337: anvil.rpcUrl,
-        COR_RPC_URL: anvil.rpcUrl,
-        DATABASE_URL: "",
-        PONDER_PGLITE_DIR: join(dataDir, "ponder"),
-      },
+    const sup = superviseIndexer({
+      port: 42069,
+      schema: `cor_${Date.now()}`,
+      rpcUrl: anvil.rpcUrl,
+      deploymentFile,
+      pgliteDir: join(dataDir, "ponder"),
       logFile: join(logsDir, "indexer.log"),
       logger,
-      // Ponder can stall after an RPC outage while its /health stays 200: /readiness says "stalled" then.
-      watchdog: { unhealthy: () => indexerStalled("http://127.0.0.1:42069"), afterMs: 30_000 },
     });
     children.push({ name: "indexer", url: "http://127.0.0.1:42069/health", sup });
     await waitHealthy("http://127.0.0.1:42069/health", 120_000).catch(() => undefined);
@@ -211,3 +191,55 @@ export const indexerStalled = async (baseUrl: string): Promise<boolean> => {
   const body = (await res.json().catch(() => ({}))) as { status?: string };
   return body.status === "stalled";
 };
+
+/**
+ * The indexer (`ponder start`, PGlite in `pgliteDir`) under the supervisor. One schema for the life of a network:
+ * a restarted indexer resumes from its checkpoint (crash recovery). Ponder can stall after an RPC outage while its
+ * /health stays 200: it is restarted when /readiness says "stalled" for `stalledForMs`.
+ */
+export const superviseIndexer = (o: {
+  port: number;
+  schema: string;
+  rpcUrl: string;
+  deploymentFile: string;
+  pgliteDir: string;
+  logFile: string;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+  stalledForMs?: number;
+  checkEveryMs?: number;
+}): Supervised =>
+  supervise({
+    name: "indexer",
+    command: process.execPath,
+    args: [
+      join(repoRoot(), "node_modules", "ponder", "dist", "esm", "bin", "ponder.js"),
+      "--log-format",
+      "json",
+      "start",
+      "--schema",
+      o.schema,
+      "--hostname",
+      "127.0.0.1",
+      "--port",
+      String(o.port),
+    ],
+    cwd: join(repoRoot(), "indexer"),
+    env: {
+      ...process.env,
+      PONDER_TELEMETRY_DISABLED: "1",
+      COR_DEPLOYMENT_FILE: o.deploymentFile,
+      PONDER_RPC_URL_31337: o.rpcUrl,
+      COR_RPC_URL: o.rpcUrl,
+      DATABASE_URL: "",
+      PONDER_PGLITE_DIR: o.pgliteDir,
+      ...o.env,
+    },
+    logFile: o.logFile,
+    logger: o.logger,
+    watchdog: {
+      unhealthy: () => indexerStalled(`http://127.0.0.1:${o.port}`),
+      afterMs: o.stalledForMs ?? 30_000,
+      everyMs: o.checkEveryMs,
+    },
+  });
