@@ -20,7 +20,10 @@ export const createBatcher = <T>(opts: {
   sendMany: (items: T[]) => Promise<Hex>;
   logger: Logger;
   label: string;
+  /** Items with the same key while one is pending share its transaction (a task revealed twice goes once). */
+  keyOf?: (item: T) => string;
 }) => {
+  const sameAs = new Map<string, Promise<Hex>>();
   const maxItems = opts.maxItems ?? 16;
   const pending: Waiter<T>[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -56,12 +59,21 @@ export const createBatcher = <T>(opts: {
     /** Resolves with the hash of the transaction that carried the item (batched or alone), once mined. */
     add: (item: T): Promise<Hex> => {
       if (opts.windowMs <= 0) return opts.sendOne(item);
-      return new Promise<Hex>((resolve, reject) => {
+      const key = opts.keyOf?.(item);
+      const queued = key === undefined ? undefined : sameAs.get(key);
+      if (queued) return queued;
+      const p = new Promise<Hex>((resolve, reject) => {
         pending.push({ item, resolve, reject });
         if (sending) return; // goes with the next batch, when this one is mined
         if (pending.length >= maxItems) void flush();
         else timer ??= setTimeout(() => void flush(), opts.windowMs);
       });
+      if (key !== undefined) {
+        sameAs.set(key, p);
+        const forget = () => sameAs.delete(key);
+        p.then(forget, forget);
+      }
+      return p;
     },
     /** Sends whatever is pending now. */
     flush,
@@ -84,6 +96,7 @@ export const createResultBatchers = (tx: TxSender, windowMs: number, logger: Log
     windowMs,
     logger,
     label: "commitMany",
+    keyOf: (c) => `${c.taskId}:${c.slot}`,
     sendOne: (c) => tx.write("commit", [c.taskId, c.slot, c.commitment], `commit task=${c.taskId}`),
     sendMany: (cs) =>
       tx.write(
@@ -96,6 +109,7 @@ export const createResultBatchers = (tx: TxSender, windowMs: number, logger: Log
     windowMs,
     logger,
     label: "revealMany",
+    keyOf: (r) => `${r.taskId}:${r.slot}`,
     sendOne: (r) =>
       tx.write("reveal", [r.taskId, r.slot, r.resultHash, r.salt, r.tokens, r.resultCid], `reveal task=${r.taskId}`),
     sendMany: (rs) => tx.write("revealMany", [rs], `revealMany tasks=${rs.map((r) => r.taskId).join(",")}`),
