@@ -53,6 +53,8 @@ export const Z_SLOPE = 2_000;
 const SAMPLED_TOP = 1024;
 /** At most this many non-canonical splits are repaired per output. */
 const MAX_REPAIRS = 16;
+/** Path tokens fed per evaluation call (splits are repaired between calls). */
+const REPLAY_CHUNK = 128;
 /** How many tokens before a bad position a split may start. */
 const BACKTRACK = 2;
 /**
@@ -418,12 +420,14 @@ class Scorer implements ReplayScorer {
   }
 
   /**
-   * Evaluates the canonical tokens in one pass, then repairs the token path: at the first position
-   * whose token is `bad`, if one of the `candidates` there or up to `BACKTRACK` positions earlier
-   * (most likely first) spells the text that follows by another split (greedy and sampled generation pick a non-canonical split of a word
-   * now and then, or a control token the text cannot show, like the BOS stories260K emits between
-   * stories), the path continues with that token and the canonical tokens of the rest, and only the
-   * suffix is re-evaluated. At most `MAX_REPAIRS` times; a bad position with no such candidate stays.
+   * Evaluates the canonical tokens chunk by chunk (`REPLAY_CHUNK` tokens per call) and repairs the token path on
+   * the way: at the first position whose token is `bad`, if one of the `candidates` there or up to `BACKTRACK`
+   * positions earlier (most likely first) spells the text that follows by another split (greedy and sampled
+   * generation pick a non-canonical split of a word now and then, or a control token the text cannot show, like
+   * the BOS stories260K emits between stories), the path continues with that token and the canonical tokens of
+   * the rest, and evaluation resumes from there (the KV cache keeps everything before). At most `MAX_REPAIRS`
+   * times; a bad position with no such candidate stays. Cost: one prefill of the path plus at most one chunk per
+   * repair.
    */
   private async repair(
     prompt: Token[],
@@ -435,45 +439,70 @@ class Scorer implements ReplayScorer {
   ): Promise<{ path: Token[]; positions: PositionLogits[] }> {
     let path = canonical;
     const room = this.contextSize - prompt.length;
-    let positions = await this.evaluate(prompt, path, 0, path.length < room, topCount);
-    let from = 0;
-    for (let repairs = 0; repairs < MAX_REPAIRS; repairs++) {
-      if (!positions.slice(from, path.length).some(bad)) break; // the common case: nothing to repair
-      const spell = this.speller(prompt, path, text);
+    let positions: PositionLogits[] = [];
+    let fed = 0; // path tokens in the KV cache (after the prompt)
+    let from = 0; // first position not yet checked for a split
+    let repairs = 0;
+    let started = false;
+    for (;;) {
+      const until = Math.min(path.length, fed + REPLAY_CHUNK);
+      if (!started || until > fed) {
+        positions.push(...(await this.evaluate(prompt, path, fed, path.length < room, topCount, until)));
+        fed = until;
+        started = true;
+      }
+      // Positions 0..fed are known (position fed predicts path[fed], or the end).
+      const checkEnd = Math.min(fed + 1, path.length);
       let split = -1;
       let token: Token | undefined;
-      for (let j = from; j < path.length && split < 0; j++) {
-        if (!bad(positions[j])) continue;
-        // The split may start here or a token or two earlier ("un"+"d" drawn, "u"+"nd" canonical).
-        for (let k = j; k >= Math.max(0, j - BACKTRACK) && split < 0; k--) {
-          const at = positions[k];
-          token = candidates(at).find(
-            (t) => t !== at.claimed && text.startsWith(spell.pieceAt(k, t), spell.offsets[k]),
-          );
-          if (token !== undefined) split = k;
+      if (repairs < MAX_REPAIRS) {
+        let spell: ReturnType<Scorer["speller"]> | undefined;
+        for (let j = from; j < checkEnd && split < 0; j++) {
+          if (!bad(positions[j])) continue;
+          spell ??= this.speller(prompt, path, text);
+          const sp = spell;
+          for (let k = j; k >= Math.max(0, j - BACKTRACK) && split < 0; k--) {
+            const at = positions[k];
+            token = candidates(at).find((t) => t !== at.claimed && text.startsWith(sp.pieceAt(k, t), sp.offsets[k]));
+            if (token !== undefined) split = k;
+          }
+          if (split >= 0 && token !== undefined) {
+            const rest = text.slice(sp.offsets[split] + sp.pieceAt(split, token).length);
+            const repaired = [...path.slice(0, split), token, ...(rest === "" ? [] : outputTokensOf(this.model, rest))];
+            if (repaired.length > room) split = -1;
+            else path = repaired;
+          }
         }
       }
-      if (split < 0 || token === undefined) break;
-      const rest = text.slice(spell.offsets[split] + spell.pieceAt(split, token).length);
-      const repaired = [...path.slice(0, split), token, ...(rest === "" ? [] : outputTokensOf(this.model, rest))];
-      if (repaired.length > room) break;
-      path = repaired;
-      await this.sequence.eraseContextTokenRanges([
-        { start: prompt.length + split, end: this.sequence.nextTokenIndex },
-      ]);
-      const tail = await this.evaluate(prompt, path, split, path.length < room, topCount);
+      if (split < 0 || token === undefined) {
+        from = checkEnd;
+        if (fed >= path.length) break;
+        continue;
+      }
+      repairs++;
       const at = positions[split];
       const logit = at.top.find(([t]) => t === token)?.[1] ?? Number.NEGATIVE_INFINITY;
-      positions = [...positions.slice(0, split), { ...at, claimed: token, claimedLogit: logit }, ...tail];
+      if (split === 0) {
+        await this.sequence.clearHistory();
+        positions = [];
+        fed = 0;
+        started = false;
+      } else {
+        await this.sequence.eraseContextTokenRanges([
+          { start: prompt.length + split, end: this.sequence.nextTokenIndex },
+        ]);
+        positions = [...positions.slice(0, split), { ...at, claimed: token, claimedLogit: logit }];
+        fed = split;
+      }
       from = split + 1;
     }
     return { path, positions };
   }
 
   /**
-   * Feeds `path[from..]` (and the prompt when `from` is 0) and returns the next-token logits of
-   * output positions from+1.. (from 0 when `from` is 0); `withEnd` adds the position after the last
-   * token (which predicts the end).
+   * Feeds `path[from..until)` (and the prompt first when `from` is 0) and returns the next-token
+   * logits of output positions from+1..until (0..until when `from` is 0); position n (after the last
+   * token, predicting the end) only with `withEnd`.
    */
   private async evaluate(
     prompt: readonly Token[],
@@ -481,12 +510,13 @@ class Scorer implements ReplayScorer {
     from: number,
     withEnd: boolean,
     topCount: number,
+    until = path.length,
   ): Promise<PositionLogits[]> {
     const eos = (this.model.tokens.eos ?? -1) as Token;
     const n = path.length;
     const claimedAt = (j: number): Token => (j < n ? path[j] : eos);
     const last = withEnd ? n : n - 1; // last output position to score
-    const feed: Token[] = from === 0 ? [...prompt, ...path] : path.slice(from);
+    const feed: Token[] = from === 0 ? [...prompt, ...path.slice(0, until)] : path.slice(from, until);
     // In a full feed the prompt's last token predicts output position 0; in a suffix feed (starting
     // at path[from]) the first token predicts position from + 1.
     const positionOf = (i: number) => (from === 0 ? i - (prompt.length - 1) : from + 1 + i);
