@@ -117,7 +117,7 @@ export const startRouter = async (overrides: Partial<Record<keyof typeof routerC
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : Number(cfg.port);
-  const ws = createWsHandler({ events: core.events, logger });
+  const ws = createWsHandler({ events: core.events, logger, backlog: core.tokenLog });
   server.on("upgrade", ws.upgrade);
   logger.info(`Router ready url=http://${cfg.host}:${port} node=${nodeId}`);
   return {

@@ -38,7 +38,13 @@ const DEFAULT_LIMITS: WsLimits = {
  * with an OpenAI-shaped error when bad, and every outbound payload is serialized safely. A slow client is
  * dropped instead of buffering without bound.
  */
-export const createWsHandler = (opts: { events: SafeEmitter; logger: Logger; limits?: Partial<WsLimits> }) => {
+export const createWsHandler = (opts: {
+  events: SafeEmitter;
+  logger: Logger;
+  limits?: Partial<WsLimits>;
+  /** Tokens already relayed for a task: a late subscriber gets them first (same tick: none lost, none twice). */
+  backlog?: (taskId: string) => readonly TaskEvent[];
+}) => {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const { logger } = opts;
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayload });
@@ -82,6 +88,7 @@ export const createWsHandler = (opts: { events: SafeEmitter; logger: Logger; lim
         subscriptions.set(key, fn);
         opts.events.on(`task:${key}`, fn);
         send(safeStringify({ subscribed: key }));
+        for (const e of opts.backlog?.(key) ?? []) fn(e);
       } else {
         const key = msg.unsubscribe;
         const fn = subscriptions.get(key);
