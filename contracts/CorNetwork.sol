@@ -330,6 +330,7 @@ contract CorNetwork is CorStorage, ITaskManager {
             if (scores[i] > BPS) revert ScoreOutOfRange(scores[i]);
             packed |= uint256(scores[i]) << (32 + 16 * i);
         }
+        _requireConsistent(taskId, t, st, scores);
 
         _attestations[taskId][count] = packed;
         st.attestations = uint8(++count);
@@ -340,6 +341,29 @@ contract CorNetwork is CorStorage, ITaskManager {
 
         Session storage s = _sessions[_sessionOf(taskId)];
         if (count == s.quorum) _settleByScores(taskId, t, st, s);
+    }
+
+    /// @dev Identical results (same hash and token count) must get the same score: otherwise one validator (or a
+    /// colluding quorum) could accept one copy and reject, and slash, another copy of the accepted result.
+    function _requireConsistent(uint256 taskId, Task storage t, TaskState memory st, uint16[] calldata scores)
+        internal
+        view
+    {
+        uint256 revealed = st.revealedMask;
+        uint256 matched = st.matchedMask;
+        uint256 others = revealed & ~matched;
+        uint256 tokens = t.tokens;
+        for (uint256 i; i < st.redundancy; ++i) {
+            if (revealed & (1 << i) == 0) continue;
+            if (matched & (1 << i) != 0) {
+                if (scores[i] != scores[st.lead - 1]) revert InconsistentScores(uint8(i));
+                continue;
+            }
+            uint256 same = _sameResult(taskId, tokens, others, i, st.redundancy);
+            for (uint256 j = i + 1; j < st.redundancy; ++j) {
+                if (same & (1 << j) != 0 && scores[j] != scores[i]) revert InconsistentScores(uint8(j));
+            }
+        }
     }
 
     /// @inheritdoc ITaskManager

@@ -176,6 +176,8 @@ contract CorNetworkFuzzTest is BaseTest {
             for (uint256 i; i < 3; ++i) {
                 s[i] = uint16(bound(scores[v * 3 + i], 0, 10_000));
             }
+            // Slots 0 and 2 revealed the same hash: with the same token count they are one result, one score.
+            if (tokens[0] == tokens[2]) s[2] = s[0];
             _attest(v, taskId, s);
         }
         TaskStatus status = _status(taskId);

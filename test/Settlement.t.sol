@@ -515,7 +515,8 @@ contract SettlementTest is BaseTest {
         c.quorum = quorum;
         taskId = _submit(_openSession(c, DEPOSIT));
         _assign(taskId, _firstMiners(3));
-        _commitRevealAll(taskId, _hashes3(A, A, B), 100);
+        // Three different results: validators may score them apart (identical results must get equal scores).
+        _commitRevealAll(taskId, _hashes3(A, keccak256("a2"), B), 100);
     }
 
     function _validatingTask(uint8 quorum) internal returns (uint256 taskId) {
@@ -560,7 +561,7 @@ contract SettlementTest is BaseTest {
             _sessionIdOf(taskId),
             1,
             minerIds[1],
-            A,
+            keccak256("a2"),
             uint112(e.paid),
             uint112(_escrow(3) - e.paid),
             uint112(e.protocolFee),
@@ -591,7 +592,7 @@ contract SettlementTest is BaseTest {
         }
         assertEq(network.protocolFees(), e.protocolFee + mSlash + vSlash);
         TaskView memory v = network.getTask(taskId);
-        assertEq(v.resultHash, A);
+        assertEq(v.resultHash, keccak256("a2"));
         assertEq(v.winnerNodeId, minerIds[1]);
         assertEq(v.attestations, 3);
         _assertConserved();

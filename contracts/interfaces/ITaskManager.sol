@@ -40,6 +40,8 @@ interface ITaskManager {
     error AlreadyAttested(uint256 taskId, uint32 validatorId);
     error ScoresLengthMismatch(uint256 expected, uint256 given);
     error ScoreOutOfRange(uint256 score);
+    /// @notice Identical revealed results (same hash and token count) were given different scores.
+    error InconsistentScores(uint8 slot);
     /// @notice A batch call got arrays of different lengths, or none.
     error BatchLengthMismatch();
 
@@ -157,7 +159,8 @@ interface ITaskManager {
     ) external;
 
     /// @notice Embedding / Replay mode: an Active validator's score per slot (0..10000; ignored for slots without a
-    /// result). The quorum-th attestation settles the task; validators further than attestDeviationBps from a
+    /// result; identical results must get the same score, else InconsistentScores). The quorum-th attestation
+    /// settles the task; validators further than attestDeviationBps from a
     /// median are slashed validatorSlashBps of their stake.
     function attest(uint256 taskId, uint16[] calldata scores) external;
 

@@ -37,6 +37,8 @@ test("getNode reads a registration by id or by account", async () => {
     tokensServed: 0n,
     rewards: 0n,
     stake: parseCor("100"),
+    open: 0,
+    offer: { minPrice: 0n, capacity: 0, modes: [] },
     encryptionKey: key,
   };
   expect(await getNode(net.publicClient, { network, nodeId })).toEqual(expected);

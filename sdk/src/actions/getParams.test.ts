@@ -19,7 +19,14 @@ test("getParams returns the deploy script's defaults", async () => {
     validatorFeeBps: 300,
     routerFeeBps: 100,
     rejectSlashBps: 1000,
-    timeoutSlashBps: 200,
-    attestDeviationBps: 2000,
+    withholdSlashBps: 1000,
+    validatorSlashBps: 1000,
+    attestDeviationBps: 1000,
+    auditBps: 1000,
+    bars: { embedding: 8000, replay: 9000 },
+    minPricePerToken: 1_000_000_000n,
+    reputationFeeUnit: parseCor("12.5"),
+    minQuorum: 1,
+    maxRetryLimit: 3,
   });
 });

@@ -47,7 +47,9 @@ test("getReputation returns the counters and the settled-work history", async ()
     tokensServed: 20n,
     acceptanceRate: 1,
   });
-  expect(rep.score).toBeGreaterThan(5000);
+  // Reputation is bought with protocol fees (a full step per params.reputationFeeUnit = 12.5 COR of fee): these
+  // cents of fees are far below it, so the score does not move although the work is counted.
+  expect(rep.score).toBe(5000);
   expect(rep.history?.map((h) => [h.outcome, h.tokens])).toEqual([
     ["Accepted", 10],
     ["Accepted", 10],

@@ -116,7 +116,8 @@ export async function registerNode<chain extends Chain | undefined, account exte
       parameters.models ?? [],
       parameters.encryptionKey ?? ZERO_KEY,
       parameters.endpoint ?? "",
-      toOffer(parameters.offer),
+      // Only miners are assigned work: routers and validators register an empty offer.
+      roleValue(parameters.role) === 1 ? toOffer(parameters.offer) : toOffer({ capacity: 0, modes: [] }),
     ],
     account: parameters.account,
     receiptTimeout: parameters.receiptTimeout,

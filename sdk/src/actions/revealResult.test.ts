@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { ContractRevertedError } from "../errors/contract.ts";
+import { iCorNetworkAbi } from "../generated/abis.ts";
 import { contentHash, sessionIdOfTask } from "../protocol.ts";
 import { type CorTestNetwork, setupNetwork, tempContentStore } from "../testing/fixture.ts";
 import { openSession, registerMiners } from "../testing/flow.ts";
@@ -110,16 +111,28 @@ test("a re-registered account cannot reveal work of its earlier registration (Re
     windows: { precommit: 7200, reveal: 7200 },
   });
   const { taskId } = await submitTask(net.client(1), { network, sessionId: longSession, prompt: "slow", store });
-  await assignTask(net.client(1), { network, taskId, nodeIds: miners });
-  const a = await commitResult(net.client(2), { network, taskId, result: "x", tokens: 1 });
-  await commitResult(net.client(3), { network, taskId, result: "x", tokens: 1 });
+  // Fresh miners: the others still hold work of earlier tests, which keeps their stake locked.
+  const fresh = await registerMiners(net, [5, 6]);
+  await assignTask(net.client(1), { network, taskId, nodeIds: fresh });
+  const a = await commitResult(net.client(5), { network, taskId, result: "x", tokens: 1 });
+  await commitResult(net.client(6), { network, taskId, result: "x", tokens: 1 });
+  // Its stake stays locked while it holds work: only a withheld (dropped) slot releases it mid-task. The task stays
+  // Revealing because slot 1 is neither revealed nor expired.
+  await net.increaseTime(7201);
+  const expired = await net.client(1).writeContract({
+    address: network,
+    abi: iCorNetworkAbi,
+    functionName: "expire",
+    args: [taskId, 0],
+  });
+  await net.publicClient.waitForTransactionReceipt({ hash: expired });
   // Miner of slot 0 exits, waits out the cooldown and registers again: a new node id.
-  await requestExit(net.client(2), { network });
+  await requestExit(net.client(5), { network });
   await net.increaseTime(3601);
-  await withdrawStake(net.client(2), { network });
-  const [newId] = await registerMiners(net, [2]);
+  await withdrawStake(net.client(5), { network });
+  const [newId] = await registerMiners(net, [5]);
 
-  const err = await revealResult(net.client(2), {
+  const err = await revealResult(net.client(5), {
     network,
     taskId,
     slot: 0,
@@ -129,8 +142,8 @@ test("a re-registered account cannot reveal work of its earlier registration (Re
     tokens: 1,
   }).catch((e) => e);
   expect(err.errorName).toBe("RegistrationChanged");
-  expect(err.args).toEqual({ assignedNodeId: miners[0], currentNodeId: newId });
+  expect(err.args).toEqual({ assignedNodeId: fresh[0], currentNodeId: newId });
   expect(err.shortMessage).toBe(
-    `This slot was assigned to node ${miners[0]}, but this account is now node ${newId}: work committed under an earlier registration can never be revealed or paid.`,
+    `This slot was assigned to node ${fresh[0]}, but this account is now node ${newId}: work committed under an earlier registration can never be revealed or paid.`,
   );
 });

@@ -105,10 +105,28 @@ export const errorDescriptions: Record<string, Describe> = {
   NothingToWithdraw: () => ({ message: "Nothing to withdraw: the balance is 0." }),
   ZeroAmount: () => ({ message: "The amount must be greater than 0." }),
   ParamOutOfRange: (a) => ({ message: `Parameter ${a.name} = ${n(a.value)} is out of range (cap ${n(a.cap)}).` }),
+  StakeLocked: (a) => ({
+    message: `Node ${n(a.nodeId)} still has ${n(a.open)} open assignment(s) or attestation(s) that could be slashed: its stake unlocks once they settle.`,
+    retryable: true,
+  }),
+  RenounceDisabled: () => ({
+    message: "Ownership cannot be renounced: transfer it with transferOwnership() + acceptOwnership() instead.",
+  }),
 
   // ---------------------------------------------------------------- sessions
   InvalidRedundancy: (a) => ({ message: `Redundancy ${n(a.redundancy)} is out of range: use 1..7 miners per task.` }),
-  InvalidQuorum: (a) => ({ message: `Validator quorum ${n(a.quorum)} is out of range: use 1..7.` }),
+  InvalidQuorum: (a) => ({
+    message: `Validator quorum ${n(a.quorum)} is not allowed: Embedding and Replay sessions need an odd quorum from the network's minQuorum (getParams()) up to 7; other modes 0..7.`,
+  }),
+  PriceBelowFloor: (a) => ({
+    message: `A price of ${n(a.price)} wei per token is below the network's floor of ${n(a.floor)} wei (getParams().minPricePerToken).`,
+  }),
+  InvalidRetryLimit: (a) => ({
+    message: `A retry limit of ${n(a.retryLimit)} is above the network's maximum of ${n(a.max)}.`,
+  }),
+  InvalidSampling: () => ({
+    message: "Declared sampling out of range: temperature 0..2 (0 = greedy), topP 0..1, topK 0 = off.",
+  }),
   InvalidThreshold: (a) => ({
     message: `Threshold or minimum reputation ${n(a.threshold)} is out of range: both are 0..10000 (basis points).`,
   }),
@@ -184,6 +202,21 @@ export const errorDescriptions: Record<string, Describe> = {
   InvalidSlot: (a) => ({ message: `Slot ${n(a.slot)} does not exist: slots are 0..R-1.` }),
   AssignmentCountMismatch: (a) => ({
     message: `The task's vacant slots need ${n(a.expected)} miner id(s) but ${n(a.given)} were given.`,
+  }),
+  OfferNotCovered: (a) => ({
+    message: `Node ${n(a.nodeId)} has not offered this work: its offer's minimum price, assignment modes or capacity do not cover this session (getNode().offer).`,
+    hints: [
+      "Pick another miner, or raise the session's price; a miner at capacity takes work again when its open tasks settle.",
+    ],
+  }),
+  AlreadyTimedOut: (a) => ({
+    message: `Node ${n(a.nodeId)} already timed out on task ${a.taskId}: it cannot take the same task again.`,
+  }),
+  InconsistentScores: (a) => ({
+    message: `Slot ${n(a.slot)} revealed the same result (hash and token count) as another slot but got a different score: identical results must be scored alike.`,
+  }),
+  BatchLengthMismatch: () => ({
+    message: "A batch call needs at least one item and arrays of equal length.",
   }),
   NodeNotEligible: (a) => ({ message: `Node ${n(a.nodeId)} is not an active node, so it cannot be assigned.` }),
   ModelNotServed: (a) => ({ message: `Node ${n(a.nodeId)} does not serve model ${a.modelId}.` }),
