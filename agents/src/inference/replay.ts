@@ -53,6 +53,8 @@ export const Z_SLOPE = 2_000;
 const SAMPLED_TOP = 1024;
 /** At most this many non-canonical splits are repaired per output. */
 const MAX_REPAIRS = 16;
+/** Extra logits fetched beyond a top-k window, for ties at its edge. */
+const TIE_MARGIN = 8;
 /** Path tokens fed per evaluation call (splits are repaired between calls). */
 const REPLAY_CHUNK = 128;
 /** How many tokens before a bad position a split may start. */
@@ -372,7 +374,8 @@ class Scorer implements ReplayScorer {
       // Sampled: the canonical tokens, repaired where a drawable token spells the same text by
       // another split. Splits the repair cannot see (a canonical token that is drawable too) leave the
       // path shorter than the draw, so an output within `SPLIT_SLACK` of its cap counts as capped.
-      const top = Math.min(this.vocabulary, Math.max(SAMPLED_TOP, sampling.topK));
+      // A top-k window lies within the top k (+ a margin for ties at its edge); otherwise fetch up to SAMPLED_TOP.
+      const top = Math.min(this.vocabulary, sampling.topK > 0 ? sampling.topK + TIE_MARGIN : SAMPLED_TOP);
       const { path, positions } = await this.repair(
         prompt,
         output,
