@@ -11,8 +11,8 @@ import { createPublicClient, createWalletClient, erc20Abi, http, parseEther } fr
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import WebSocket from "ws";
-import { anvilKey, deployCore, freePort, startAnvil } from "../sdk/src/testing/anvil.ts";
 import { createInferenceEngine, resolveModelPath } from "../agents/src/inference/index.ts";
+import { anvilKey, deployCore, freePort, startAnvil } from "../sdk/src/testing/anvil.ts";
 import { spawnAgent, waitHealthy } from "./network.ts";
 
 process.env.COR_LOG_LEVEL = "warn";
@@ -35,7 +35,12 @@ const network = async (blockTime?: number) => {
   const owner = createWalletClient({ account: privateKeyToAccount(anvilKey(0)), chain, transport: http(anvil.rpcUrl) });
   const pub = createPublicClient({ chain, transport: http(anvil.rpcUrl) });
   for (const i of [1, 2]) {
-    const hash = await owner.writeContract({ address: deployment.token, abi: erc20Abi, functionName: "transfer", args: [privateKeyToAccount(anvilKey(i)).address, parseEther("100000")] });
+    const hash = await owner.writeContract({
+      address: deployment.token,
+      abi: erc20Abi,
+      functionName: "transfer",
+      args: [privateKeyToAccount(anvilKey(i)).address, parseEther("100000")],
+    });
     await pub.waitForTransactionReceipt({ hash });
   }
   // Miner and router run as their own processes, as deployed (the miner's generation never shares a thread
@@ -44,9 +49,24 @@ const network = async (blockTime?: number) => {
   const minerPort = await freePort();
   const routerPort = await freePort();
   const env = { COR_LOG_LEVEL: process.env.BENCH_CHILD_LOG ?? "warn", COR_MAX_TOKENS: "1024" };
-  const miner = spawnAgent("miner", { ...common, "private-key": anvilKey(1), "data-dir": join(root, "miner"), port: String(minerPort), threads: "1" }, env);
+  const miner = spawnAgent(
+    "miner",
+    { ...common, "private-key": anvilKey(1), "data-dir": join(root, "miner"), port: String(minerPort), threads: "1" },
+    env,
+  );
   await waitHealthy(`http://127.0.0.1:${minerPort}/health`, 120_000);
-  const router = spawnAgent("router", { ...common, "private-key": anvilKey(2), "data-dir": join(root, "router"), port: String(routerPort), redundancy: "1", validation: "ExactMatch" }, env);
+  const router = spawnAgent(
+    "router",
+    {
+      ...common,
+      "private-key": anvilKey(2),
+      "data-dir": join(root, "router"),
+      port: String(routerPort),
+      redundancy: "1",
+      validation: "ExactMatch",
+    },
+    env,
+  );
   await waitHealthy(`http://127.0.0.1:${routerPort}/health`, 120_000);
   const routerUrl = `http://127.0.0.1:${routerPort}`;
   for (let i = 0; i < 100; i++) {

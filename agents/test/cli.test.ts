@@ -12,7 +12,15 @@ const cor = (...args: string[]) =>
 
 describe("cor CLI", () => {
   it("prints help for every command", () => {
-    for (const args of [["--help"], ["miner", "--help"], ["router", "--help"], ["validator", "--help"], ["oracle", "--help"], ["network", "--help"], ["submit", "--help"]]) {
+    for (const args of [
+      ["--help"],
+      ["miner", "--help"],
+      ["router", "--help"],
+      ["validator", "--help"],
+      ["oracle", "--help"],
+      ["network", "--help"],
+      ["submit", "--help"],
+    ]) {
       const r = cor(...args);
       expect(r.status, args.join(" ")).toBe(0);
       expect(r.stdout).toMatch(/Usage: cor/);
@@ -24,7 +32,10 @@ describe("cor CLI", () => {
       [["frobnicate"], /unknown command 'frobnicate'/],
       [["miner", "--bogus"], /Unknown option '--bogus'/],
       [["miner"], /COR_PRIVATE_KEY is required/],
-      [["router", "--private-key", "0x12", "--rpc-url", "not-a-url"], /COR_RPC_URL must be a URL, got "not-a-url"; COR_PRIVATE_KEY must be a 0x-prefixed 32-byte hex string/],
+      [
+        ["router", "--private-key", "0x12", "--rpc-url", "not-a-url"],
+        /COR_RPC_URL must be a URL, got "not-a-url"; COR_PRIVATE_KEY must be a 0x-prefixed 32-byte hex string/,
+      ],
       [["submit"], /a prompt is required/],
       [["submit", "hi", "--max-tokens", "zero"], /--max-tokens must be a positive integer/],
       [["submit", "hi", "--router", "http://127.0.0.1:9"], /cannot reach router/],

@@ -5,10 +5,10 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import {
   type Address,
-  type Hex,
   createPublicClient,
   createWalletClient,
   erc20Abi,
+  type Hex,
   http,
   maxUint256,
   parseEther,
@@ -18,10 +18,10 @@ import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Deployment } from "../../sdk/src/deployments.ts";
 import { iCorNetworkAbi } from "../../sdk/src/generated/abis.ts";
-import { AssignmentMode, Outcome, TaskStatus, ValidationMode, contentHash } from "../../sdk/src/protocol.ts";
+import { contentHash, Outcome, TaskStatus, ValidationMode } from "../../sdk/src/protocol.ts";
 import { type ContentStore, createEmbeddedStore } from "../../sdk/src/storage/index.ts";
-import { toSessionConfig } from "../../sdk/src/utils/sessionConfig.ts";
 import { type Anvil, anvilKey, deployCore, freePort, repoRoot, startAnvil } from "../../sdk/src/testing/anvil.ts";
+import { toSessionConfig } from "../../sdk/src/utils/sessionConfig.ts";
 import { startMiner } from "../src/miner/index.ts";
 import { startOracle } from "../src/oracle/index.ts";
 import { startRouter } from "../src/router/index.ts";
@@ -52,7 +52,8 @@ let routerNodeId = 0;
 
 const chain = () => ({ ...foundry, rpcUrls: { default: { http: [anvil.rpcUrl] } } });
 const publicClient = () => createPublicClient({ chain: chain(), transport: http(anvil.rpcUrl) });
-const wallet = (key: Hex) => createWalletClient({ account: privateKeyToAccount(key), chain: chain(), transport: http(anvil.rpcUrl) });
+const wallet = (key: Hex) =>
+  createWalletClient({ account: privateKeyToAccount(key), chain: chain(), transport: http(anvil.rpcUrl) });
 
 const write = async (key: Hex, functionName: string, args: readonly unknown[]) => {
   const w = wallet(key);
@@ -62,10 +63,30 @@ const write = async (key: Hex, functionName: string, args: readonly unknown[]) =
   return receipt;
 };
 const read = <T>(functionName: string, args: readonly unknown[]) =>
-  publicClient().readContract({ address: deployment.network, abi: iCorNetworkAbi, functionName, args } as never) as Promise<T>;
+  publicClient().readContract({
+    address: deployment.network,
+    abi: iCorNetworkAbi,
+    functionName,
+    args,
+  } as never) as Promise<T>;
 
-type TaskView = { status: number; miners: readonly number[]; committedMask: number; revealedMask: number; resultHash: Hex; winnerNodeId: number };
-type NodeView = { status: number; stake: bigint; rewards: bigint; accepted: number; rejected: number; timedOut: number; score: number };
+type TaskView = {
+  status: number;
+  miners: readonly number[];
+  committedMask: number;
+  revealedMask: number;
+  resultHash: Hex;
+  winnerNodeId: number;
+};
+type NodeView = {
+  status: number;
+  stake: bigint;
+  rewards: bigint;
+  accepted: number;
+  rejected: number;
+  timedOut: number;
+  score: number;
+};
 
 const waitFor = async <T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> => {
   const started = Date.now();
@@ -77,10 +98,14 @@ const waitFor = async <T>(fn: () => Promise<T | undefined>, what: string, timeou
   }
 };
 const waitStatus = (taskId: bigint, status: number, timeoutMs = 60_000) =>
-  waitFor(async () => {
-    const t = await read<TaskView>("getTask", [taskId]);
-    return t.status === status ? t : undefined;
-  }, `task ${taskId} status ${status}`, timeoutMs);
+  waitFor(
+    async () => {
+      const t = await read<TaskView>("getTask", [taskId]);
+      return t.status === status ? t : undefined;
+    },
+    `task ${taskId} status ${status}`,
+    timeoutMs,
+  );
 
 /** Moves chain time forward (automine anvil only advances time when it mines). */
 const advance = async (seconds: number) => {
@@ -117,18 +142,44 @@ const submit = async (sessionId: number, prompt: string, maxTokens = 32) => {
 
 const resultText = async (taskId: bigint): Promise<string> => {
   const t = await read<TaskView>("getTask", [taskId]);
-  const logs = await publicClient().getContractEvents({ address: deployment.network, abi: iCorNetworkAbi, eventName: "TaskRevealed", args: { taskId }, fromBlock: 0n });
+  const logs = await publicClient().getContractEvents({
+    address: deployment.network,
+    abi: iCorNetworkAbi,
+    eventName: "TaskRevealed",
+    args: { taskId },
+    fromBlock: 0n,
+  });
   const winner = logs.find((l) => Number((l.args as { nodeId: number }).nodeId) === Number(t.winnerNodeId));
-  const bytes = await store.get((winner?.args as { resultCid: string }).resultCid);
+  if (!winner) throw new Error(`no TaskRevealed log of the winner node ${t.winnerNodeId}`);
+  const bytes = await store.get((winner.args as { resultCid: string }).resultCid);
   expect(contentHash(bytes)).toBe(t.resultHash); // the client's verification against the chain
   return new TextDecoder().decode(bytes);
 };
 
 const spawnChildMiner = (dataDir: string, port: number): ChildProcess =>
-  spawn(process.execPath, [join(repoRoot(), "agents/bin/cor.js"), "miner", "--rpc-url", anvil.rpcUrl, "--private-key", KEYS.child, "--deployment", join(ipfsDir, "..", "deployment.json"), "--ipfs-dir", ipfsDir, "--data-dir", dataDir, "--port", String(port)], {
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, COR_LOG_LEVEL: "warn" },
-  });
+  spawn(
+    process.execPath,
+    [
+      join(repoRoot(), "agents/bin/cor.js"),
+      "miner",
+      "--rpc-url",
+      anvil.rpcUrl,
+      "--private-key",
+      KEYS.child,
+      "--deployment",
+      join(ipfsDir, "..", "deployment.json"),
+      "--ipfs-dir",
+      ipfsDir,
+      "--data-dir",
+      dataDir,
+      "--port",
+      String(port),
+    ],
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, COR_LOG_LEVEL: "warn" },
+    },
+  );
 
 beforeAll(async () => {
   process.env.COR_LOG_LEVEL = "warn";
@@ -139,11 +190,23 @@ beforeAll(async () => {
   store = await createEmbeddedStore({ directory: ipfsDir });
   const owner = wallet(anvilKey(0));
   for (const key of Object.values(KEYS).flat()) {
-    const hash = await owner.writeContract({ address: deployment.token, abi: erc20Abi, functionName: "transfer", args: [privateKeyToAccount(key).address, parseEther("10000")] });
+    const hash = await owner.writeContract({
+      address: deployment.token,
+      abi: erc20Abi,
+      functionName: "transfer",
+      args: [privateKeyToAccount(key).address, parseEther("10000")],
+    });
     await publicClient().waitForTransactionReceipt({ hash });
   }
   const client = wallet(KEYS.client);
-  await publicClient().waitForTransactionReceipt({ hash: await client.writeContract({ address: deployment.token, abi: erc20Abi, functionName: "approve", args: [deployment.network, maxUint256] }) });
+  await publicClient().waitForTransactionReceipt({
+    hash: await client.writeContract({
+      address: deployment.token,
+      abi: erc20Abi,
+      functionName: "approve",
+      args: [deployment.network, maxUint256],
+    }),
+  });
 
   const common = { rpcUrl: anvil.rpcUrl, deployment: join(root, "deployment.json"), ipfsDir };
   for (const [name, key, behavior] of [
@@ -161,7 +224,16 @@ beforeAll(async () => {
   stops.push(v.stop);
   const o = await startOracle({ ...common, privateKey: KEYS.oracle, intervalMs: "300" });
   stops.push(o.stop);
-  const r = await startRouter({ ...common, privateKey: KEYS.router, port: String(await freePort()), dataDir: join(root, "router"), redundancy: "1", validation: "ExactMatch", maxTokens: "64", maxPromptBytes: "2000" });
+  const r = await startRouter({
+    ...common,
+    privateKey: KEYS.router,
+    port: String(await freePort()),
+    dataDir: join(root, "router"),
+    redundancy: "1",
+    validation: "ExactMatch",
+    maxTokens: "64",
+    maxPromptBytes: "2000",
+  });
   stops.push(r.stop);
   routerUrl = r.url;
   routerNodeId = r.nodeId;
@@ -209,7 +281,13 @@ describe("local network end to end", () => {
     expect(garbage.rejected).toBe(garbageBefore.rejected + 1);
     expect(garbage.stake < garbageBefore.stake).toBe(true); // slashed
     expect([ids.honest1, ids.honest2]).toContain(Number(t.winnerNodeId));
-    const attestations = await publicClient().getContractEvents({ address: deployment.network, abi: iCorNetworkAbi, eventName: "Attested", args: { taskId }, fromBlock: 0n });
+    const attestations = await publicClient().getContractEvents({
+      address: deployment.network,
+      abi: iCorNetworkAbi,
+      eventName: "Attested",
+      args: { taskId },
+      fromBlock: 0n,
+    });
     expect(attestations).toHaveLength(1);
     const scores = (attestations[0].args as { scores: readonly number[] }).scores.map(Number);
     // The acceptance bar is the protocol's (params.embeddingBarBps), not the session's.
@@ -225,7 +303,10 @@ describe("local network end to end", () => {
     // The owner picks the first miners itself, then hands the session to the router for the rest.
     await write(KEYS.client, "assignTask", [taskId, [ids.honest0, ids.silent]]);
     await write(KEYS.client, "setSessionRouter", [sessionId, routerNodeId]);
-    await waitFor(async () => ((await read<TaskView>("getTask", [taskId])).committedMask === 1 ? true : undefined), "honest commit");
+    await waitFor(
+      async () => ((await read<TaskView>("getTask", [taskId])).committedMask === 1 ? true : undefined),
+      "honest commit",
+    );
     await advance(31); // past the precommit window: the oracle expires the silent slot
     const t = await waitStatus(taskId, TaskStatus.Finalized, 60_000);
     const silent = await read<NodeView>("getNode", [ids.silent]);
@@ -233,7 +314,13 @@ describe("local network end to end", () => {
     // It never committed to the work: reputation only, no stake (v2 consent rule).
     expect(silent.stake).toBe(silentBefore.stake);
     expect(t.miners).not.toContain(ids.silent);
-    const expired = await publicClient().getContractEvents({ address: deployment.network, abi: iCorNetworkAbi, eventName: "WorkSettled", args: { taskId, nodeId: ids.silent }, fromBlock: 0n });
+    const expired = await publicClient().getContractEvents({
+      address: deployment.network,
+      abi: iCorNetworkAbi,
+      eventName: "WorkSettled",
+      args: { taskId, nodeId: ids.silent },
+      fromBlock: 0n,
+    });
     expect(Number((expired[0].args as { outcome: number }).outcome)).toBe(Outcome.TimedOut);
   });
 
@@ -241,16 +328,24 @@ describe("local network end to end", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "cor-child-"));
     const port = await freePort();
     let child = spawnChildMiner(dataDir, port);
-    const childId = await waitFor(async () => {
-      const id = Number(await read("nodeIdOf", [privateKeyToAccount(KEYS.child).address]));
-      return id ? id : undefined;
-    }, "child miner registration", 90_000);
+    const childId = await waitFor(
+      async () => {
+        const id = Number(await read("nodeIdOf", [privateKeyToAccount(KEYS.child).address]));
+        return id ? id : undefined;
+      },
+      "child miner registration",
+      90_000,
+    );
     const sessionId = await openSession(sessionConfig({ r: 2, validation: ValidationMode.ExactMatch }));
     const taskId = await submit(sessionId, "Anna found a small box.");
     // The second slot is the silent miner, so the task waits in Committing after the child commits.
     await write(KEYS.client, "assignTask", [taskId, [childId, ids.silent]]);
     await write(KEYS.client, "setSessionRouter", [sessionId, routerNodeId]);
-    await waitFor(async () => ((await read<TaskView>("getTask", [taskId])).committedMask & 1 ? true : undefined), "child commit", 90_000);
+    await waitFor(
+      async () => ((await read<TaskView>("getTask", [taskId])).committedMask & 1 ? true : undefined),
+      "child commit",
+      90_000,
+    );
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));
     await advance(31); // the silent slot expires and the router gives it to a live miner, which commits
@@ -269,7 +364,12 @@ describe("local network end to end", () => {
     const openai = new OpenAI({ baseURL: `${routerUrl}/v1`, apiKey: "unused" });
     const models = await openai.models.list();
     expect(models.data.map((m) => m.id)).toContain("stories260K");
-    const stream = await openai.chat.completions.create({ model: "stories260K", stream: true, max_tokens: 24, messages: [{ role: "user", content: "Tell me a story about a cat." }] });
+    const stream = await openai.chat.completions.create({
+      model: "stories260K",
+      stream: true,
+      max_tokens: 24,
+      messages: [{ role: "user", content: "Tell me a story about a cat." }],
+    });
     let text = "";
     let cor: { task_id: string; result_hash: Hex; result_cid: string; status: string } | undefined;
     for await (const chunk of stream) {
@@ -291,16 +391,38 @@ describe("local network end to end", () => {
 
   it("bad HTTP input gets OpenAI-shaped 4xx errors and nothing breaks", async () => {
     const post = async (path: string, body: string) => {
-      const res = await fetch(`${routerUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
-      return { status: res.status, body: (await res.json()) as { error: { message: string; type: string; code: string } } };
+      const res = await fetch(`${routerUrl}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as { error: { message: string; type: string; code: string } },
+      };
     };
     const cases: [string, string, number, string][] = [
       ["/v1/chat/completions", "{not json", 400, "invalid_json"],
-      ["/v1/chat/completions", JSON.stringify({ model: "gpt-9", messages: [{ role: "user", content: "hi" }] }), 404, "model_not_found"],
+      [
+        "/v1/chat/completions",
+        JSON.stringify({ model: "gpt-9", messages: [{ role: "user", content: "hi" }] }),
+        404,
+        "model_not_found",
+      ],
       ["/v1/chat/completions", JSON.stringify({ model: "stories260K" }), 400, "missing_messages"],
       ["/v1/completions", JSON.stringify({ model: "stories260K" }), 400, "missing_prompt"],
-      ["/v1/completions", JSON.stringify({ model: "stories260K", prompt: "x".repeat(5000) }), 400, "context_length_exceeded"],
-      ["/v1/completions", JSON.stringify({ model: "stories260K", prompt: "hi", max_tokens: -3 }), 400, "invalid_max_tokens"],
+      [
+        "/v1/completions",
+        JSON.stringify({ model: "stories260K", prompt: "x".repeat(5000) }),
+        400,
+        "context_length_exceeded",
+      ],
+      [
+        "/v1/completions",
+        JSON.stringify({ model: "stories260K", prompt: "hi", max_tokens: -3 }),
+        400,
+        "invalid_max_tokens",
+      ],
       ["/api/v1/completions", JSON.stringify({ prompt: "hi" }), 400, "missing_session_id"],
       ["/api/v1/completions", JSON.stringify({ session_id: 999, prompt: "hi" }), 404, "session_not_found"],
     ];
@@ -312,9 +434,15 @@ describe("local network end to end", () => {
       expect(res.body.error.type).toMatch(/_error$/);
     }
     // An unfunded session: the Cortensor-style route refuses before touching the chain.
-    const empty = await openSession(sessionConfig({ r: 1, validation: ValidationMode.ExactMatch, routerId: routerNodeId }), 0n);
+    const empty = await openSession(
+      sessionConfig({ r: 1, validation: ValidationMode.ExactMatch, routerId: routerNodeId }),
+      0n,
+    );
     await write(KEYS.client, "authorizeSubmitter", [empty, privateKeyToAccount(KEYS.router).address as Address, true]);
-    const unfunded = await post("/api/v1/completions", JSON.stringify({ session_id: empty, prompt: "hi", max_tokens: 8 }));
+    const unfunded = await post(
+      "/api/v1/completions",
+      JSON.stringify({ session_id: empty, prompt: "hi", max_tokens: 8 }),
+    );
     expect(unfunded.status).toBe(402);
     expect(unfunded.body.error.code).toBe("insufficient_deposit");
     const missing = await fetch(`${routerUrl}/nope`);

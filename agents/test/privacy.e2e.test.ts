@@ -230,7 +230,7 @@ describe("encrypted sessions, SDK direct mode", () => {
   }, 120_000);
 
   it("R=1 in Claim mode: the miner that claims gets the key from the waiting client", async () => {
-    const client = clientOf(11);
+    const _client = clientOf(11);
     const { sessionId } = await newSession({ redundancy: 1, assignment: "Claim" });
     const prompt = `The dog ran to the ${canary()} park and`;
     const sub = await submitSealed(sessionId, prompt, 16);

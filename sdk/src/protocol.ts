@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type Address, encodeAbiParameters, type Hex, keccak256, toBytes } from "viem";
+import { type Hex, keccak256, toBytes } from "viem";
 
 // The Solidity enums live in utils/enums.ts (no node imports, so browser bundles can use them too).
 import { TaskStatus } from "./utils/enums.ts";

@@ -45,9 +45,9 @@ describe("GGUF embedder (stories260K)", () => {
   });
 
   it("requires threads and an existing file", async () => {
-    await expect(
-      createEmbedder({ kind: "gguf", modelPath: await resolveModelPath(), threads: 0 }),
-    ).rejects.toThrow(/threads/);
+    await expect(createEmbedder({ kind: "gguf", modelPath: await resolveModelPath(), threads: 0 })).rejects.toThrow(
+      /threads/,
+    );
     await expect(createEmbedder({ kind: "gguf", modelPath: "/no/such.gguf", threads: 1 })).rejects.toBeInstanceOf(
       ModelNotFoundError,
     );

@@ -9,8 +9,9 @@
  * BOS/EOS), so long results can still be scored. Vectors are L2-normalised; an empty text gives the
  * zero vector.
  */
-import { basename, resolve } from "node:path";
+
 import { stat } from "node:fs/promises";
+import { basename, resolve } from "node:path";
 import type { LlamaEmbeddingContext, LlamaModel } from "node-llama-cpp";
 import { assertThreads, getSharedLlama } from "../inference/llama.ts";
 import { ModelNotFoundError } from "../inference/model.ts";

@@ -27,8 +27,8 @@ export async function createEmbedder(config: EmbedderConfig): Promise<Embedder> 
   }
 }
 
-export type { Embedder, Vector } from "./types.ts";
 export { createGgufEmbedder, type GgufEmbedderOptions } from "./gguf.ts";
-export { createWordVectorEmbedder, WINK_EMBEDDER_NAME } from "./wordVectors.ts";
 export { cosine, MAX_SCORE, medoidIndex, scoreAgainstMedoid, similarityToScore } from "./score.ts";
+export type { Embedder, Vector } from "./types.ts";
 export { l2Normalize } from "./vector.ts";
+export { createWordVectorEmbedder, WINK_EMBEDDER_NAME } from "./wordVectors.ts";

@@ -41,8 +41,19 @@ describe("medoidIndex", () => {
   });
 
   it("breaks ties towards the lowest index", () => {
-    expect(medoidIndex([[1, 0], [1, 0], [1, 0]])).toBe(0);
-    expect(medoidIndex([[1, 0], [0, 1]])).toBe(0);
+    expect(
+      medoidIndex([
+        [1, 0],
+        [1, 0],
+        [1, 0],
+      ]),
+    ).toBe(0);
+    expect(
+      medoidIndex([
+        [1, 0],
+        [0, 1],
+      ]),
+    ).toBe(0);
     expect(medoidIndex([[5, 5]])).toBe(0);
     expect(() => medoidIndex([])).toThrow(RangeError);
   });
@@ -78,7 +89,12 @@ describe("scoreAgainstMedoid", () => {
     expect(scoreAgainstMedoid([v, Float32Array.from(v), Float32Array.from(v)])).toEqual([10000, 10000, 10000]);
     expect(scoreAgainstMedoid([])).toEqual([]);
     expect(scoreAgainstMedoid([[0, 0]])).toEqual([MAX_SCORE]);
-    expect(scoreAgainstMedoid([[1, 0], [0, 0]])).toEqual([MAX_SCORE, 0]);
+    expect(
+      scoreAgainstMedoid([
+        [1, 0],
+        [0, 0],
+      ]),
+    ).toEqual([MAX_SCORE, 0]);
   });
 
   it("rounds to the nearest basis point", () => {

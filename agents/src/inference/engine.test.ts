@@ -32,9 +32,9 @@ describe("createInferenceEngine", () => {
   });
 
   it("requires threads explicitly", async () => {
-    await expect(
-      createInferenceEngine({ modelPath, threads: undefined as unknown as number }),
-    ).rejects.toThrow(/threads must be a positive integer/);
+    await expect(createInferenceEngine({ modelPath, threads: undefined as unknown as number })).rejects.toThrow(
+      /threads must be a positive integer/,
+    );
     await expect(createInferenceEngine({ modelPath, threads: 0 })).rejects.toThrow(TypeError);
   });
 

@@ -20,7 +20,7 @@ interface Input {
 
 const input = JSON.parse(process.argv[2] ?? "{}") as Input;
 if (typeof input.prompt !== "string") {
-  process.stderr.write("usage: generate.script.ts '{\"prompt\":\"...\",\"maxTokens\":64,\"threads\":1}'\n");
+  process.stderr.write('usage: generate.script.ts \'{"prompt":"...","maxTokens":64,"threads":1}\'\n');
   process.exit(2);
 }
 const engine = await createInferenceEngine({

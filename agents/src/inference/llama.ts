@@ -6,10 +6,11 @@
  * would try to download and compile llama.cpp, which is slow and fails offline. Thread counts are
  * passed per context by the callers (the node-llama-cpp default is far slower on small machines).
  */
-import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
+
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { createHash } from "node:crypto";
+import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
 
 export interface SharedLlamaOptions {
   /** llama.cpp log level; default `error` (llama.cpp warns about harmless GGUF metadata quirks). */

@@ -33,8 +33,7 @@ export class ModelNotFoundError extends Error {
   readonly source: "argument" | "env" | "default";
 
   constructor(path: string, tried: readonly string[], source: "argument" | "env" | "default") {
-    const from =
-      source === "argument" ? "given explicitly" : source === "env" ? `from ${MODEL_ENV}` : "default model";
+    const from = source === "argument" ? "given explicitly" : source === "env" ? `from ${MODEL_ENV}` : "default model";
     const where = tried.length > 1 ? ` (looked at ${tried.join(", ")})` : "";
     super(
       `Model file not found: ${tried[0] ?? path} [${from}]${where}. ` +
