@@ -375,12 +375,14 @@ export const createRouterCore = (opts: {
     startedAt,
     caughtUp: follower.caughtUp,
     /** Ends every open relayed stream with an error (the router is stopping), then stops. */
-    stop: () => {
-      for (const key of relay.openTasks())
-        relay.fail(key, "router_stopping", `Router stopping; task ${key} continues on chain`);
+    /** Ends every open relayed stream with an error event, stops following the chain; returns the ended tasks. */
+    stop: (): string[] => {
+      const open = relay.openTasks();
+      for (const key of open) relay.fail(key, "router_stopping", `Router stopping; task ${key} continues on chain`);
       follower.stop();
       for (const link of links.values()) link.close();
       links.clear();
+      return open;
     },
   };
 };

@@ -129,14 +129,17 @@ export const startRouter = async (overrides: Partial<Record<keyof typeof routerC
     stop: async () => {
       // core.stop() ends every open stream with an error event naming its task, then [DONE]: stop accepting,
       // let those responses finish (up to 3 s), then cut whatever is left.
-      core.stop();
+      // (server.close() would drop them at once: Node counts a connection whose request was fully read as idle.)
+      const ended = core.stop();
       ws.close();
-      const http = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+      const deadline = Date.now() + 3_000;
+      while (Date.now() < deadline && ended.some((k) => core.events.listenerCount(`task:${k}`) > 0)) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await new Promise((r) => setTimeout(r, 50)); // the last writes reach the socket
       const closed = new Promise<void>((r) => server.close(() => r()));
-      http.closeIdleConnections?.();
-      const timer = setTimeout(() => http.closeAllConnections?.(), 3_000);
+      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       await closed;
-      clearTimeout(timer);
       await store.close();
     },
   };

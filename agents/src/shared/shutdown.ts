@@ -16,8 +16,10 @@ export const onShutdown = (logger: Logger, stop: () => Promise<void>): void => {
         process.exit(1);
       });
   };
-  process.once("SIGTERM", () => handler("SIGTERM"));
-  process.once("SIGINT", () => handler("SIGINT"));
+  // `on`, not `once`: a library using signal-exit (loaded with node-llama-cpp) re-raises the signal when it sees
+  // no other listener left, which killed the process before open streams got their error event and [DONE].
+  process.on("SIGTERM", () => handler("SIGTERM"));
+  process.on("SIGINT", () => handler("SIGINT"));
   // Last line of defence: a stray rejection is a bug to log, not a reason to drop every client; an uncaught
   // exception may have left state half-updated, so the process exits and its supervisor restarts it.
   process.on("unhandledRejection", (err) => logger.error({ err: String(err) }, "Unhandled rejection"));
