@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole suite: formatting, forge (unit, fuzz, invariant), the committed gas snapshot, then every vitest
+# The whole suite: formatting and lint (forge fmt, biome), types (tsc), forge (unit, fuzz, invariant, attacks), the
+# committed gas snapshot, then every vitest
 # suite (SDK, storage, inference, agents end to end, indexer). Prints one closing line "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,12 @@ forge_passed=0; forge_failed=0
 
 echo "== forge fmt --check"
 forge fmt --check || status=1
+
+echo "== biome check"
+biome check . || status=1
+
+echo "== tsc --noEmit"
+tsc --noEmit -p . || status=1
 
 echo "== forge test"
 forge build >/dev/null || status=1
