@@ -101,6 +101,9 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     bytes32[] internal _names;
     mapping(bytes32 action => bool) internal _named;
     bool internal _timeOnly;
+    /// @dev What the network did, by event: settlements by outcome, slashes by reason, validation rounds.
+    mapping(bytes32 what => uint256) public seen;
+    bytes32[] internal _seenNames;
 
     /// @dev What one action's events say happened.
     struct Tally {
@@ -185,6 +188,9 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
                 string.concat(_pad(_str(name), 25), _pad(vm.toString(calls[name]), 10), vm.toString(refused[name]))
             );
         }
+        for (uint256 i; i < _seenNames.length; ++i) {
+            console.log(string.concat(_pad(_str(_seenNames[i]), 25), vm.toString(seen[_seenNames[i]])));
+        }
         console.log(
             string.concat(
                 "sessions ",
@@ -251,6 +257,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
 
     // ================================================================== NODES
     function register(uint256 seed, uint96 stake) external step("register") {
+        seed = _mix(seed);
         if (network.nodeCount() >= MAX_NODES) return;
         address account;
         // Half the time an account that left registers again (a new node id), else a new account.
@@ -274,6 +281,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
 
     /// @dev Any Active or Jailed node may leave, also in the middle of its tasks.
     function requestExit(uint256 seed) external step("requestExit") {
+        seed = _mix(seed);
         uint32 id = _pickNode(seed, _canExit);
         if (id == 0) return;
         vm.prank(network.getNode(id).account);
@@ -283,6 +291,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     /// @dev Past the cooldown an Exiting node withdraws, unless work that could be slashed is open: then the
     /// attempt must revert StakeLocked. A node that is not Exiting is refused too.
     function withdrawStake(uint256 seed) external step("withdrawStake") {
+        seed = _mix(seed);
         uint32 id = _pickNode(seed, _isExiting);
         if (id == 0) {
             id = _pickNode(seed, _canExit);
@@ -291,6 +300,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
             try network.withdrawStake() {
                 _violation("adversary", "withdrawStake by a node that is not exiting", 0, id);
             } catch {
+                _dropRevertedLogs();
                 ++refused["withdrawStake"];
             }
             return;
@@ -302,6 +312,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
             try network.withdrawStake() {
                 _violation("lockedStake", "withdrawStake with open work", 0, id);
             } catch {
+                _dropRevertedLogs();
                 ++refused["withdrawStake"];
             }
             return;
@@ -311,6 +322,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     }
 
     function unjail(uint256 seed) external step("unjail") {
+        seed = _mix(seed);
         uint32 id = _pickNode(seed, _isJailed);
         if (id == 0) return;
         Node memory n = network.getNode(id);
@@ -323,6 +335,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     }
 
     function withdrawRewards(uint256 seed) external step("withdrawRewards") {
+        seed = _mix(seed);
         uint32 id = _pickNode(seed, _hasRewards);
         if (id == 0) return;
         address account = network.getNode(id).account;
@@ -332,6 +345,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
             try network.withdrawRewards(id) {
                 _violation("adversary", "withdrawRewards by another account", 0, id);
             } catch {
+                _dropRevertedLogs();
                 ++refused["withdrawRewards"];
             }
             return;
@@ -342,6 +356,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
 
     /// @dev A miner changes the work it consents to; open assignments keep their terms.
     function updateOffer(uint256 seed) external step("updateOffer") {
+        seed = _mix(seed);
         uint32 id = _pickNode(seed, _isCurrentNode);
         if (id == 0) return;
         Node memory n = network.getNode(id);
@@ -350,6 +365,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
             try network.updateOffer(_offer(seed >> 32)) {
                 _violation("adversary", "updateOffer by a non-miner", 0, id);
             } catch {
+                _dropRevertedLogs();
                 ++refused["updateOffer"];
             }
             return;
@@ -359,6 +375,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
 
     /// @dev A miner stops or starts serving the session model (or the other one).
     function updateModels(uint256 seed) external step("updateModels") {
+        seed = _mix(seed);
         uint32 id = _pickNode(seed, _isCurrentNode);
         if (id == 0) return;
         Node memory n = network.getNode(id);
@@ -370,6 +387,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
             try network.updateModels(one, none) {
                 _violation("adversary", "updateModels by a non-miner", 0, id);
             } catch {
+                _dropRevertedLogs();
                 ++refused["updateModels"];
             }
             return;
@@ -381,8 +399,10 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     // ================================================================== GOVERNANCE
     /// @dev New parameters within their bounds (every setter bound is exercised), or out of bounds / not the owner.
     function setParams(uint256 seed) external step("setParams") {
+        seed = _mix(seed);
         Params memory p = _randomParams(seed);
-        uint256 bad = (seed >> 250) % 4;
+        uint256 bad = (seed >> 250) % 8; // 1..3: an adversarial attempt
+        if (bad > 3) bad = 0;
         if (bad == 0) {
             vm.prank(governor);
             network.setParams(p);
@@ -397,11 +417,13 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         try network.setParams(p) {
             _violation("adversary", "setParams out of bounds or not by the owner", 0, 0);
         } catch {
+            _dropRevertedLogs();
             ++refused["setParams"];
         }
     }
 
     function jail(uint256 seed, uint32 duration) external step("jail") {
+        seed = _mix(seed);
         uint32 id = _pickNode(seed, _canExit);
         duration = uint32(_bound(duration, 0, 600));
         if (id == 0 || (seed >> 200) % 3 == 0) {
@@ -413,6 +435,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
             try network.jail(id, duration) {
                 _violation("adversary", "jail by a non-owner or of an exiting node", 0, id);
             } catch {
+                _dropRevertedLogs();
                 ++refused["jail"];
             }
             return;
@@ -422,6 +445,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     }
 
     function withdrawProtocolFees(uint256 seed) external step("withdrawProtocolFees") {
+        seed = _mix(seed);
         bool owner = (seed >> 200) % 3 != 0;
         bool fees = network.protocolFees() != 0;
         vm.prank(owner ? governor : _outsiders[seed % _outsiders.length]);
@@ -432,12 +456,14 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         try network.withdrawProtocolFees(FEE_SINK) {
             _violation("adversary", "withdrawProtocolFees by a non-owner or of nothing", 0, 0);
         } catch {
+            _dropRevertedLogs();
             ++refused["withdrawProtocolFees"];
         }
     }
 
     // ================================================================== SESSIONS
     function createSession(uint256 seed, uint256 amount) external step("createSession") {
+        seed = _mix(seed);
         if (_sessions.length >= MAX_SESSIONS) return;
         Params memory p = network.params();
         SessionConfig memory c;
@@ -477,6 +503,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     }
 
     function deposit(uint256 seed, uint112 amount) external step("deposit") {
+        seed = _mix(seed);
         uint32 sessionId = _pickSession(seed, true);
         if (sessionId == 0) return;
         amount = uint112(_bound(amount, 1, 50 ether));
@@ -486,6 +513,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     }
 
     function withdrawDeposit(uint256 seed, uint112 amount) external step("withdrawDeposit") {
+        seed = _mix(seed);
         uint32 sessionId = _pickSession(seed, false);
         if (sessionId == 0) return;
         Session memory s = network.getSession(sessionId);
@@ -498,6 +526,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
 
     /// @dev Closes an open session one time in three (a closed session takes no new tasks).
     function closeSession(uint256 seed) external step("closeSession") {
+        seed = _mix(seed);
         uint32 sessionId = _pickSession(seed, true);
         if (sessionId == 0 || (seed >> 200) % 3 != 0) return;
         vm.prank(network.getSession(sessionId).owner);
@@ -507,6 +536,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     /// @dev The owner points the session at another router (or none); the fee of tasks already assigned still
     /// goes to the router that assigned them.
     function setSessionRouter(uint256 seed) external step("setSessionRouter") {
+        seed = _mix(seed);
         uint32 sessionId = _pickSession(seed, false);
         if (sessionId == 0) return;
         address owner = network.getSession(sessionId).owner;
@@ -516,6 +546,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     }
 
     function authorizeSubmitter(uint256 seed) external step("authorizeSubmitter") {
+        seed = _mix(seed);
         uint32 sessionId = _pickSession(seed, false);
         if (sessionId == 0) return;
         vm.prank(network.getSession(sessionId).owner);
@@ -524,6 +555,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
 
     // ================================================================== TASKS
     function submit(uint256 seed, uint24 maxTokens) external step("submit") {
+        seed = _mix(seed);
         if (_tasks.length >= MAX_TASKS) return;
         uint32 sessionId = _pickSession(seed, true);
         if (sessionId == 0) return;
@@ -542,26 +574,31 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     }
 
     function assign(uint256 seed) external step("assign") {
+        seed = _mix(seed);
         uint256 taskId = _pickTask(seed, _isRouterQueued);
         if (taskId != 0) _assign(seed, taskId);
     }
 
     function claim(uint256 seed) external step("claim") {
+        seed = _mix(seed);
         uint256 taskId = _pickTask(seed, _isClaimable);
         if (taskId != 0) _claim(seed, taskId);
     }
 
     function commit(uint256 seed, uint256 kind) external step("commit") {
+        (seed, kind) = (_mix(seed), _mix(kind));
         uint256 taskId = _pickTask(seed, _isCommitting);
         if (taskId != 0) _commit(seed, taskId, kind);
     }
 
     function reveal(uint256 seed) external step("reveal") {
+        seed = _mix(seed);
         uint256 taskId = _pickTask(seed, _isRevealing);
         if (taskId != 0) _reveal(seed, taskId);
     }
 
     function attest(uint256 seed) external step("attest") {
+        seed = _mix(seed);
         uint256 taskId = _pickTask(seed, _isAttestable);
         if (taskId != 0) _attest(seed, taskId);
     }
@@ -569,6 +606,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     /// @dev Takes the next step of a live task, whatever its phase: assign or claim, commit (mostly honest),
     /// reveal, attest. Keeps enough tasks moving to settlement within a run's depth.
     function advance(uint256 seed, uint256 kind) external step("advance") {
+        (seed, kind) = (_mix(seed), _mix(kind));
         uint256 taskId = _pickTask(seed, _isAdvanceable);
         if (taskId == 0) return;
         TaskStatus status = _taskStatus(taskId);
@@ -595,6 +633,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     }
 
     function finalize(uint256 seed, uint256 delay) external step("finalize") {
+        seed = _mix(seed);
         uint256 taskId = _pickTask(seed, _isValidating);
         if (taskId == 0) return;
         _passDeadline(taskId, delay);
@@ -604,6 +643,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     /// @dev Expires a late slot: a missed precommit (reassigned), a vacant slot (the task fails) or a withheld
     /// reveal (slashed).
     function expire(uint256 seed, uint256 delay) external step("expire") {
+        seed = _mix(seed);
         uint256 taskId = _pickTask(seed, _isExpirable);
         if (taskId == 0) return;
         _passDeadline(taskId, delay);
@@ -633,6 +673,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     /// a router that is not the session's active router, a second commit / reveal / attestation, a wrong salt,
     /// early expiry / finalize, unauthorized submitters and session administration by non-owners.
     function wrongCaller(uint256 seed) external step("wrongCaller") {
+        seed = _mix(seed);
         uint256 taskId = _pickTask(seed, _isAny);
         if (taskId == 0) return;
         TaskView memory t = network.getTask(taskId);
@@ -696,6 +737,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
                 try network.submitTask(t.sessionId, keccak256("p"), "bafkreiprompt", 1) {
                     _violation("adversary", "submit by an unauthorized account", taskId, 0);
                 } catch {
+                    _dropRevertedLogs();
                     ++refused["wrongCaller"];
                 }
             }
@@ -706,6 +748,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
 
     /// @dev Calls a live task's phase function after its deadline: claim, commit, reveal, attest must all revert.
     function lateCall(uint256 seed, uint256 delay) external step("lateCall") {
+        seed = _mix(seed);
         uint256 taskId = _pickTask(seed, _isAny);
         if (taskId == 0) return;
         TaskView memory t = network.getTask(taskId);
@@ -734,6 +777,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
 
     /// @dev Calls every task function on a Finalized or Failed task, past its last deadline: all must revert.
     function terminalCall(uint256 seed, uint256 delay) external step("terminalCall") {
+        seed = _mix(seed);
         uint256 n = _done.length;
         if (n == 0) return;
         uint256 taskId = _done[seed % n];
@@ -763,6 +807,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
                 try network.assignTask(taskId, ids) {
                     _violation("adversary", "assign on a terminal task", taskId, id);
                 } catch {
+                    _dropRevertedLogs();
                     ++refused["terminalCall"];
                 }
             }
@@ -874,6 +919,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         try network.assignTask(taskId, ids) {
             _violation("adversary", "assign by an outsider", taskId, id);
         } catch {
+            _dropRevertedLogs();
             ++refused["wrongCaller"];
         }
         // A router that is not the session's, or the session's router while jailed or exiting.
@@ -886,6 +932,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         try network.assignTask(taskId, ids) {
             _violation("adversary", "assign by a router that is not the session's active router", taskId, router);
         } catch {
+            _dropRevertedLogs();
             ++refused["wrongCaller"];
         }
     }
@@ -895,21 +942,25 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         try network.withdrawDeposit(sessionId, 1) {
             _violation("adversary", "withdrawDeposit by a non-owner", 0, 0);
         } catch {
+            _dropRevertedLogs();
             ++refused["wrongCaller"];
         }
         try network.closeSession(sessionId) {
             _violation("adversary", "closeSession by a non-owner", 0, 0);
         } catch {
+            _dropRevertedLogs();
             ++refused["wrongCaller"];
         }
         try network.authorizeSubmitter(sessionId, outsider, true) {
             _violation("adversary", "authorizeSubmitter by a non-owner", 0, 0);
         } catch {
+            _dropRevertedLogs();
             ++refused["wrongCaller"];
         }
         try network.setSessionRouter(sessionId, 0) {
             _violation("adversary", "setSessionRouter by a non-owner", 0, 0);
         } catch {
+            _dropRevertedLogs();
             ++refused["wrongCaller"];
         }
         vm.stopPrank();
@@ -920,6 +971,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         try network.setSessionRouter(sessionId, miner) {
             _violation("adversary", "setSessionRouter to a miner", 0, miner);
         } catch {
+            _dropRevertedLogs();
             ++refused["wrongCaller"];
         }
     }
@@ -930,6 +982,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         try network.commit(taskId, slot, c) {
             _violation("adversary", what, taskId, slot);
         } catch {
+            _dropRevertedLogs();
             ++refused[_currentAction(what)];
         }
     }
@@ -947,6 +1000,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         try network.reveal(taskId, slot, resultHash, salt, tokens, "bafkreiresult") {
             _violation("adversary", what, taskId, slot);
         } catch {
+            _dropRevertedLogs();
             ++refused[_currentAction(what)];
         }
     }
@@ -956,6 +1010,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         try network.attest(taskId, scores) {
             _violation("adversary", what, taskId, 0);
         } catch {
+            _dropRevertedLogs();
             ++refused[_currentAction(what)];
         }
     }
@@ -965,6 +1020,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         try network.claimTask(taskId) {
             _violation("adversary", what, taskId, 0);
         } catch {
+            _dropRevertedLogs();
             ++refused[_currentAction(what)];
         }
     }
@@ -973,6 +1029,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         try network.expire(taskId, slot) {
             _violation("adversary", what, taskId, slot);
         } catch {
+            _dropRevertedLogs();
             ++refused[_currentAction(what)];
         }
     }
@@ -981,6 +1038,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         try network.finalize(taskId) {
             _violation("adversary", what, taskId, 0);
         } catch {
+            _dropRevertedLogs();
             ++refused[_currentAction(what)];
         }
     }
@@ -993,6 +1051,12 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         if (_endsWith(b, terminal)) return "terminalCall";
         if (_endsWith(b, late)) return "lateCall";
         return "wrongCaller";
+    }
+
+    /// @dev vm.recordLogs keeps the events a call emitted before it reverted: an attempt that was refused must not
+    /// count as something that happened. Adversarial actions make no other network call before their attempts.
+    function _dropRevertedLogs() internal {
+        vm.getRecordedLogs();
     }
 
     // ================================================================== INTERNAL: ghost
@@ -1023,7 +1087,8 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
             else if (sig == INodeRegistry.NodeUnregistered.selector) _onUnregistered(log);
             else if (sig == ITaskManager.TaskCommitted.selector) _committedBy[_topic(log, 1)][_node(log, 2)] = true;
             else if (sig == ITaskManager.TaskRevealed.selector) _revealedBy[_topic(log, 1)][_node(log, 2)] = true;
-            else if (sig == ITaskManager.Attested.selector) _attestedBy[_topic(log, 1)][_node(log, 2)] = true;
+            else if (sig == ITaskManager.Attested.selector) _onAttested(log);
+            else if (sig == ITaskManager.TaskPhaseChanged.selector) _onPhase(log);
         }
     }
 
@@ -1038,6 +1103,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
             return;
         }
         if (outcome == Outcome.Rejected) ++tally.rejected;
+        if (outcome == Outcome.Unverified) _see("paid:Unverified");
         if (outcome == Outcome.Accepted || outcome == Outcome.Unverified) {
             uint256 paid = ++ghostPaidCount[taskId][nodeId];
             if (paid > ghostMaxPaidPerTask) ghostMaxPaidPerTask = paid;
@@ -1053,6 +1119,11 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         if (amount > ghostStake[nodeId]) _violation("stakeLedger", "slashed more than the stake held", taskId, nodeId);
         else ghostStake[nodeId] -= amount;
         ++ghostSlashes[taskId][nodeId];
+        _see(
+            reason == SlashReason.Rejected
+                ? bytes32("slashed:Rejected")
+                : reason == SlashReason.Withheld ? bytes32("slashed:Withheld") : bytes32("slashed:Deviated")
+        );
         Params memory p = network.params();
         uint256 bps;
         bool fault;
@@ -1074,7 +1145,12 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         }
     }
 
+    function _see(bytes32 what) internal {
+        if (seen[what]++ == 0) _seenNames.push(what);
+    }
+
     function _onFinalized(Vm.Log memory log, Tally memory tally) internal {
+        _see("finalized");
         uint256 taskId = _topic(log, 1);
         (uint8 winnerSlot,,, uint112 paid) = abi.decode(log.data, (uint8, uint32, bytes32, uint112));
         _settled(taskId, TaskStatus.Finalized);
@@ -1086,6 +1162,15 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     function _onFailed(Vm.Log memory log, Tally memory tally) internal {
         uint256 taskId = _topic(log, 1);
         (FailReason reason, uint112 paid) = abi.decode(log.data, (FailReason, uint112));
+        bytes32[6] memory names = [
+            bytes32("failed:NoMiners"),
+            "failed:RetriesExhausted",
+            "failed:NoResults",
+            "failed:NoMajority",
+            "failed:NoQuorum",
+            "failed:AllRejected"
+        ];
+        _see(names[uint8(reason)]);
         _settled(taskId, TaskStatus.Failed);
         ghostPaid[uint32(_topic(log, 2))] += paid;
         if (reason == FailReason.NoMajority || reason == FailReason.NoQuorum) {
@@ -1100,7 +1185,18 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     }
 
     /// @dev The router fee goes to the router that assigned the task, and only while it is Active.
+    function _onAttested(Vm.Log memory log) internal {
+        _attestedBy[_topic(log, 1)][_node(log, 2)] = true;
+        _see("attested");
+    }
+
+    function _onPhase(Vm.Log memory log) internal {
+        (TaskStatus status,) = abi.decode(log.data, (TaskStatus, uint40));
+        if (status == TaskStatus.Validating) _see("toValidating");
+    }
+
     function _onRouterFee(Vm.Log memory log) internal {
+        _see("routerFeePaid");
         uint256 taskId = _topic(log, 1);
         uint32 routerId = _node(log, 2);
         ghostRewards[routerId] += abi.decode(log.data, (uint96));
@@ -1225,6 +1321,11 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     function _passDeadline(uint256 taskId, uint256 delay) internal {
         uint40 deadline = _taskWord(taskId).deadline;
         if (block.timestamp <= deadline) _warp(uint256(deadline) + 1 + _bound(delay, 0, 100));
+    }
+
+    /// @dev The fuzzer favours small numbers (dictionary values): decisions read high bits of a hashed seed.
+    function _mix(uint256 seed) internal pure returns (uint256) {
+        return uint256(keccak256(abi.encode(seed)));
     }
 
     /// @dev The j-th candidate after a random start, wrapping around n.
