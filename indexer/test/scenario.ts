@@ -369,10 +369,12 @@ export const runScenario = async (rpcUrl: string, deployment: Deployment): Promi
   await send(8, "setSessionRouter", [S1, nodeOf(7)]);
   const params = await publicClient.readContract({ address: net, abi: iCorNetworkAbi, functionName: "params" });
   await send(0, "setParams", [{ ...params, protocolFeeBps: 250, validatorFeeBps: 250 }]);
-  await send(0, "withdrawProtocolFees", [address(0)]);
+  const last = await send(0, "withdrawProtocolFees", [address(0)]);
 
   return {
-    block: await publicClient.getBlockNumber(),
+    // The last transaction's block, not getBlockNumber(): viem caches the block number for a few seconds, so under
+    // load it could name a block before the last sends and the chain snapshot would miss them.
+    block: last.blockNumber,
     sessions: [S1, S2, S3, S4],
     tasks: { T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14 },
     model2,
