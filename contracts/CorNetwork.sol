@@ -913,21 +913,51 @@ contract CorNetwork is CorStorage, ITaskManager {
     function _take(uint256 taskId, TaskState memory st, Session storage s, uint32 nodeId, AssignmentMode mode)
         internal
     {
+        bytes memory refusal = _refusal(taskId, st, s, nodeId, mode);
+        if (refusal.length != 0) {
+            assembly ("memory-safe") {
+                revert(add(refusal, 0x20), mload(refusal))
+            }
+        }
+        _open(nodeId);
+    }
+
+    /// @dev Counts one more open assignment of `nodeId` (capacity, stake lock).
+    function _open(uint32 nodeId) internal {
+        NodeLedger storage ledger = _nodes[nodeId].ledger;
+        NodeLedger memory l = ledger.load();
+        ++l.open;
+        ledger.store(l);
+    }
+
+    /// @dev Why miner `nodeId` may not take a slot of the task in `mode` (the revert data), or nothing when it may.
+    /// The one statement of the eligibility and consent rule: assign and claim revert with it, the dedicated list
+    /// skips on it.
+    function _refusal(uint256 taskId, TaskState memory st, Session storage s, uint32 nodeId, AssignmentMode mode)
+        internal
+        view
+        returns (bytes memory)
+    {
         NodeRecord storage n = _nodes[nodeId];
         NodeLedger memory l = n.ledger.load();
         // Only miners serve models, so serving the model implies the role.
-        if (nodeId == 0 || l.status != NodeStatus.Active) revert NodeNotEligible(nodeId);
+        if (nodeId == 0 || l.status != NodeStatus.Active) {
+            return abi.encodeWithSelector(NodeNotEligible.selector, nodeId);
+        }
         bytes32 modelId = s.modelId;
-        if (!_servesModel[nodeId][modelId]) revert ModelNotServed(nodeId, modelId);
+        if (!_servesModel[nodeId][modelId]) return abi.encodeWithSelector(ModelNotServed.selector, nodeId, modelId);
         uint16 minReputation = s.minReputation;
-        if (l.score < minReputation) revert ReputationTooLow(nodeId, l.score, minReputation);
+        if (l.score < minReputation) {
+            return abi.encodeWithSelector(ReputationTooLow.selector, nodeId, l.score, minReputation);
+        }
         Offer memory offer = n.offer;
         if (s.pricePerToken < offer.minPrice || offer.modes & (1 << uint8(mode)) == 0 || l.open >= offer.capacity) {
-            revert OfferNotCovered(nodeId);
+            return abi.encodeWithSelector(OfferNotCovered.selector, nodeId);
         }
-        if (st.retries != 0 && _timedOutOn[taskId][nodeId]) revert AlreadyTimedOut(taskId, nodeId);
-        ++l.open;
-        n.ledger.store(l);
+        if (st.retries != 0 && _timedOutOn[taskId][nodeId]) {
+            return abi.encodeWithSelector(AlreadyTimedOut.selector, taskId, nodeId);
+        }
+        return "";
     }
 
     /// @dev Fills the vacant slots from the session's dedicated list, skipping miners that are not eligible or do
@@ -947,8 +977,8 @@ contract CorNetwork is CorStorage, ITaskManager {
                 uint32 candidate = dedicated.get32(next++);
                 if (candidate == 0) break;
                 if (candidate == exclude || miners.contains32(r, candidate)) continue;
-                if (_eligible(taskId, st, s, candidate)) {
-                    _take(taskId, st, s, candidate, AssignmentMode.Dedicated);
+                if (_refusal(taskId, st, s, candidate, AssignmentMode.Dedicated).length == 0) {
+                    _open(candidate);
                     id = candidate;
                     break;
                 }
@@ -962,20 +992,6 @@ contract CorNetwork is CorStorage, ITaskManager {
             miners = miners.set32(slot, id);
         }
         _fill(taskId, t, st, s, miners, TaskStatus.Committing);
-    }
-
-    /// @dev Whether _take would accept `nodeId` (for the dedicated list, which skips instead of reverting).
-    function _eligible(uint256 taskId, TaskState memory st, Session storage s, uint32 nodeId)
-        internal
-        view
-        returns (bool)
-    {
-        NodeRecord storage n = _nodes[nodeId];
-        NodeLedger memory l = n.ledger.load();
-        Offer memory offer = n.offer;
-        return l.status == NodeStatus.Active && _servesModel[nodeId][s.modelId] && l.score >= s.minReputation
-            && s.pricePerToken >= offer.minPrice && offer.modes & (1 << uint8(AssignmentMode.Dedicated)) != 0
-            && l.open < offer.capacity && !(st.retries != 0 && _timedOutOn[taskId][nodeId]);
     }
 
     /// @dev (Re)opens the queue: vacant slots can be assigned or claimed until the new deadline.
