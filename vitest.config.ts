@@ -1,8 +1,12 @@
+import { defaultClientConditions, defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
 // One vitest run covers every workspace. Suites that start real processes (anvil, ponder,
 // an IPFS daemon, llama.cpp) run in forked workers, one file at a time per worker.
 export default defineConfig({
+  // Workspace packages resolve to their TypeScript sources (the "source" export condition): no build step.
+  resolve: { conditions: ["source", ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ["source", ...defaultServerConditions] } },
   test: {
     include: [
       "sdk/src/**/*.test.ts",

@@ -1,5 +1,5 @@
 import react from "@vitejs/plugin-react";
-import { defineConfig } from "vite";
+import { defaultClientConditions, defineConfig } from "vite";
 
 // `vite dev` forwards the runtime routes (config.json, proxies, IPFS) to a running dashboard server
 // (`npm run serve -w @cor-network/dashboard`, or the one `npm start` prints): set COR_DASHBOARD_BACKEND to its URL.
@@ -8,6 +8,8 @@ const backend = process.env.COR_DASHBOARD_BACKEND ?? "http://127.0.0.1:5173";
 export default defineConfig({
   root: import.meta.dirname,
   plugins: [react()],
+  // @cor-network/sdk resolves to its TypeScript sources (the "source" export condition): no SDK build needed.
+  resolve: { conditions: ["source", ...defaultClientConditions] },
   build: {
     outDir: "dist",
     emptyOutDir: true,

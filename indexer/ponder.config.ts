@@ -12,8 +12,8 @@
  */
 import { join } from "node:path";
 import { createConfig } from "ponder";
-import { deploymentsDir, loadDeployment } from "../sdk/src/deployments.ts";
 import { corTokenAbi, iCorNetworkAbi } from "../sdk/src/generated/abis.ts";
+import { deploymentsDir, loadDeployment } from "../sdk/src/node.ts";
 
 const ANVIL_CHAIN_ID = 31337;
 

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
-import { loadDeployment } from "../../sdk/src/deployments.ts";
+import { loadDeployment } from "../../sdk/src/node.ts";
 import { createContentStore } from "../../sdk/src/storage/index.ts";
 import type { Address } from "../src/runtimeConfig.ts";
 import { dashboardDir, distDir, ensureDashboardBuilt } from "./build.ts";

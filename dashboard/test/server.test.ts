@@ -185,8 +185,11 @@ describe("cor-dashboard CLI", () => {
   const cli = (args: string[]) =>
     new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const main = join(import.meta.dirname, "..", "server", "main.ts");
-      execFile(process.execPath, ["--import", "tsx", main, ...args], { timeout: 30_000 }, (err, _out, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr }),
+      execFile(
+        process.execPath,
+        ["--conditions=source", "--import", "tsx", main, ...args],
+        { timeout: 30_000 },
+        (err, _out, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr }),
       );
     });
 

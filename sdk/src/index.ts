@@ -1,6 +1,8 @@
 /**
- * @cor-network/sdk: viem-style actions, errors, a router client and IPFS storage for COR network.
- * Browser dapps use the `@cor-network/sdk/wagmi` entry (no node: imports); this entry is for Node.
+ * @cor-network/sdk: viem-style actions, protocol helpers, errors, a router client, end-to-end encryption, ABIs and
+ * the registry of known deployments for COR network. Browser-safe: no node: imports, no file reads.
+ * Node-only parts live in subpaths: `@cor-network/sdk/storage` (embedded block store, Kubo), `@cor-network/sdk/node`
+ * (deployments read from files), `@cor-network/sdk/testing` (anvil, forge deploy); @wagmi/core in `/wagmi`.
  */
 
 // Actions: `action(client, parameters)`, one per file.
@@ -53,12 +55,34 @@ export {
 } from "./errors/index.ts";
 // Generated ABIs (npx forge build && npx wagmi generate).
 export { corRegistryAbi, corTokenAbi, iCorNetworkAbi } from "./generated/abis.ts";
-// Protocol helpers, deployments, utilities.
+// Protocol helpers, utilities.
 export * from "./protocol.ts";
 // Router HTTP client (OpenAI-compatible + Cortensor-style routes).
 export * from "./router/index.ts";
-// Content storage (embedded IPFS block store or Kubo). Its root error is exported as StorageBaseError.
-export * from "./storage/index.ts";
-export { BaseError as StorageBaseError } from "./storage/types.ts";
+// Content storage: the ContentStore interface, its errors and Kubo-identical CIDs (browser-safe). The stores
+// themselves (embedded block store on disk, Kubo RPC) are in @cor-network/sdk/storage.
+export {
+  computeCid,
+  isCid,
+  KUBO_CHUNK_SIZE,
+  KUBO_MAX_CHILDREN_PER_NODE,
+  kuboImporterOptions,
+  normalizeCid,
+  verifyContent,
+} from "./storage/cid.ts";
+export {
+  type AddResult,
+  BaseError as StorageBaseError,
+  type BaseErrorParameters as StorageBaseErrorParameters,
+  ContentNotFoundError,
+  type ContentStore,
+  type ContentStoreKind,
+  ContentVerificationError,
+  DEFAULT_GET_TIMEOUT_MS,
+  type GetOptions,
+  InvalidCidError,
+  StorageError,
+  type StorageErrorParameters,
+} from "./storage/types.ts";
 export * from "./utils/index.ts";
 export { version } from "./version.ts";

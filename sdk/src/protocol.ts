@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { type Hex, keccak256, toBytes } from "viem";
+import { type Hex, keccak256, sha256, toBytes } from "viem";
 
 // The Solidity enums live in utils/enums.ts (no node imports, so browser bundles can use them too).
 import { TaskStatus } from "./utils/enums.ts";
@@ -34,8 +33,7 @@ export const contentHash = (data: Uint8Array | string): Hex =>
 export { commitmentOf } from "./utils/hash.ts";
 
 /** Model ids are the sha256 of the GGUF file (content-addressed: every miner provably serves the same weights). */
-export const modelIdOfBytes = (bytes: Uint8Array): Hex =>
-  `0x${createHash("sha256").update(bytes).digest("hex")}` as Hex;
+export const modelIdOfBytes = (bytes: Uint8Array): Hex => sha256(bytes);
 
 /** Escrow of one task: R × maxTokens × pricePerToken. */
 export const escrowOf = (redundancy: number, maxTokens: number, pricePerToken: bigint): bigint =>

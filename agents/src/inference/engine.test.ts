@@ -113,7 +113,13 @@ describe("generate", () => {
     const script = fileURLToPath(new URL("./generate.script.ts", import.meta.url));
     const { stdout } = await execFileAsync(
       process.execPath,
-      ["--import", "tsx", script, JSON.stringify({ prompt: LILY, maxTokens: 64, threads: 1, modelPath })],
+      [
+        "--conditions=source",
+        "--import",
+        "tsx",
+        script,
+        JSON.stringify({ prompt: LILY, maxTokens: 64, threads: 1, modelPath }),
+      ],
       { cwd: findRepoRoot(), timeout: 60_000 },
     );
     const remote = JSON.parse(stdout.trim().split("\n").at(-1) as string) as {

@@ -1,5 +1,5 @@
+import { loadDeployment } from "@cor-network/sdk/node";
 import { erc20Abi, type Hex, maxUint256, parseEther } from "viem";
-import { loadDeployment } from "../../../sdk/src/deployments.ts";
 import { contentHash, NodeStatus, Role, SessionStatus, TaskStatus } from "../../../sdk/src/protocol.ts";
 import { createContentStore } from "../../../sdk/src/storage/index.ts";
 import { toSessionConfig } from "../../../sdk/src/utils/sessionConfig.ts";

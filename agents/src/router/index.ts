@@ -1,6 +1,6 @@
+import { loadDeployment } from "@cor-network/sdk/node";
 import { serve } from "@hono/node-server";
 import { type Hex, parseEther } from "viem";
-import { loadDeployment } from "../../../sdk/src/deployments.ts";
 import { AssignmentMode, ValidationMode } from "../../../sdk/src/protocol.ts";
 import { createContentStore } from "../../../sdk/src/storage/index.ts";
 import { createClients, createTxSender } from "../shared/chain.ts";

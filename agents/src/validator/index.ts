@@ -1,5 +1,5 @@
+import { loadDeployment } from "@cor-network/sdk/node";
 import { type Hex, parseEther } from "viem";
-import { loadDeployment } from "../../../sdk/src/deployments.ts";
 import { contentHash, sessionIdOfTask, TaskStatus, ValidationMode } from "../../../sdk/src/protocol.ts";
 import { createContentStore } from "../../../sdk/src/storage/index.ts";
 import { createEmbedder, type Embedder } from "../embedding/index.ts";

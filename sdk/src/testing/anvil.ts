@@ -6,7 +6,8 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { createPublicClient, type Hex, http } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import { type Deployment, deploymentsDir, loadDeployment } from "../deployments.js";
+import type { Deployment } from "../deployments.ts";
+import { deploymentsDir, loadDeployment } from "../node/deployments.ts";
 
 const run = promisify(execFile);
 
