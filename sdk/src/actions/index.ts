@@ -25,11 +25,23 @@ export {
   assignTasks,
 } from "./assignTasks.ts";
 export {
+  type AttestErrorType,
+  type AttestParameters,
+  type AttestReturnType,
+  attest,
+} from "./attest.ts";
+export {
   type AuthorizeSubmitterErrorType,
   type AuthorizeSubmitterParameters,
   type AuthorizeSubmitterReturnType,
   authorizeSubmitter,
 } from "./authorizeSubmitter.ts";
+export {
+  type ClaimTaskErrorType,
+  type ClaimTaskParameters,
+  type ClaimTaskReturnType,
+  claimTask,
+} from "./claimTask.ts";
 export {
   type CloseSessionErrorType,
   type CloseSessionParameters,
@@ -74,6 +86,12 @@ export {
   depositToSession,
 } from "./depositToSession.ts";
 export {
+  type ExpireSlotErrorType,
+  type ExpireSlotParameters,
+  type ExpireSlotReturnType,
+  expireSlot,
+} from "./expireSlot.ts";
+export {
   type FetchResultErrorType,
   type FetchResultParameters,
   type FetchResultReturnType,
@@ -81,6 +99,12 @@ export {
   type ResultDecryption,
   type TaskResult,
 } from "./fetchResult.ts";
+export {
+  type FinalizeTaskErrorType,
+  type FinalizeTaskParameters,
+  type FinalizeTaskReturnType,
+  finalizeTask,
+} from "./finalizeTask.ts";
 export {
   type GetNodeErrorType,
   type GetNodeParameters,
@@ -120,10 +144,13 @@ export {
   getTask,
 } from "./getTask.ts";
 export {
+  type OfferInput,
+  offerDefaults,
   type RegisterNodeErrorType,
   type RegisterNodeParameters,
   type RegisterNodeReturnType,
   registerNode,
+  toOffer,
 } from "./registerNode.ts";
 export {
   type RequestExitErrorType,
@@ -145,6 +172,12 @@ export {
   revealResults,
 } from "./revealResults.ts";
 export {
+  type SetSessionRouterErrorType,
+  type SetSessionRouterParameters,
+  type SetSessionRouterReturnType,
+  setSessionRouter,
+} from "./setSessionRouter.ts";
+export {
   type SubmitTaskErrorType,
   type SubmitTaskParameters,
   type SubmitTaskReturnType,
@@ -157,6 +190,30 @@ export {
   type SubmitTasksReturnType,
   submitTasks,
 } from "./submitTasks.ts";
+export {
+  type UnjailNodeErrorType,
+  type UnjailNodeParameters,
+  type UnjailNodeReturnType,
+  unjailNode,
+} from "./unjailNode.ts";
+export {
+  type UpdateModelsErrorType,
+  type UpdateModelsParameters,
+  type UpdateModelsReturnType,
+  updateModels,
+} from "./updateModels.ts";
+export {
+  type UpdateNodeErrorType,
+  type UpdateNodeParameters,
+  type UpdateNodeReturnType,
+  updateNode,
+} from "./updateNode.ts";
+export {
+  type UpdateOfferErrorType,
+  type UpdateOfferParameters,
+  type UpdateOfferReturnType,
+  updateOffer,
+} from "./updateOffer.ts";
 export {
   type VerifyResultErrorType,
   type VerifyResultParameters,

@@ -1,20 +1,19 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  type Hex,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
+import type {
+  Account,
+  Chain,
+  Client,
+  Hash,
+  Hex,
+  Transport,
+  WaitForTransactionReceiptErrorType,
+  WriteContractErrorType,
 } from "viem";
 import type { ContractRevertedErrorType } from "../errors/contract.ts";
 import type { AccountRequiredErrorType } from "../errors/task.ts";
-import { iCorNetworkAbi } from "../generated/abis.ts";
 import type { ContentStore, StorageError } from "../storage/index.ts";
-import { type FailReasonName, failReasonName, type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
+import type { TaskStatusName } from "../utils/enums.ts";
 import { contentHashOf as contentHash } from "../utils/hash.ts";
+import { settlementOf, type TaskSettlement } from "../utils/settlement.ts";
 import { type NotAssignedError, resolveSlot } from "../utils/slot.ts";
 import { type AnyClient, accountAddress, resolveAccount, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
@@ -56,9 +55,9 @@ export type RevealResultReturnType = {
    */
   status: TaskStatusName;
   /** Present when this reveal settled the task. */
-  finalized?: { winnerSlot: number; winnerNodeId: number; resultHash: Hex; paid: bigint; refund: bigint } | undefined;
+  finalized?: TaskSettlement["finalized"];
   /** Present when this reveal failed the task. */
-  failed?: { reason: FailReasonName; refund: bigint } | undefined;
+  failed?: TaskSettlement["failed"];
   hash: Hash;
 };
 
@@ -109,27 +108,5 @@ export async function revealResult<chain extends Chain | undefined, account exte
     account: parameters.account,
     receiptTimeout: parameters.receiptTimeout,
   });
-  const logs = parseEventLogs({
-    abi: iCorNetworkAbi,
-    logs: receipt.logs,
-    eventName: ["TaskPhaseChanged", "TaskFinalized", "TaskFailed"],
-  });
-  const result: RevealResultReturnType = { slot, resultHash, resultCid, status: "Revealing", hash };
-  for (const log of logs) {
-    if (log.eventName === "TaskPhaseChanged") result.status = taskStatusNameOf(log.args.status);
-    else if (log.eventName === "TaskFinalized") {
-      result.status = "Finalized";
-      result.finalized = {
-        winnerSlot: log.args.winnerSlot,
-        winnerNodeId: log.args.winnerNodeId,
-        resultHash: log.args.resultHash,
-        paid: log.args.paid,
-        refund: log.args.refund,
-      };
-    } else if (log.eventName === "TaskFailed") {
-      result.status = "Failed";
-      result.failed = { reason: failReasonName(log.args.reason), refund: log.args.refund };
-    }
-  }
-  return result;
+  return { slot, resultHash, resultCid, ...settlementOf(receipt.logs, taskId, "Revealing"), hash };
 }

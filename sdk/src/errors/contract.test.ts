@@ -12,7 +12,14 @@ import { openSession, registerMiners } from "../testing/flow.ts";
 import { corErrorsAbi } from "../utils/abi.ts";
 import { parseCor } from "../utils/units.ts";
 import { BaseError } from "./base.ts";
-import { ContractRevertedError, decodeCorError, isContractError, toCorError, withContractErrors } from "./contract.ts";
+import {
+  ContractRevertedError,
+  contractErrorOf,
+  decodeCorError,
+  isContractError,
+  toCorError,
+  withContractErrors,
+} from "./contract.ts";
 import { errorDescriptions } from "./messages.ts";
 
 const sample = (type: string): unknown => {
@@ -88,6 +95,42 @@ describe("decoding (offline)", () => {
     expect(toCorError(network)).toBe(network);
     const ours = new BaseError("already ours");
     expect(toCorError(ours)).toBe(ours);
+  });
+});
+
+describe("classifying reverts by name", () => {
+  const revert = (errorName: "WrongPhase" | "DeadlineNotPassed", args: readonly unknown[]) =>
+    encodeErrorResult({ abi: iCorNetworkAbi, errorName, args } as never);
+  const rawViem = (data: `0x${string}`) =>
+    Object.assign(new Error("execution reverted"), {
+      name: "ContractFunctionExecutionError",
+      cause: Object.assign(new Error("reverted"), { name: "ContractFunctionRevertedError", raw: data }),
+    });
+
+  test("isContractError takes one name or a list, and only a decoded revert", () => {
+    const err = toCorError(rawViem(revert("DeadlineNotPassed", [1234]))) as ContractRevertedError;
+    expect(isContractError(err)).toBe(true);
+    expect(isContractError(err, "DeadlineNotPassed")).toBe(true);
+    expect(isContractError(err, "WrongPhase")).toBe(false);
+    expect(isContractError(err, ["WrongPhase", "DeadlineNotPassed"])).toBe(true);
+    expect(isContractError(err, [])).toBe(false);
+    expect(isContractError(new Error("DeadlineNotPassed"), "DeadlineNotPassed")).toBe(false);
+    if (isContractError(err, "DeadlineNotPassed")) expect(err.args.deadline).toBe(1234);
+  });
+
+  test("contractErrorOf finds a revert wrapped in a cause chain, or decodes a raw viem revert", () => {
+    const decoded = toCorError(rawViem(revert("WrongPhase", [7n, 5]))) as ContractRevertedError;
+    const wrapped = new Error("Could not expire task 7", { cause: new Error("batch failed", { cause: decoded }) });
+    expect(contractErrorOf(wrapped)).toBe(decoded);
+    expect(contractErrorOf(wrapped, "WrongPhase")?.args.taskId).toBe(7n);
+    expect(contractErrorOf(wrapped, ["NothingToExpire", "DeadlineNotPassed"])).toBeUndefined();
+
+    const raw = contractErrorOf(rawViem(revert("DeadlineNotPassed", [99])), "DeadlineNotPassed");
+    expect(raw).toBeInstanceOf(ContractRevertedError);
+    expect(raw?.args.deadline).toBe(99);
+    expect(raw?.retryable).toBe(true);
+    expect(contractErrorOf(new Error("fetch failed"))).toBeUndefined();
+    expect(contractErrorOf(undefined)).toBeUndefined();
   });
 });
 

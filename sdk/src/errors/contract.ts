@@ -99,18 +99,45 @@ export class TransactionRevertedError extends BaseError {
   }
 }
 
+/** The error names a check accepts: one name or a list. */
+type ErrorNames<name extends CorErrorName> = name | readonly name[];
+
+const named = (errorName: string | undefined, names: ErrorNames<CorErrorName> | undefined): boolean =>
+  names === undefined ||
+  (typeof names === "string" ? errorName === names : (names as readonly string[]).includes(errorName as string));
+
 /**
- * Type guard: is `err` (or its cause chain) a decoded network revert, optionally of error `name`?
- * Narrows `args` to the error's arguments.
+ * Type guard: is `err` a decoded network revert, optionally of error `name` (or one of a list)? Narrows `args` to
+ * the error's arguments. Classify reverts by name with it, never by matching message text. For an error that may
+ * be wrapped (an agent's own error with `cause`), use {@link contractErrorOf}.
  *
  * @example
  * if (isContractError(err, "CommitmentMismatch")) console.log(err.args.slot)
+ * if (isContractError(err, ["DeadlineNotPassed", "CooldownActive"])) retryLater()
  */
 export function isContractError<name extends CorErrorName>(
   err: unknown,
-  name?: name,
+  name?: ErrorNames<name>,
 ): err is ContractRevertedError & { errorName: name; args: CorErrorArgs<name> } {
-  return err instanceof ContractRevertedError && (name === undefined || err.errorName === name);
+  return err instanceof ContractRevertedError && named(err.errorName, name);
+}
+
+/**
+ * The decoded network revert inside `err`: `err` itself or any error of its `cause` chain (a raw viem revert from
+ * your own `writeContract` / `simulateContract` is decoded on the way), optionally only when its name is `name`
+ * (or one of a list). Undefined otherwise.
+ *
+ * @example
+ * const revert = contractErrorOf(err, ["WrongPhase", "NothingToExpire"])
+ * if (revert) log.info(`Already settled task=${taskId} (${revert.errorName})`)
+ * else throw err
+ */
+export function contractErrorOf<name extends CorErrorName>(
+  err: unknown,
+  name?: ErrorNames<name>,
+): (ContractRevertedError & { errorName: name; args: CorErrorArgs<name> }) | undefined {
+  const found = walk(err, (e) => e instanceof ContractRevertedError) ?? toCorError(err);
+  return isContractError(found, name) ? found : undefined;
 }
 
 const nameIs = (name: string) => (e: unknown) => e instanceof Error && e.name === name;

@@ -4,6 +4,7 @@ export {
   ContractRevertedError,
   type ContractRevertedErrorType,
   type CorErrorArgs,
+  contractErrorOf,
   decodeCorError,
   isContractError,
   TransactionRevertedError,

@@ -1,8 +1,10 @@
 import type { Hex } from "viem";
+import { assignTask } from "../actions/assignTask.ts";
 import { commitResult } from "../actions/commitResult.ts";
 import { type CreateSessionParameters, createSession } from "../actions/createSession.ts";
 import { registerNode } from "../actions/registerNode.ts";
 import { type RevealResultReturnType, revealResult } from "../actions/revealResult.ts";
+import { submitTask } from "../actions/submitTask.ts";
 import type { ContentStore } from "../storage/index.ts";
 import { parseCor } from "../utils/units.ts";
 import type { CorTestNetwork } from "./fixture.ts";
@@ -86,4 +88,27 @@ export async function playMiners(
     );
   }
   return reveals;
+}
+
+/**
+ * Submits a task to `sessionId` (owned by account `owner`), assigns it to `miners` (node ids) and, when `play` is
+ * given, plays those miners (anvil accounts, same order) through commit and reveal. Returns the task id and the
+ * reveals (the last carries the settlement: "Validating" when an Embedding session's results differ).
+ */
+export async function runTask(
+  net: CorTestNetwork,
+  p: {
+    owner: number;
+    sessionId: number;
+    miners: readonly number[];
+    store: Pick<ContentStore, "add">;
+    play?: readonly PlayedMiner[];
+  },
+): Promise<{ taskId: bigint; reveals: RevealResultReturnType[] }> {
+  const network = net.deployment.network;
+  const owner = net.client(p.owner);
+  const { taskId } = await submitTask(owner, { network, sessionId: p.sessionId, prompt: "Once upon a time", store: p.store });
+  await assignTask(owner, { network, taskId, nodeIds: p.miners });
+  const reveals = p.play ? await playMiners(net, { taskId, store: p.store, miners: p.play }) : [];
+  return { taskId, reveals };
 }
