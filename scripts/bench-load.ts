@@ -12,8 +12,8 @@ import { parseArgs } from "node:util";
 import { createPublicClient, createWalletClient, erc20Abi, type Hex, http, parseEther, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
+import { spawnAgent, waitHealthy } from "../agents/src/network/index.ts";
 import { anvilKey, deployCore, freePort, startAnvil } from "../sdk/src/testing/anvil.ts";
-import { spawnAgent, waitHealthy } from "./network.ts";
 
 const { values } = parseArgs({
   options: {

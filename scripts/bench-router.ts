@@ -1,9 +1,12 @@
 // Router benchmark (prints figures; not a test). Run: node --import tsx scripts/bench-router.ts
 //  1. streaming throughput through the router vs node-llama-cpp called directly, same model, prompt and
 //     token budget, measured in this run (target ratio ≥ 0.97);
-//  2. latency the router hop adds: for each token, arrival through the router's SSE minus arrival on a
-//     direct WebSocket to the miner, both read by this process (target p50 ≤ 1 ms; LiteLLM reports 3.25 ms);
-//  3. submit → finalized wall time on anvil with 1-second blocks.
+//  2. latency each hop adds, per token (target p50 ≤ 1 ms per hop; LiteLLM reports 3.25 ms):
+//     miner hop  = arrival on this process's own authenticated socket to the miner minus the time the miner
+//                  generated the piece (stamped in the frame; same host clock), coalescing included;
+//     router hop = arrival through the router's SSE minus arrival on that direct socket;
+//  3. time to first token through the router with 1-second blocks (speculative start) next to direct
+//     node-llama-cpp (target p50 ≤ 0.5 s), and submit → finalized wall time.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,14 +14,16 @@ import { createPublicClient, createWalletClient, erc20Abi, http, parseEther } fr
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import WebSocket from "ws";
+import { streamChallengeText } from "../agents/src/shared/stream.ts";
 import { createInferenceEngine, resolveModelPath } from "../agents/src/inference/index.ts";
+import { spawnAgent, waitHealthy } from "../agents/src/network/index.ts";
 import { anvilKey, deployCore, freePort, startAnvil } from "../sdk/src/testing/anvil.ts";
-import { spawnAgent, waitHealthy } from "./network.ts";
 
 process.env.COR_LOG_LEVEL = "warn";
 const PROMPT = "Once upon a time, there was a little girl named Lily. She";
 const MAX_TOKENS = Number(process.env.BENCH_TOKENS ?? 256);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const TTFT_RUNS = Number(process.env.BENCH_TTFT_RUNS ?? 8);
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -69,8 +74,10 @@ const network = async (blockTime?: number) => {
   );
   await waitHealthy(`http://127.0.0.1:${routerPort}/health`, 120_000);
   const routerUrl = `http://127.0.0.1:${routerPort}`;
+  let routerNodeId = 0;
   for (let i = 0; i < 100; i++) {
-    const h = (await (await fetch(`${routerUrl}/health`)).json()) as { miners: number };
+    const h = (await (await fetch(`${routerUrl}/health`)).json()) as { miners: number; nodeId: number };
+    routerNodeId = h.nodeId;
     if (h.miners > 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -83,6 +90,7 @@ const network = async (blockTime?: number) => {
   return {
     routerUrl,
     minerPort,
+    routerNodeId,
     stop: async () => {
       await stopChild(router);
       await stopChild(miner);
@@ -91,28 +99,54 @@ const network = async (blockTime?: number) => {
   };
 };
 
-/** One streamed completion through the router; also listens on the miner's own socket for the same task. */
-const streamOnce = async (routerUrl: string, minerPort: number) => {
-  const direct = new WebSocket(`ws://127.0.0.1:${minerPort}/stream`);
-  await new Promise((r) => direct.once("open", r));
-  const directAt = new Map<number, number>();
-  direct.on("message", (d) => {
-    const m = JSON.parse(String(d));
-    if (m.type === "token") directAt.set(m.index, performance.now());
+type Net = Awaited<ReturnType<typeof network>>;
+const routerAccount = privateKeyToAccount(anvilKey(2));
+
+/**
+ * This process's own stream socket to the miner, authenticated as the router node (it holds the router's key),
+ * so it receives the same frames as the router: piece arrival times and the miner's generation stamps.
+ */
+const directSocket = async (net: Net) => {
+  const ws = new WebSocket(`ws://127.0.0.1:${net.minerPort}/stream`);
+  const arrived = new Map<number, number>();
+  const generated = new Map<number, number>();
+  const pieces = new Map<number, string>();
+  const authorized = new Promise<void>((resolve, reject) => {
+    ws.on("message", async (d) => {
+      const now = performance.timeOrigin + performance.now();
+      const m = JSON.parse(String(d));
+      if (m.type === "challenge") {
+        const signature = await routerAccount.signMessage({ message: streamChallengeText(m.miner, m.nonce) });
+        ws.send(JSON.stringify({ type: "auth", nodeId: net.routerNodeId, signature }));
+      } else if (m.type === "authorized") resolve();
+      else if (m.type === "refused") reject(new Error(`miner refused the bench socket: ${m.message}`));
+      else if (m.type === "tokens")
+        m.pieces.forEach((piece: string, i: number) => {
+          arrived.set(m.index + i, now);
+          generated.set(m.index + i, m.at?.[i] ?? now);
+          pieces.set(m.index + i, piece);
+        });
+    });
   });
+  await authorized;
+  return { arrived, generated, pieces, close: () => ws.close() };
+};
+
+/** One streamed completion through the router, read as SSE; `t0` is when the request was sent (epoch ms). */
+const sse = async (routerUrl: string, maxTokens: number) => {
+  const t0 = performance.timeOrigin + performance.now();
   const res = await fetch(`${routerUrl}/v1/completions`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "stories260K", prompt: PROMPT, max_tokens: MAX_TOKENS, stream: true }),
+    body: JSON.stringify({ model: "stories260K", prompt: PROMPT, max_tokens: maxTokens, stream: true }),
   });
-  const routerAt: number[] = [];
-  let first = 0;
-  let last = 0;
+  if (!res.ok) throw new Error(`router answered ${res.status}: ${await res.text()}`);
+  const chunks: { at: number; length: number }[] = [];
   let text = "";
   let buf = "";
   const decoder = new TextDecoder();
   for await (const part of res.body as unknown as AsyncIterable<Uint8Array>) {
-    const now = performance.now();
+    const now = performance.timeOrigin + performance.now();
     buf += decoder.decode(part, { stream: true });
     let i = buf.indexOf("\n\n");
     while (i >= 0) {
@@ -122,38 +156,56 @@ const streamOnce = async (routerUrl: string, minerPort: number) => {
       const line = raw.startsWith("data: ") ? raw.slice(6) : raw;
       if (line === "[DONE]") continue;
       const chunk = JSON.parse(line);
+      if (chunk.error) throw new Error(`stream error: ${JSON.stringify(chunk.error)}`);
       const piece = chunk.choices?.[0]?.text ?? "";
       if (piece && chunk.choices?.[0]?.finish_reason === null) {
-        if (!first) first = now;
-        last = now;
-        routerAt.push(now);
         text += piece;
+        chunks.push({ at: now, length: text.length });
       }
     }
   }
+  return { t0, chunks, text };
+};
+
+/** One streamed completion through the router, with the miner's own frames read alongside. */
+const streamOnce = async (net: Net) => {
+  const direct = await directSocket(net);
+  const s = await sse(net.routerUrl, MAX_TOKENS);
   direct.close();
-  const hops = routerAt.map((t, idx) => t - (directAt.get(idx) ?? t)).filter((x) => x >= 0);
-  const minerTimes = [...directAt.values()].sort((a, b) => a - b);
+  // Each token reached the client with the first SSE chunk whose text covers it.
+  const routerAt: number[] = [];
+  let end = 0;
+  let c = 0;
+  for (let idx = 0; direct.pieces.has(idx); idx++) {
+    end += (direct.pieces.get(idx) as string).length;
+    while (c < s.chunks.length && s.chunks[c].length < end) c++;
+    if (c < s.chunks.length) routerAt[idx] = s.chunks[c].at;
+  }
+  const minerHop: number[] = [];
+  const routerHop: number[] = [];
+  for (const [idx, at] of direct.arrived) {
+    minerHop.push(at - (direct.generated.get(idx) as number));
+    if (routerAt[idx] !== undefined) routerHop.push(routerAt[idx] - at);
+  }
+  const tokens = routerAt.filter((t) => t !== undefined).length;
+  const first = s.chunks[0].at;
+  const last = s.chunks[s.chunks.length - 1].at;
+  const minerTimes = [...direct.arrived.values()].sort((a, b) => a - b);
   const minerRate = (minerTimes.length - 1) / ((minerTimes[minerTimes.length - 1] - minerTimes[0]) / 1000);
-  return { tokens: routerAt.length, seconds: (last - first) / 1000, hops, text, minerRate };
+  return { tokens, seconds: (last - first) / 1000, minerHop, routerHop, text: s.text, minerRate };
 };
 
 const main = async () => {
   // 1. Direct engine baseline (same model, prompt, budget, threads=1), interleaved with router runs.
   const engine = await createInferenceEngine({ modelPath: await resolveModelPath(), threads: 1 });
-  const net = await network();
-  const directRates: number[] = [];
-  const routerRates: number[] = [];
-  const hops: number[] = [];
-  const sameTask: number[] = [];
-  await streamOnce(net.routerUrl, net.minerPort); // warm-up (house session, sockets)
-  for (let run = 0; run < RUNS; run++) {
+  const directRun = async (maxTokens: number) => {
+    const started = performance.now();
     let first = 0;
     let last = 0;
     let n = 0;
     const r = await engine.generate({
       prompt: PROMPT,
-      maxTokens: MAX_TOKENS,
+      maxTokens,
       onToken: () => {
         const now = performance.now();
         if (!first) first = now;
@@ -161,18 +213,37 @@ const main = async () => {
         n++;
       },
     });
-    directRates.push((n - 1) / ((last - first) / 1000));
-    const s = await streamOnce(net.routerUrl, net.minerPort);
-    if (s.text !== r.text) throw new Error("router stream differs from direct generation");
+    return { rate: (n - 1) / ((last - first) / 1000), ttft: (first - started) / 1000, text: r.text };
+  };
+  const net = await network();
+  const directRates: number[] = [];
+  const routerRates: number[] = [];
+  const minerHops: number[] = [];
+  const routerHops: number[] = [];
+  const sameTask: number[] = [];
+  await streamOnce(net); // warm-up (house session, sockets)
+  for (let run = 0; run < RUNS; run++) {
+    const d = await directRun(MAX_TOKENS);
+    directRates.push(d.rate);
+    const s = await streamOnce(net);
+    if (s.text !== d.text) throw new Error("router stream differs from direct generation");
     routerRates.push((s.tokens - 1) / s.seconds);
     sameTask.push((s.tokens - 1) / s.seconds / s.minerRate);
-    hops.push(...s.hops);
+    minerHops.push(...s.minerHop);
+    routerHops.push(...s.routerHop);
   }
   await net.stop();
-  await engine.close();
 
-  // 3. Submit → finalized with 1-second blocks.
+  // 3. Time to first token and submit → finalized with 1-second blocks.
   const slow = await network(1);
+  await sse(slow.routerUrl, 8); // warm-up: opens the house session
+  const ttftRouter: number[] = [];
+  const ttftDirect: number[] = [];
+  for (let run = 0; run < TTFT_RUNS; run++) {
+    ttftDirect.push((await directRun(32)).ttft);
+    const s = await sse(slow.routerUrl, 32);
+    ttftRouter.push((s.chunks[0].at - s.t0) / 1000);
+  }
   const finality: number[] = [];
   for (let run = 0; run < 3; run++) {
     const started = performance.now();
@@ -186,16 +257,21 @@ const main = async () => {
     finality.push((performance.now() - started) / 1000);
   }
   await slow.stop();
+  await engine.close();
 
   const d = median(directRates);
   const r = median(routerRates);
+  const ms = (xs: number[]) => `p50 ${median(xs).toFixed(3)} ms, p99 ${pct(xs, 99).toFixed(3)} ms`;
+  const s = (xs: number[]) => `p50 ${median(xs).toFixed(3)} s, p90 ${pct(xs, 90).toFixed(3)} s`;
   const lines = [
     `Router benchmark (stories260K, ${MAX_TOKENS} tokens, threads=1, ${RUNS} runs, medians)`,
     `  direct node-llama-cpp          ${d.toFixed(0)} tok/s`,
     `  through the router (SSE)       ${r.toFixed(0)} tok/s`,
     `  ratio router/direct            ${(r / d).toFixed(3)}   (target ≥ 0.97)`,
     `  same task: router SSE / the miner's own stream   ${median(sameTask).toFixed(3)}   (router overhead alone)`,
-    `  added latency per router hop   p50 ${median(hops).toFixed(3)} ms, p99 ${pct(hops, 99).toFixed(3)} ms over ${hops.length} tokens   (target p50 ≤ 1 ms; LiteLLM 3.25 ms)`,
+    `  added latency, miner hop (generated → router socket)   ${ms(minerHops)} over ${minerHops.length} tokens   (target p50 ≤ 1 ms)`,
+    `  added latency, router hop (router socket → client SSE) ${ms(routerHops)} over ${routerHops.length} tokens   (target p50 ≤ 1 ms; LiteLLM 3.25 ms)`,
+    `  time to first token, 1 s blocks, ${TTFT_RUNS} runs: router ${s(ttftRouter)}; direct node-llama-cpp ${s(ttftDirect)}   (target router p50 ≤ 0.5 s)`,
     `  submit → finalized (1 s blocks, R=1, 32 tokens)   median ${median(finality).toFixed(2)} s  [${finality.map((f) => f.toFixed(2)).join(", ")}]`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);

@@ -1,4 +1,5 @@
-import { runNetwork } from "./network.ts";
+// `npm start`: `cor network` (agents/src/network), then the dashboard and the API gateway next to it.
+import { runNetwork } from "../agents/src/network/index.ts";
 
 await runNetwork(process.argv.slice(2));
 
@@ -8,6 +9,6 @@ await startDashboardForNetwork(process.argv.slice(2));
 // --- end dashboard ---
 
 // --- gateway (issue 11): a second router and the API gateway over both (nginx in front when installed) ---
-const { startGatewayForNetwork } = await import("./gateway-network.ts");
+const { startGatewayForNetwork } = await import("../agents/src/network/gateway.ts");
 await startGatewayForNetwork(process.argv.slice(2));
 // --- end gateway ---

@@ -1,6 +1,6 @@
 // cor: run any COR network role against any RPC URL, or talk to a router from the terminal.
 //   cor miner|router|validator|oracle [flags]   start one agent (flags override the COR_ env vars)
-//   cor network [flags]                         start a whole local network (same as npm start)
+//   cor network [flags]                         start a whole local network (npm start adds dashboard + gateway)
 //   cor submit "prompt" [--router URL]          stream a completion through a router
 import { parseArgs } from "node:util";
 
@@ -62,9 +62,11 @@ router:    --redundancy R [COR_REDUNDANCY=1]  --validation None|ExactMatch|Embed
 validator: --model PATH [COR_MODEL: replays Replay sessions on this GGUF's sha256]  --replay on|off [COR_REPLAY=on]
            --embed-model GGUF [COR_EMBED_MODEL, default: wink word vectors]  --threads N [COR_THREADS=1]
 oracle:    --healthcheck-seconds N [COR_HEALTHCHECK_SECONDS, 0 = off]`,
-  network: `Usage: cor network [--automine] [--no-indexer] [--port-base N] [--model PATH]
-Starts anvil (1-second blocks, or --automine), deploys the contracts, and runs 3 miners, a router,
-a validator, the oracle and the Ponder indexer on 127.0.0.1. Ctrl-C stops everything.`,
+  network: `Usage: cor network [--automine] [--no-indexer] [--miners N] [--model PATH] [--rpc-port N] [--router-port N]
+Starts anvil (1-second blocks, or --automine) on --rpc-port (8545), deploys the contracts with the forge script,
+and runs N miners (3; health on 8091..), a router on --router-port (8080), a validator (8094), the oracle (8095)
+and the Ponder indexer (42069) on 127.0.0.1, each restarted by a supervisor when it crashes or hangs; logs in
+.data/logs/. Ctrl-C stops everything. \`npm start\` runs this plus the dashboard and the API gateway.`,
   submit: `Usage: cor submit "<prompt>" [--router URL] [--model NAME] [--max-tokens N] [--session ID]
 Streams the answer token by token, then prints the task id, result CID and on-chain result hash.
 With --session the Cortensor-style API is used (the session must authorize the router).`,
@@ -139,8 +141,12 @@ const main = async () => {
       process.stdout.write(`${HELP.network}\n`);
       return;
     }
-    const { runNetwork } = await import("../../scripts/network.ts");
-    await runNetwork(rest);
+    const { runNetwork } = await import("./network/index.ts");
+    try {
+      await runNetwork(rest);
+    } catch (err) {
+      return fail(`${String((err as Error).message).split("\n")[0]} (see 'cor network --help')`);
+    }
     return;
   }
   if (command === "submit") {

@@ -20,14 +20,14 @@ import WebSocket from "ws";
 import { chainSnapshot, graphqlSnapshot } from "../../indexer/test/compare.ts";
 import { indexedBlock } from "../../indexer/test/harness.ts";
 import { connect as chainish } from "../../indexer/test/scenario.ts";
-import { agentArgs, superviseIndexer } from "../../scripts/network.ts";
-import { type Supervised, supervise } from "../../scripts/supervisor.ts";
 import type { Deployment } from "../../sdk/src/deployments.ts";
 import { iCorNetworkAbi } from "../../sdk/src/generated/abis.ts";
 import { contentHash, TaskStatus } from "../../sdk/src/protocol.ts";
 import { type ContentStore, createEmbeddedStore } from "../../sdk/src/storage/index.ts";
 import { type Anvil, anvilKey, deployCore, freePort, repoRoot, startAnvil } from "../../sdk/src/testing/anvil.ts";
 import { toSessionConfig } from "../../sdk/src/utils/sessionConfig.ts";
+import { agentArgs, superviseIndexer } from "../src/network/index.ts";
+import { type Supervised, supervise } from "../src/network/supervisor.ts";
 
 // Chaos suite (issue 14): the faults an operator meets every day, injected into a network like `npm start`'s —
 // anvil with 1-second blocks, the forge-deployed contracts, 4 real miners on stories260K, router (R=3),

@@ -36,6 +36,7 @@ describe("cor CLI", () => {
         ["router", "--private-key", "0x12", "--rpc-url", "not-a-url"],
         /COR_RPC_URL must be a URL, got "not-a-url"; COR_PRIVATE_KEY must be a 0x-prefixed 32-byte hex string/,
       ],
+      [["network", "--bogus"], /Unknown option '--bogus'/],
       [["submit"], /a prompt is required/],
       [["submit", "hi", "--max-tokens", "zero"], /--max-tokens must be a positive integer/],
       [["submit", "hi", "--router", "http://127.0.0.1:9"], /cannot reach router/],

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Supervised, supervise } from "../../scripts/supervisor.ts";
+import { type Supervised, supervise } from "../src/network/supervisor.ts";
 
 // The supervisor `npm start` runs every component under, on real child processes.
 

@@ -7,12 +7,12 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { loadDeployment } from "@cor-network/sdk/node";
+import { anvilKey, repoRoot } from "@cor-network/sdk/testing";
 import { createWalletClient, erc20Abi, http, parseEther, publicActions } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
-import { loadDeployment } from "../sdk/src/deployments.ts";
-import { anvilKey, repoRoot } from "../sdk/src/testing/anvil.ts";
-import { agentArgs, unhealthy, waitHealthy } from "./network.ts";
+import { agentArgs, unhealthy, waitHealthy } from "./index.ts";
 import { supervise, supervisorLogger } from "./supervisor.ts";
 
 export async function startGatewayForNetwork(argv: string[]): Promise<string | undefined> {

@@ -1,12 +1,17 @@
+/**
+ * `cor network` (and `npm start`, scripts/start.ts): a complete local network on real parts. anvil, the contracts
+ * deployed by the forge script, miners, router, validator, oracle and the Ponder indexer, each its own process under
+ * the supervisor (supervisor.ts), logging to .data/logs/. The chaos suite and the benchmarks reuse its helpers.
+ */
 import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { anvilKey, deployCore, repoRoot, startAnvil } from "@cor-network/sdk/testing";
 import type { Logger } from "pino";
 import { createWalletClient, erc20Abi, http, parseEther, publicActions } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
-import { anvilKey, deployCore, repoRoot, startAnvil } from "../sdk/src/testing/anvil.ts";
 import { type Supervised, supervise, supervisorLogger } from "./supervisor.ts";
 
 type Child = { name: string; url: string; sup: Supervised };
