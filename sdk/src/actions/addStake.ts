@@ -11,8 +11,8 @@ import {
 import type { ContractRevertedErrorType } from "../errors/contract.ts";
 import type { AccountRequiredErrorType } from "../errors/task.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { ensureAllowance, resolveToken } from "../utils/allowance.ts";
-import { type AnyClient, type ApproveParameters, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { writeNetworkPulling } from "../utils/allowance.ts";
+import type { AnyClient, ApproveParameters, WriteParameters } from "../utils/write.ts";
 
 export type AddStakeParameters = WriteParameters &
   ApproveParameters & {
@@ -35,7 +35,8 @@ export type AddStakeErrorType =
   | WaitForTransactionReceiptErrorType;
 
 /**
- * Adds stake to the signer's node (approving the network first when needed). A jailed node back at the minimum
+ * Adds stake to the signer's node (approving the network first when needed, after a simulation: a call that would
+ * revert throws before any approval). A jailed node back at the minimum
  * stake may then unjail.
  *
  * @param client - Client with an account (or pass `account`).
@@ -51,19 +52,11 @@ export async function addStake<chain extends Chain | undefined, account extends 
 ): Promise<AddStakeReturnType> {
   const c = client as AnyClient;
   const { network, amount, approve = true } = parameters;
-  let approvalHash: Hash | undefined;
-  if (approve) {
-    const token = await resolveToken(c, network, parameters.token);
-    approvalHash = await ensureAllowance(c, {
-      token,
-      spender: network,
-      amount,
-      account: parameters.account,
-      receiptTimeout: parameters.receiptTimeout,
-    });
-  }
-  const { hash, receipt } = await writeNetwork(c, {
+  const { hash, receipt, approvalHash } = await writeNetworkPulling(c, {
     network,
+    amount: amount,
+    token: parameters.token,
+    approve,
     functionName: "addStake",
     args: [amount],
     account: parameters.account,

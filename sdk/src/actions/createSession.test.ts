@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { isContractError } from "../errors/contract.ts";
+import { corTokenAbi } from "../generated/abis.ts";
 import { type CorTestNetwork, setupNetwork } from "../testing/fixture.ts";
 import { registerMiners } from "../testing/flow.ts";
 import { parseCor } from "../utils/units.ts";
@@ -94,4 +96,38 @@ test("invalid configurations revert with decoded errors", async () => {
 
   const model = await createSession(client, { network, modelId: `0x${"00".repeat(32)}`, deposit: 0n }).catch((e) => e);
   expect(model.errorName).toBe("UnknownModel");
+});
+
+test("a createSession that would revert throws its decoded error before any approval is sent", async () => {
+  const { network, modelId, token } = net.deployment;
+  await net.fund(5, parseCor("3"));
+  const allowance = () =>
+    net.publicClient.readContract({
+      address: token,
+      abi: corTokenAbi,
+      functionName: "allowance",
+      args: [net.address(5), network],
+    });
+  const nonce = () => net.publicClient.getTransactionCount({ address: net.address(5) });
+  const [allowanceBefore, nonceBefore] = [await allowance(), await nonce()];
+
+  const bad = await createSession(net.client(5), { network, modelId, deposit: parseCor("1"), redundancy: 8 }).catch(
+    (e) => e,
+  );
+  expect(isContractError(bad, "InvalidRedundancy")).toBe(true);
+  expect(bad.functionName).toBe("createSession");
+
+  // More than the account holds: the token's error, decoded, still before any approval.
+  const poor = await createSession(net.client(5), { network, modelId, deposit: parseCor("4") }).catch((e) => e);
+  expect(isContractError(poor, "ERC20InsufficientBalance")).toBe(true);
+
+  expect(await allowance()).toBe(allowanceBefore);
+  expect(await nonce()).toBe(nonceBefore);
+
+  // The same call with a valid configuration approves exactly the deposit, then opens the session.
+  const { approvalHash, sessionId } = await createSession(net.client(5), { network, modelId, deposit: parseCor("1") });
+  expect(approvalHash).toBeDefined();
+  expect(sessionId).toBeGreaterThan(0);
+  expect(await nonce()).toBe(nonceBefore + 2);
+  expect(await allowance()).toBe(0n);
 });

@@ -11,9 +11,9 @@ import {
 import type { ContractRevertedErrorType } from "../errors/contract.ts";
 import type { AccountRequiredErrorType } from "../errors/task.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { ensureAllowance, resolveToken } from "../utils/allowance.ts";
+import { writeNetworkPulling } from "../utils/allowance.ts";
 import { type SessionConfigInput, type SessionConfigStruct, toSessionConfig } from "../utils/sessionConfig.ts";
-import { type AnyClient, type ApproveParameters, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import type { AnyClient, ApproveParameters, WriteParameters } from "../utils/write.ts";
 
 export {
   type SessionConfigInput,
@@ -46,7 +46,8 @@ export type CreateSessionErrorType =
   | WaitForTransactionReceiptErrorType;
 
 /**
- * Opens a session: approves the network for the deposit (when needed), then calls `createSession` with the
+ * Opens a session: approves the network for the deposit (when needed: simulated first, so a call that would revert
+ * throws before any approval), then calls `createSession` with the
  * configuration completed from {@link sessionDefaults}.
  *
  * @param client - Client with an account (or pass `account`).
@@ -70,19 +71,11 @@ export async function createSession<chain extends Chain | undefined, account ext
   const c = client as AnyClient;
   const { network, deposit, approve = true } = parameters;
   const config = toSessionConfig(parameters);
-  let approvalHash: Hash | undefined;
-  if (approve) {
-    const token = await resolveToken(c, network, parameters.token);
-    approvalHash = await ensureAllowance(c, {
-      token,
-      spender: network,
-      amount: deposit,
-      account: parameters.account,
-      receiptTimeout: parameters.receiptTimeout,
-    });
-  }
-  const { hash, receipt } = await writeNetwork(c, {
+  const { hash, receipt, approvalHash } = await writeNetworkPulling(c, {
     network,
+    amount: deposit,
+    token: parameters.token,
+    approve,
     functionName: "createSession",
     args: [config, deposit],
     account: parameters.account,

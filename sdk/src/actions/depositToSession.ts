@@ -11,8 +11,8 @@ import {
 import type { ContractRevertedErrorType } from "../errors/contract.ts";
 import type { AccountRequiredErrorType } from "../errors/task.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { ensureAllowance, resolveToken } from "../utils/allowance.ts";
-import { type AnyClient, type ApproveParameters, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { writeNetworkPulling } from "../utils/allowance.ts";
+import type { AnyClient, ApproveParameters, WriteParameters } from "../utils/write.ts";
 
 export type DepositToSessionParameters = WriteParameters &
   ApproveParameters & {
@@ -35,7 +35,8 @@ export type DepositToSessionErrorType =
   | WaitForTransactionReceiptErrorType;
 
 /**
- * Tops up an open session (anyone may). Approves the network first when needed.
+ * Tops up an open session (anyone may). Approves the network first when needed (after simulating the deposit: a
+ * deposit that would revert throws before any approval).
  *
  * @param client - Client with an account (or pass `account`).
  * @param parameters - {@link DepositToSessionParameters}
@@ -50,19 +51,11 @@ export async function depositToSession<chain extends Chain | undefined, account 
 ): Promise<DepositToSessionReturnType> {
   const c = client as AnyClient;
   const { network, sessionId, amount, approve = true } = parameters;
-  let approvalHash: Hash | undefined;
-  if (approve) {
-    const token = await resolveToken(c, network, parameters.token);
-    approvalHash = await ensureAllowance(c, {
-      token,
-      spender: network,
-      amount,
-      account: parameters.account,
-      receiptTimeout: parameters.receiptTimeout,
-    });
-  }
-  const { hash, receipt } = await writeNetwork(c, {
+  const { hash, receipt, approvalHash } = await writeNetworkPulling(c, {
     network,
+    amount: amount,
+    token: parameters.token,
+    approve,
     functionName: "deposit",
     args: [sessionId, amount],
     account: parameters.account,

@@ -12,9 +12,9 @@ import {
 import type { ContractRevertedErrorType } from "../errors/contract.ts";
 import type { AccountRequiredErrorType } from "../errors/task.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { ensureAllowance, resolveToken } from "../utils/allowance.ts";
+import { writeNetworkPulling } from "../utils/allowance.ts";
 import { assignmentModeValue, type RoleName, roleValue } from "../utils/enums.ts";
-import { type AnyClient, type ApproveParameters, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import type { AnyClient, ApproveParameters, WriteParameters } from "../utils/write.ts";
 
 const ZERO_KEY = `0x${"0".repeat(64)}` as Hex;
 
@@ -69,7 +69,8 @@ export type RegisterNodeErrorType =
   | WaitForTransactionReceiptErrorType;
 
 /**
- * Registers the signer as a node: approves the network for the stake (when needed), then calls `register`.
+ * Registers the signer as a node: approves the network for the stake (when needed: simulated first, so a call
+ * that would revert throws before any approval), then calls `register`.
  *
  * @param client - Client with an account (or pass `account`).
  * @param parameters - {@link RegisterNodeParameters}
@@ -96,19 +97,11 @@ export async function registerNode<chain extends Chain | undefined, account exte
 ): Promise<RegisterNodeReturnType> {
   const c = client as AnyClient;
   const { network, stake, approve = true } = parameters;
-  let approvalHash: Hash | undefined;
-  if (approve) {
-    const token = await resolveToken(c, network, parameters.token);
-    approvalHash = await ensureAllowance(c, {
-      token,
-      spender: network,
-      amount: stake,
-      account: parameters.account,
-      receiptTimeout: parameters.receiptTimeout,
-    });
-  }
-  const { hash, receipt } = await writeNetwork(c, {
+  const { hash, receipt, approvalHash } = await writeNetworkPulling(c, {
     network,
+    amount: stake,
+    token: parameters.token,
+    approve,
     functionName: "register",
     args: [
       roleValue(parameters.role),

@@ -1,9 +1,30 @@
-import type { Account, Address, Hash } from "viem";
-import { readContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import {
+  type Account,
+  type Address,
+  encodeAbiParameters,
+  type Hash,
+  keccak256,
+  numberToHex,
+  type StateOverride,
+} from "viem";
+import { readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
 import { getAction } from "viem/utils";
-import { TransactionRevertedError, withContractErrors } from "../errors/contract.ts";
+import {
+  type ContractErrorContext,
+  isContractError,
+  TransactionRevertedError,
+  withContractErrors,
+} from "../errors/contract.ts";
 import { corTokenAbi, iCorNetworkAbi } from "../generated/abis.ts";
-import { type AnyClient, accountAddress, resolveAccount } from "./write.ts";
+import { networkAbiWithErrors } from "./abi.ts";
+import {
+  type AnyClient,
+  accountAddress,
+  type NetworkWriteArgs,
+  type NetworkWriteFunctionName,
+  resolveAccount,
+  writeNetwork,
+} from "./write.ts";
 
 const tokenCache = new Map<string, Address>();
 
@@ -22,31 +43,119 @@ export async function resolveToken(client: AnyClient, network: Address, token?: 
   return address;
 }
 
+/** Storage slot of the COR token's `_allowances` mapping (OpenZeppelin ERC20: slot 1; a test pins it). */
+const ALLOWANCES_SLOT = 1n;
+
 /**
- * Approves `spender` for `amount` COR when the current allowance is lower, and waits for the approval to be mined
- * (so the next transaction's gas estimate sees it). Returns the approval hash, or undefined when none was needed.
+ * Storage slot holding `allowance(owner, spender)` in the COR token: `keccak256(spender . keccak256(owner . 1))`.
+ * Used to simulate a call as if an approval were already mined (a state override).
+ */
+export function allowanceSlot(owner: Address, spender: Address): Hash {
+  const inner = keccak256(encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [owner, ALLOWANCES_SLOT]));
+  return keccak256(encodeAbiParameters([{ type: "address" }, { type: "bytes32" }], [spender, inner]));
+}
+
+/** A state override that sets `allowance(owner, spender)` of `token` to `amount` for one eth_call. */
+export const allowanceOverride = (token: Address, owner: Address, spender: Address, amount: bigint): StateOverride => [
+  { address: token, stateDiff: [{ slot: allowanceSlot(owner, spender), value: numberToHex(amount, { size: 32 }) }] },
+];
+
+/**
+ * What to do with an error of the pre-approval simulation: a revert of the main call is thrown as is (no approval
+ * is sent); `ERC20InsufficientAllowance` (the override did not take: a token with another layout) and non-revert
+ * errors (a node without state overrides) fall back to approve-then-send, whose own estimate reports a revert.
  * @internal
  */
-export async function ensureAllowance(
+export function throwIfReverted(err: unknown): void {
+  if (isContractError(err) && !isContractError(err, "ERC20InsufficientAllowance")) throw err;
+}
+
+/**
+ * Sends a network call that pulls `amount` COR from the signer (register, addStake, createSession, deposit).
+ *
+ * When the allowance is too low (and `approve` is not false), the call is first simulated with the allowance set by
+ * a state override, as if the approval were mined: a call that would revert throws its decoded
+ * ContractRevertedError and leaves no approval behind. Then the network is approved for exactly `amount`, the
+ * approval's receipt awaited, and the call sent.
+ * @internal
+ */
+export async function writeNetworkPulling<name extends NetworkWriteFunctionName>(
+  client: AnyClient,
+  p: {
+    network: Address;
+    functionName: name;
+    args: NetworkWriteArgs<name>;
+    /** COR (wei) the call pulls with transferFrom. */
+    amount: bigint;
+    token?: Address | undefined;
+    approve?: boolean | undefined;
+    account?: Account | Address | undefined;
+    receiptTimeout?: number | undefined;
+  },
+) {
+  let approvalHash: Hash | undefined;
+  if (p.approve !== false && p.amount > 0n) {
+    const account = resolveAccount(client, p.account);
+    const owner = accountAddress(account);
+    const token = await resolveToken(client, p.network, p.token);
+    const allowance = await getAction(
+      client,
+      readContract,
+      "readContract",
+    )({ address: token, abi: corTokenAbi, functionName: "allowance", args: [owner, p.network] });
+    if (allowance < p.amount) {
+      const context = {
+        functionName: p.functionName,
+        args: p.args as readonly unknown[],
+        contractAddress: p.network,
+        sender: owner,
+      };
+      await withContractErrors(
+        () =>
+          getAction(
+            client,
+            simulateContract,
+            "simulateContract",
+          )({
+            address: p.network,
+            abi: networkAbiWithErrors,
+            functionName: p.functionName,
+            args: p.args,
+            account,
+            stateOverride: allowanceOverride(token, owner, p.network, p.amount),
+          } as never),
+        context,
+      ).catch(throwIfReverted);
+      approvalHash = await sendApproval(client, {
+        token,
+        spender: p.network,
+        amount: p.amount,
+        account,
+        receiptTimeout: p.receiptTimeout,
+      });
+    }
+  }
+  const { hash, receipt } = await writeNetwork(client, p);
+  return { hash, receipt, approvalHash };
+}
+
+/** Approves `spender` for `amount` and waits for the approval to be mined (the next estimate must see it). */
+async function sendApproval(
   client: AnyClient,
   p: {
     token: Address;
     spender: Address;
     amount: bigint;
-    account?: Account | Address | undefined;
+    account: Account | Address;
     receiptTimeout?: number | undefined;
   },
-): Promise<Hash | undefined> {
-  if (p.amount === 0n) return undefined;
-  const account = resolveAccount(client, p.account);
-  const owner = accountAddress(account);
-  const allowance = await getAction(
-    client,
-    readContract,
-    "readContract",
-  )({ address: p.token, abi: corTokenAbi, functionName: "allowance", args: [owner, p.spender] });
-  if (allowance >= p.amount) return undefined;
-  const context = { functionName: "approve", args: [p.spender, p.amount], contractAddress: p.token, sender: owner };
+): Promise<Hash> {
+  const context: ContractErrorContext = {
+    functionName: "approve",
+    args: [p.spender, p.amount],
+    contractAddress: p.token,
+    sender: accountAddress(p.account),
+  };
   const hash = await withContractErrors(
     () =>
       getAction(
@@ -58,7 +167,7 @@ export async function ensureAllowance(
         abi: corTokenAbi,
         functionName: "approve",
         args: [p.spender, p.amount],
-        account,
+        account: p.account,
         chain: client.chain ?? null,
       } as never),
     context,
