@@ -232,8 +232,23 @@ const expectNoStuckTasks = async (timeoutMs = 4 * WINDOW * 1000 + 20_000) => {
   );
 };
 
-/** The indexer caught up and its rows equal the contract's state at the block it indexed. */
-const expectIndexMatchesChain = async (timeoutMs = 90_000) => {
+const anvilRpc = async (method: string, params: unknown[] = []) => {
+  const res = await fetch(anvil.rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await res.json()) as { error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+};
+
+/**
+ * The indexer caught up and its rows equal the contract's state at the block it indexed. Block production is
+ * paused while comparing (transactions wait in the pool), so "caught up" is a fixed head rather than a moving
+ * one: with 1-second blocks and a loaded machine, a snapshot that takes longer than a block would otherwise never
+ * see the same indexed block twice.
+ */
+const expectIndexMatchesChain = async (timeoutMs = 120_000) => {
   const accounts = [
     ...Object.values(KEYS)
       .flat()
@@ -242,28 +257,39 @@ const expectIndexMatchesChain = async (timeoutMs = 90_000) => {
   ];
   const c = chainish(anvil.rpcUrl);
   let last: unknown;
-  await waitFor(
-    async () => {
-      const block = await indexedBlock(ponderUrl);
-      const head = Number(await publicClient().getBlockNumber());
-      if (block < head - 2) return undefined;
-      const { totals: _totals, ...rows } = await graphqlSnapshot(
-        ponderUrl,
-        accounts.map((a) => a.toLowerCase()),
-      );
-      // The rows must be those of `block`: if ponder indexed more meanwhile, read again.
-      if ((await indexedBlock(ponderUrl)) !== block) return undefined;
-      const expected = await chainSnapshot(c, deployment, BigInt(block), [deployment.modelId], accounts);
-      last = { expected, rows };
-      return JSON.stringify(rows) === JSON.stringify(expected) ? true : undefined;
-    },
-    "the index to equal the chain",
-    timeoutMs,
-  ).catch((err) => {
-    if (!last) throw err;
-    const { expected, rows } = last as { expected: unknown; rows: unknown };
-    expect(rows, String(err)).toEqual(expected);
-  });
+  let why = "not compared yet";
+  await anvilRpc("evm_setIntervalMining", [0]);
+  try {
+    await waitFor(
+      async () => {
+        const block = await indexedBlock(ponderUrl);
+        const head = Number(await publicClient().getBlockNumber({ cacheTime: 0 }));
+        if (block < head) {
+          why = `indexed block ${block} < head ${head}`;
+          return undefined;
+        }
+        const { totals: _totals, ...rows } = await graphqlSnapshot(
+          ponderUrl,
+          accounts.map((a) => a.toLowerCase()),
+        ).catch((err) => {
+          why = `graphql: ${String(err)}`;
+          throw err;
+        });
+        const expected = await chainSnapshot(c, deployment, BigInt(block), [deployment.modelId], accounts);
+        last = { expected, rows };
+        why = "rows differ";
+        return JSON.stringify(rows) === JSON.stringify(expected) ? true : undefined;
+      },
+      "the index to equal the chain",
+      timeoutMs,
+    ).catch((err) => {
+      if (!last) throw new Error(`${String(err)} (${why})`);
+      const { expected, rows } = last as { expected: unknown; rows: unknown };
+      expect(rows, String(err)).toEqual(expected);
+    });
+  } finally {
+    await anvilRpc("evm_setIntervalMining", [1]);
+  }
 };
 
 const afterFault = async () => {

@@ -80,4 +80,14 @@ describe("supervisor", () => {
     await s.restarted(0, 5_000);
     expect(lines.some((l) => l.includes("hung unhealthy for"))).toBe(true);
   });
+
+  it("a slow starter is not judged before startupMs; never healthy after it, it is restarted", async () => {
+    const s = node("slow", "setInterval(() => {}, 1000)", {
+      watchdog: { unhealthy: async () => true, afterMs: 100, everyMs: 50, startupMs: 1_500 },
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(s.restarts).toBe(0);
+    await s.restarted(0, 5_000);
+    expect(lines.some((l) => l.includes("slow unhealthy for"))).toBe(true);
+  });
 });

@@ -213,6 +213,8 @@ export const superviseIndexer = (o: {
   env?: NodeJS.ProcessEnv;
   stalledForMs?: number;
   checkEveryMs?: number;
+  /** How long a starting indexer may take before the watchdog judges it (default 5 min). */
+  startupMs?: number;
 }): Supervised =>
   supervise({
     name: "indexer",
@@ -246,5 +248,7 @@ export const superviseIndexer = (o: {
       unhealthy: () => indexerStalled(`http://127.0.0.1:${o.port}`),
       afterMs: o.stalledForMs ?? 30_000,
       everyMs: o.checkEveryMs,
+      // Ponder's start (PGlite setup, migrations, backfill) can take minutes on a loaded machine.
+      startupMs: o.startupMs ?? 300_000,
     },
   });

@@ -33,8 +33,13 @@ export type SuperviseOptions = {
   maxBackoffMs?: number;
   /** A run longer than this resets the backoff. */
   resetAfterMs?: number;
-  /** Restart when `unhealthy()` stays true for `afterMs` (checked every `everyMs`). */
-  watchdog?: { unhealthy: () => Promise<boolean>; afterMs: number; everyMs?: number };
+  /**
+   * Restart when `unhealthy()` stays true for `afterMs` (checked every `everyMs`). A process that has not yet been
+   * healthy since it started is left alone for `startupMs` (default: `afterMs`): killing a slow starter (Ponder
+   * under load takes minutes; a kill during its PGlite setup leaves a database it can never migrate) turns a slow
+   * start into a restart loop.
+   */
+  watchdog?: { unhealthy: () => Promise<boolean>; afterMs: number; everyMs?: number; startupMs?: number };
 };
 
 export type Supervised = {
@@ -83,12 +88,14 @@ export const supervise = (opts: SuperviseOptions): Supervised => {
   let retry: NodeJS.Timeout | undefined;
   let watchdog: NodeJS.Timeout | undefined;
   let unhealthySince = 0;
+  let healthySinceStart = false;
   const waiters: (() => void)[] = [];
 
   const start = () => {
     down = false;
     startedAt = Date.now();
     unhealthySince = 0;
+    healthySinceStart = false;
     child = spawn(opts.command, opts.args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
@@ -126,14 +133,16 @@ export const supervise = (opts: SuperviseOptions): Supervised => {
   };
 
   if (opts.watchdog) {
-    const { unhealthy, afterMs, everyMs } = opts.watchdog;
+    const { unhealthy, afterMs, everyMs, startupMs = afterMs } = opts.watchdog;
     watchdog = setInterval(async () => {
-      if (down || stopping || held || Date.now() - startedAt < afterMs) return;
+      if (down || stopping || held) return;
       const bad = await unhealthy().catch(() => true);
       if (!bad) {
         unhealthySince = 0;
+        healthySinceStart = true;
         return;
       }
+      if (!healthySinceStart && Date.now() - startedAt < startupMs) return;
       unhealthySince ||= Date.now();
       if (Date.now() - unhealthySince >= afterMs) {
         logger.warn(
