@@ -19,7 +19,11 @@ beforeAll(async () => {
   miners = await registerMiners(net, [2, 3, 4, 5]);
   const stake = (await getParams(net.publicClient, { network: net.deployment.network })).minStake.validator;
   await net.fund(6, stake);
-  ({ nodeId: validatorId } = await registerNode(net.client(6), { network: net.deployment.network, role: "Validator", stake }));
+  ({ nodeId: validatorId } = await registerNode(net.client(6), {
+    network: net.deployment.network,
+    role: "Validator",
+    stake,
+  }));
   sessionId = await openSession(net, 1, {
     deposit: parseCor("2"),
     redundancy: 2,
@@ -55,7 +59,12 @@ const validating = async (pair: [number, number]) => {
 test("the quorum-th attestation settles the task on the validator's scores", async () => {
   const { network } = net.deployment;
   const taskId = await validating([2, 3]);
-  const { validatorId: by, status, finalized, failed } = await attest(net.client(6), {
+  const {
+    validatorId: by,
+    status,
+    finalized,
+    failed,
+  } = await attest(net.client(6), {
     network,
     taskId,
     scores: [9500, 1000],

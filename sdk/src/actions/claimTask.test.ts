@@ -26,7 +26,12 @@ const submit = async (sessionId: number) =>
 
 test("miners claim the vacant slots in order; the last claim starts the precommit phase", async () => {
   const { network } = net.deployment;
-  const sessionId = await openSession(net, 1, { deposit: parseCor("1"), redundancy: 2, assignment: "Claim", maxTokens: 16 });
+  const sessionId = await openSession(net, 1, {
+    deposit: parseCor("1"),
+    redundancy: 2,
+    assignment: "Claim",
+    maxTokens: 16,
+  });
   const taskId = await submit(sessionId);
 
   const first = await claimTask(net.client(3), { network, taskId });
@@ -46,7 +51,12 @@ test("miners claim the vacant slots in order; the last claim starts the precommi
 
 test("a second claim by the same miner and a claim on a Router session revert with decoded errors", async () => {
   const { network } = net.deployment;
-  const claimSession = await openSession(net, 1, { deposit: parseCor("1"), redundancy: 2, assignment: "Claim", maxTokens: 16 });
+  const claimSession = await openSession(net, 1, {
+    deposit: parseCor("1"),
+    redundancy: 2,
+    assignment: "Claim",
+    maxTokens: 16,
+  });
   const taskId = await submit(claimSession);
   await claimTask(net.client(2), { network, taskId });
   const twice = await claimTask(net.client(2), { network, taskId }).catch((e) => e);
