@@ -10,6 +10,7 @@ export default defineConfig({
   test: {
     include: [
       "sdk/src/**/*.test.ts",
+      "sdk/test/**/*.test.ts",
       "agents/**/*.test.ts",
       "indexer/test/**/*.test.ts",
       "dashboard/test/**/*.test.ts",

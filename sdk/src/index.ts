@@ -10,49 +10,8 @@ export * from "./actions/index.ts";
 // End-to-end encryption of prompts, results and streams (docs/privacy.md). Browser-safe.
 export * from "./crypto/index.ts";
 export * from "./deployments.ts";
-// Errors. BaseError is named explicitly: the storage module has its own root error of the same name.
-export {
-  AccountRequiredError,
-  type AccountRequiredErrorType,
-  BaseError,
-  type BaseErrorParameters,
-  type BaseErrorType,
-  type ContractErrorContext,
-  ContractRevertedError,
-  type ContractRevertedErrorType,
-  type CorErrorArgs,
-  decodeCorError,
-  describeError,
-  EncryptionKeyRequiredError,
-  type EncryptionKeyRequiredErrorType,
-  type EnvelopeKind,
-  EnvelopeTamperedError,
-  type EnvelopeTamperedErrorType,
-  type ErrorDescription,
-  errorDescriptions,
-  InvalidEnvelopeError,
-  type InvalidEnvelopeErrorType,
-  isContractError,
-  MissingWrappedKeyError,
-  type MissingWrappedKeyErrorType,
-  NotARecipientError,
-  type NotARecipientErrorType,
-  NotFoundError,
-  type NotFoundErrorType,
-  ResultVerificationError,
-  type ResultVerificationErrorType,
-  StaleRecipientKeyError,
-  type StaleRecipientKeyErrorType,
-  setErrorConfig,
-  TaskFailedError,
-  type TaskFailedErrorType,
-  TimeoutError,
-  type TimeoutErrorType,
-  TransactionRevertedError,
-  toCorError,
-  walk,
-  withContractErrors,
-} from "./errors/index.ts";
+// Errors: BaseError (viem's shape + retryable), contract reverts decoded by name, task/result/crypto errors.
+export * from "./errors/index.ts";
 // Generated ABIs (npx forge build && npx wagmi generate).
 export { corRegistryAbi, corTokenAbi, iCorNetworkAbi } from "./generated/abis.ts";
 // Protocol helpers, utilities.
