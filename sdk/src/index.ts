@@ -9,6 +9,8 @@
 export * from "./actions/index.ts";
 // End-to-end encryption of prompts, results and streams (docs/privacy.md). Browser-safe.
 export * from "./crypto/index.ts";
+// viem decorators: client.extend(corActions({ network })), .extend(corWalletActions({ network })).
+export * from "./decorators/index.ts";
 export * from "./deployments.ts";
 // Errors: BaseError (viem's shape + retryable), contract reverts decoded by name, task/result/crypto errors.
 export * from "./errors/index.ts";

@@ -62,11 +62,15 @@ let work: string;
 let app: string;
 let tarball: string;
 
+const started = performance.now();
+const lap = (what: string) => process.stdout.write(`${what}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "cor-sdk-package-"));
   app = join(work, "app");
   mkdirSync(app);
   ok(await run(process.execPath, ["--conditions=source", "--import", "tsx", "scripts/build.ts"], sdk), "build");
+  lap("built");
   const packed = ok(await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], sdk), "pack");
   tarball = join(work, JSON.parse(packed.stdout)[0].filename);
 
@@ -97,6 +101,7 @@ beforeAll(async () => {
     ),
     "npm install",
   );
+  lap("packed and installed");
   for (const pkg of ["viem", "@wagmi/core", "@types/node"]) {
     mkdirSync(dirname(join(app, "node_modules", pkg)), { recursive: true });
     symlinkSync(join(root, "node_modules", pkg), join(app, "node_modules", pkg), "dir");
