@@ -1,8 +1,8 @@
 import { type Hash, parseEventLogs } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { type SessionConfigInput, toSessionConfig } from "../utils/sessionConfig.ts";
-import type { CorConfig } from "./config.ts";
-import { ensureAllowanceWagmi, type WagmiWriteParameters, writeNetworkWagmi } from "./write.ts";
+import { type CorWagmiConfig, getCorDeployment } from "./config.ts";
+import { type WagmiWriteParameters, writeNetworkPullingWagmi } from "./write.ts";
 
 export type CreateSessionWagmiParameters = WagmiWriteParameters &
   Omit<SessionConfigInput, "modelId"> & {
@@ -17,25 +17,25 @@ export type CreateSessionWagmiParameters = WagmiWriteParameters &
 export type CreateSessionWagmiReturnType = { sessionId: number; hash: Hash; approvalHash: Hash | undefined };
 
 /**
- * createSession through wagmi (the connected wallet signs): approve if needed, then createSession.
+ * createSession through wagmi (the connected wallet signs): simulated, approved if needed, then sent. A call that
+ * would revert throws its decoded error before any approval.
  *
  * @example
- * const { sessionId } = await createSessionWagmi(cor, { deposit: parseCor('10'), redundancy: 3 })
+ * const { sessionId } = await createSessionWagmi(config, { deposit: parseCor('10'), redundancy: 3 })
  */
 export async function createSessionWagmi(
-  cor: CorConfig,
+  config: CorWagmiConfig,
   parameters: CreateSessionWagmiParameters,
 ): Promise<CreateSessionWagmiReturnType> {
+  const cor = getCorDeployment(config, parameters);
   const modelId = parameters.modelId ?? cor.deployment.modelId;
   if (!modelId) throw new TypeError("createSessionWagmi: pass modelId (the deployment has none)");
-  const approvalHash =
-    parameters.approve === false
-      ? undefined
-      : await ensureAllowanceWagmi(cor, { amount: parameters.deposit, account: parameters.account });
-  const { hash, receipt } = await writeNetworkWagmi(cor, {
+  const { hash, receipt, approvalHash } = await writeNetworkPullingWagmi(cor, {
     functionName: "createSession",
     args: [toSessionConfig({ ...parameters, modelId }), parameters.deposit],
     account: parameters.account,
+    amount: parameters.deposit,
+    approve: parameters.approve,
   });
   const [event] = parseEventLogs({ abi: iCorNetworkAbi, logs: receipt.logs, eventName: "SessionCreated" });
   return { sessionId: event.args.sessionId, hash, approvalHash };

@@ -1,7 +1,7 @@
 import { type Hash, parseEventLogs } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import type { CorConfig } from "./config.ts";
-import { ensureAllowanceWagmi, type WagmiWriteParameters, writeNetworkWagmi } from "./write.ts";
+import { type CorWagmiConfig, getCorDeployment } from "./config.ts";
+import { type WagmiWriteParameters, writeNetworkPullingWagmi } from "./write.ts";
 
 export type DepositToSessionWagmiParameters = WagmiWriteParameters & {
   sessionId: number;
@@ -12,23 +12,21 @@ export type DepositToSessionWagmiParameters = WagmiWriteParameters & {
 export type DepositToSessionWagmiReturnType = { deposit: bigint; hash: Hash; approvalHash: Hash | undefined };
 
 /**
- * Tops up a session through wagmi (approve if needed, then deposit).
+ * Tops up a session through wagmi (simulated, approved if needed, then deposited).
  *
  * @example
- * await depositToSessionWagmi(cor, { sessionId: 3, amount: parseCor('5') })
+ * await depositToSessionWagmi(config, { sessionId: 3, amount: parseCor('5') })
  */
 export async function depositToSessionWagmi(
-  cor: CorConfig,
+  config: CorWagmiConfig,
   parameters: DepositToSessionWagmiParameters,
 ): Promise<DepositToSessionWagmiReturnType> {
-  const approvalHash =
-    parameters.approve === false
-      ? undefined
-      : await ensureAllowanceWagmi(cor, { amount: parameters.amount, account: parameters.account });
-  const { hash, receipt } = await writeNetworkWagmi(cor, {
+  const { hash, receipt, approvalHash } = await writeNetworkPullingWagmi(getCorDeployment(config, parameters), {
     functionName: "deposit",
     args: [parameters.sessionId, parameters.amount],
     account: parameters.account,
+    amount: parameters.amount,
+    approve: parameters.approve,
   });
   const [event] = parseEventLogs({ abi: iCorNetworkAbi, logs: receipt.logs, eventName: "SessionDeposited" });
   return { deposit: event.args.deposit, hash, approvalHash };

@@ -29,12 +29,16 @@ export { indexOfTask, sessionOfTask, toTaskId } from "../utils/ids.ts";
 export { type SessionConfigInput, sessionDefaults, toSessionConfig } from "../utils/sessionConfig.ts";
 export { displayCor, formatCor, parseCor } from "../utils/units.ts";
 export {
+  type CorChainIdParameter,
   type CorConfig,
   type CorContracts,
   type CorDeployment,
+  type CorWagmiConfig,
   type CreateCorConfigParameters,
   corContracts,
   createCorConfig,
+  getCorDeployment,
+  type ResolvedCorConfig,
 } from "./config.ts";
 export {
   type CreateSessionWagmiParameters,

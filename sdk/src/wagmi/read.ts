@@ -10,7 +10,7 @@ import {
   toSessionInfo,
   toTaskInfo,
 } from "../utils/decode.ts";
-import type { CorConfig } from "./config.ts";
+import { type CorChainIdParameter, type CorWagmiConfig, getCorDeployment } from "./config.ts";
 
 export type ReadErrorType = ReadContractErrorType | NotFoundError;
 
@@ -18,9 +18,13 @@ export type ReadErrorType = ReadContractErrorType | NotFoundError;
  * Reads a task through wagmi (decoded like getTask).
  *
  * @example
- * const task = await readTaskWagmi(cor, { taskId })
+ * const task = await readTaskWagmi(config, { taskId })
  */
-export async function readTaskWagmi(cor: CorConfig, { taskId }: { taskId: bigint }): Promise<TaskInfo> {
+export async function readTaskWagmi(
+  config: CorWagmiConfig,
+  { taskId, chainId }: { taskId: bigint } & CorChainIdParameter,
+): Promise<TaskInfo> {
+  const cor = getCorDeployment(config, { chainId });
   const raw = await readContract(cor.config, { ...cor.contracts.network, functionName: "getTask", args: [taskId] });
   if (raw.status === 0) throw new NotFoundError({ kind: "task", id: taskId });
   return toTaskInfo(taskId, raw);
@@ -30,9 +34,13 @@ export async function readTaskWagmi(cor: CorConfig, { taskId }: { taskId: bigint
  * Reads a session through wagmi (decoded like getSession).
  *
  * @example
- * const { deposit, status } = await readSessionWagmi(cor, { sessionId: 3 })
+ * const { deposit, status } = await readSessionWagmi(config, { sessionId: 3 })
  */
-export async function readSessionWagmi(cor: CorConfig, { sessionId }: { sessionId: number }): Promise<SessionInfo> {
+export async function readSessionWagmi(
+  config: CorWagmiConfig,
+  { sessionId, chainId }: { sessionId: number } & CorChainIdParameter,
+): Promise<SessionInfo> {
+  const cor = getCorDeployment(config, { chainId });
   const raw = await readContract(cor.config, {
     ...cor.contracts.network,
     functionName: "getSession",
@@ -46,9 +54,13 @@ export async function readSessionWagmi(cor: CorConfig, { sessionId }: { sessionI
  * Reads a node through wagmi (decoded like getNode).
  *
  * @example
- * const node = await readNodeWagmi(cor, { nodeId: 2 })
+ * const node = await readNodeWagmi(config, { nodeId: 2 })
  */
-export async function readNodeWagmi(cor: CorConfig, { nodeId }: { nodeId: number }): Promise<NodeInfo> {
+export async function readNodeWagmi(
+  config: CorWagmiConfig,
+  { nodeId, chainId }: { nodeId: number } & CorChainIdParameter,
+): Promise<NodeInfo> {
+  const cor = getCorDeployment(config, { chainId });
   const raw = await readContract(cor.config, { ...cor.contracts.network, functionName: "getNode", args: [nodeId] });
   if (raw.account === "0x0000000000000000000000000000000000000000")
     throw new NotFoundError({ kind: "node", id: nodeId });
@@ -59,8 +71,12 @@ export async function readNodeWagmi(cor: CorConfig, { nodeId }: { nodeId: number
  * Reads the protocol parameters through wagmi.
  *
  * @example
- * const { minStake } = await readParamsWagmi(cor)
+ * const { minStake } = await readParamsWagmi(config)
  */
-export async function readParamsWagmi(cor: CorConfig): Promise<NetworkParams> {
+export async function readParamsWagmi(
+  config: CorWagmiConfig,
+  { chainId }: CorChainIdParameter = {},
+): Promise<NetworkParams> {
+  const cor = getCorDeployment(config, { chainId });
   return toNetworkParams(await readContract(cor.config, { ...cor.contracts.network, functionName: "params" }));
 }

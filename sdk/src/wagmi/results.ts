@@ -1,19 +1,20 @@
 import { type FetchResultParameters, fetchResult, type TaskResult } from "../actions/fetchResult.ts";
 import { type VerifyResultReturnType, verifyResult } from "../actions/verifyResult.ts";
-import type { CorConfig } from "./config.ts";
+import { type CorChainIdParameter, type CorWagmiConfig, getCorDeployment } from "./config.ts";
 
 /**
  * fetchResult through wagmi's public client: the winner's result CID from the chain, the bytes from the store,
  * checked against the finalized resultHash.
  *
  * @example
- * const { text } = await fetchResultWagmi(cor, { taskId, store, fromBlock })
+ * const { text } = await fetchResultWagmi(config, { taskId, store, fromBlock })
  */
 export async function fetchResultWagmi(
-  cor: CorConfig,
-  parameters: Omit<FetchResultParameters, "network">,
+  config: CorWagmiConfig,
+  parameters: Omit<FetchResultParameters, "network"> & CorChainIdParameter,
 ): Promise<TaskResult> {
-  const client = cor.config.getClient({ chainId: cor.chain.id });
+  const cor = getCorDeployment(config, parameters);
+  const client = cor.config.getClient({ chainId: cor.chainId });
   return fetchResult(client, { ...parameters, network: cor.deployment.network });
 }
 
@@ -21,12 +22,13 @@ export async function fetchResultWagmi(
  * verifyResult through wagmi: compares text obtained elsewhere (a router stream) with the finalized hash.
  *
  * @example
- * const { valid } = await verifyResultWagmi(cor, { taskId, result: streamedText })
+ * const { valid } = await verifyResultWagmi(config, { taskId, result: streamedText })
  */
 export async function verifyResultWagmi(
-  cor: CorConfig,
-  parameters: { taskId: bigint; result: string | Uint8Array },
+  config: CorWagmiConfig,
+  parameters: { taskId: bigint; result: string | Uint8Array } & CorChainIdParameter,
 ): Promise<VerifyResultReturnType> {
-  const client = cor.config.getClient({ chainId: cor.chain.id });
+  const cor = getCorDeployment(config, parameters);
+  const client = cor.config.getClient({ chainId: cor.chainId });
   return verifyResult(client, { ...parameters, network: cor.deployment.network });
 }

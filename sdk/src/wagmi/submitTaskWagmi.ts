@@ -3,7 +3,7 @@ import { preparePrompt, type TaskEncryption } from "../actions/submitTask.ts";
 import type { TaskKey } from "../crypto/envelope.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import type { ContentStore } from "../storage/types.ts";
-import type { CorConfig } from "./config.ts";
+import { type CorWagmiConfig, getCorDeployment } from "./config.ts";
 import { readSessionWagmi } from "./read.ts";
 import { type WagmiWriteParameters, writeNetworkWagmi } from "./write.ts";
 
@@ -33,17 +33,18 @@ export type SubmitTaskWagmiReturnType = {
  * submitTask through wagmi: uploads the prompt, then submits its CID and keccak256 hash.
  *
  * @example
- * const { taskId } = await submitTaskWagmi(cor, { sessionId, prompt: 'Once upon a time', store })
+ * const { taskId } = await submitTaskWagmi(config, { sessionId, prompt: 'Once upon a time', store })
  */
 export async function submitTaskWagmi(
-  cor: CorConfig,
+  config: CorWagmiConfig,
   parameters: SubmitTaskWagmiParameters,
 ): Promise<SubmitTaskWagmiReturnType> {
+  const cor = getCorDeployment(config, parameters);
   const bytes = typeof parameters.prompt === "string" ? new TextEncoder().encode(parameters.prompt) : parameters.prompt;
   const promptHash = keccak256(bytes);
-  const session = await readSessionWagmi(cor, { sessionId: parameters.sessionId });
+  const session = await readSessionWagmi(config, { sessionId: parameters.sessionId, chainId: cor.chainId });
   // An encrypted session gets an envelope (the hash stays the plaintext's), never the plaintext.
-  const { stored, taskKey } = await preparePrompt(cor.config.getClient({ chainId: cor.chain.id }), {
+  const { stored, taskKey } = await preparePrompt(cor.config.getClient({ chainId: cor.chainId }), {
     network: cor.deployment.network,
     sessionId: parameters.sessionId,
     bytes,

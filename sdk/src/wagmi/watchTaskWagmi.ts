@@ -2,9 +2,9 @@ import { watchContractEvent } from "@wagmi/core";
 import { type TaskEventName, taskEventsAbi } from "../utils/abi.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
 import type { TaskLog } from "../utils/logs.ts";
-import type { CorConfig } from "./config.ts";
+import { type CorChainIdParameter, type CorWagmiConfig, getCorDeployment } from "./config.ts";
 
-export type WatchTaskWagmiParameters = {
+export type WatchTaskWagmiParameters = CorChainIdParameter & {
   taskId: bigint;
   /** Every new event of the task, with the status it implies (undefined for commits, reveals, work records). */
   onEvent: (event: { eventName: TaskEventName; args: TaskLog["args"]; status: TaskStatusName | undefined }) => void;
@@ -17,13 +17,14 @@ export type WatchTaskWagmiParameters = {
  * Watches a task's new events through wagmi's watchContractEvent (e.g. to drive a UI). Returns unwatch.
  *
  * @example
- * const unwatch = watchTaskWagmi(cor, { taskId, onEvent: ({ eventName, status }) => render(eventName, status) })
+ * const unwatch = watchTaskWagmi(config, { taskId, onEvent: ({ eventName, status }) => render(eventName, status) })
  */
-export function watchTaskWagmi(cor: CorConfig, parameters: WatchTaskWagmiParameters): () => void {
+export function watchTaskWagmi(config: CorWagmiConfig, parameters: WatchTaskWagmiParameters): () => void {
+  const cor = getCorDeployment(config, parameters);
   return watchContractEvent(cor.config, {
     address: cor.deployment.network,
     abi: taskEventsAbi,
-    chainId: cor.chain.id,
+    chainId: cor.chainId,
     strict: true,
     poll: true,
     fromBlock: parameters.fromBlock,

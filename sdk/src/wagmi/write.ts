@@ -1,30 +1,44 @@
-import { getConnection, readContract, waitForTransactionReceipt, writeContract } from "@wagmi/core";
+import {
+  type Config,
+  getConnection,
+  readContract,
+  simulateContract,
+  waitForTransactionReceipt,
+  writeContract,
+} from "@wagmi/core";
 import type { Account, Address, Hash, TransactionReceipt } from "viem";
 import { TransactionRevertedError, withContractErrors } from "../errors/contract.ts";
 import { AccountRequiredError } from "../errors/task.ts";
+import { allowanceOverride, throwIfReverted } from "../utils/allowance.ts";
 import type { NetworkWriteArgs, NetworkWriteFunctionName } from "../utils/write.ts";
-import type { CorConfig } from "./config.ts";
+import type { CorChainIdParameter, ResolvedCorConfig } from "./config.ts";
 
 /** Parameters shared by the wagmi write actions. */
-export type WagmiWriteParameters = {
+export type WagmiWriteParameters = CorChainIdParameter & {
   /** Signer: a local account, or an address of the connected wallet; default the connected account. */
   account?: Account | Address | undefined;
 };
 
 /** @internal The signer's address: the account parameter, else the connected wallet's. */
-export function signerAddress(cor: CorConfig, account: Account | Address | undefined): Address {
+export function signerAddress(config: Config, account: Account | Address | undefined): Address {
   if (account) return typeof account === "string" ? account : account.address;
-  const { address } = getConnection(cor.config);
+  const { address } = getConnection(config);
   if (!address) throw new AccountRequiredError();
   return address;
 }
 
+type NetworkCall<name extends NetworkWriteFunctionName> = {
+  functionName: name;
+  args: NetworkWriteArgs<name>;
+  account?: Account | Address | undefined;
+};
+
 /** @internal writeContract on the network + receipt, reverts decoded. */
 export async function writeNetworkWagmi<name extends NetworkWriteFunctionName>(
-  cor: CorConfig,
-  p: { functionName: name; args: NetworkWriteArgs<name>; account?: Account | Address | undefined },
+  cor: ResolvedCorConfig,
+  p: NetworkCall<name>,
 ): Promise<{ hash: Hash; receipt: TransactionReceipt }> {
-  const sender = signerAddress(cor, p.account);
+  const sender = signerAddress(cor.config, p.account);
   const hash = await withContractErrors(
     () =>
       writeContract(cor.config, {
@@ -40,24 +54,52 @@ export async function writeNetworkWagmi<name extends NetworkWriteFunctionName>(
       sender,
     },
   );
-  const receipt = await waitForTransactionReceipt(cor.config, { hash, chainId: cor.chain.id });
+  const receipt = await waitForTransactionReceipt(cor.config, { hash, chainId: cor.chainId });
   if (receipt.status !== "success") throw new TransactionRevertedError({ hash, functionName: p.functionName });
   return { hash, receipt: receipt as TransactionReceipt };
 }
 
-/** @internal Approves the network for `amount` COR when the allowance is lower. */
-export async function ensureAllowanceWagmi(
-  cor: CorConfig,
-  p: { amount: bigint; account?: Account | Address | undefined },
-): Promise<Hash | undefined> {
-  if (p.amount === 0n) return undefined;
-  const owner = signerAddress(cor, p.account);
-  const allowance = await readContract(cor.config, {
-    ...cor.contracts.token,
-    functionName: "allowance",
-    args: [owner, cor.deployment.network],
-  });
-  if (allowance >= p.amount) return undefined;
+/**
+ * @internal A network call that pulls `amount` COR, like the viem actions' writeNetworkPulling: when the allowance
+ * is too low, the call is simulated with the allowance overridden (a revert throws before any approval), then the
+ * exact amount is approved, then the call is sent.
+ */
+export async function writeNetworkPullingWagmi<name extends NetworkWriteFunctionName>(
+  cor: ResolvedCorConfig,
+  p: NetworkCall<name> & { amount: bigint; approve?: boolean | undefined },
+): Promise<{ hash: Hash; receipt: TransactionReceipt; approvalHash: Hash | undefined }> {
+  let approvalHash: Hash | undefined;
+  if (p.approve !== false && p.amount > 0n) {
+    const owner = signerAddress(cor.config, p.account);
+    const { network, token } = cor.deployment;
+    const allowance = await readContract(cor.config, {
+      ...cor.contracts.token,
+      functionName: "allowance",
+      args: [owner, network],
+    });
+    if (allowance < p.amount) {
+      await withContractErrors(
+        () =>
+          simulateContract(cor.config, {
+            ...cor.contracts.network,
+            functionName: p.functionName,
+            args: p.args,
+            account: p.account ?? owner,
+            stateOverride: allowanceOverride(token, owner, network, p.amount),
+          } as never),
+        { functionName: p.functionName, args: p.args as readonly unknown[], contractAddress: network, sender: owner },
+      ).catch(throwIfReverted);
+      approvalHash = await approveWagmi(cor, { owner, amount: p.amount, account: p.account });
+    }
+  }
+  return { ...(await writeNetworkWagmi(cor, p)), approvalHash };
+}
+
+/** Approves the network for `amount` COR and waits for the approval's receipt. */
+async function approveWagmi(
+  cor: ResolvedCorConfig,
+  p: { owner: Address; amount: bigint; account: Account | Address | undefined },
+): Promise<Hash> {
   const hash = await withContractErrors(
     () =>
       writeContract(cor.config, {
@@ -66,9 +108,9 @@ export async function ensureAllowanceWagmi(
         args: [cor.deployment.network, p.amount],
         ...(p.account ? { account: p.account } : {}),
       } as never),
-    { functionName: "approve", contractAddress: cor.deployment.token, sender: owner },
+    { functionName: "approve", contractAddress: cor.deployment.token, sender: p.owner },
   );
-  const receipt = await waitForTransactionReceipt(cor.config, { hash, chainId: cor.chain.id });
+  const receipt = await waitForTransactionReceipt(cor.config, { hash, chainId: cor.chainId });
   if (receipt.status !== "success") throw new TransactionRevertedError({ hash, functionName: "approve" });
   return hash;
 }
