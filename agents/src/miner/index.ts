@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { loadDeployment } from "@cor-network/sdk/node";
 import { type Hex, parseEther, toHex } from "viem";
-import { loadDeployment } from "../../../sdk/src/deployments.ts";
-import { AssignmentMode, commitmentOf, contentHash, NodeStatus, Role, TaskStatus } from "../../../sdk/src/protocol.ts";
+import { AssignmentMode, contentHash, NodeStatus, Role, TaskStatus } from "../../../sdk/src/protocol.ts";
 import { createContentStore } from "../../../sdk/src/storage/index.ts";
 import {
   createInferenceEngine,
@@ -311,8 +311,7 @@ export const startMiner = async (
       const salt = toHex(randomBytes(32));
       // The salt is journaled before the commitment is sent: a crash after commit can still reveal.
       journal.set(key, { slot, resultHash, salt, cid, tokens, ...(withhold ? { withhold } : {}) });
-      const commitment = commitmentOf(taskId, clients.account.address, resultHash, tokens, salt);
-      await batch.commits.add({ taskId, slot, commitment });
+      await batch.commits.add({ taskId, slot, resultHash, tokens, salt });
       streams.done({
         type: "done",
         taskId: key,

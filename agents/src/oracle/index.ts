@@ -1,20 +1,22 @@
-import { loadDeployment } from "@cor-network/sdk/node";
-import { erc20Abi, type Hex, maxUint256, parseEther } from "viem";
-import { contentHash, NodeStatus, Role, SessionStatus, TaskStatus } from "../../../sdk/src/protocol.ts";
-import { createContentStore } from "../../../sdk/src/storage/index.ts";
-import { toSessionConfig } from "../../../sdk/src/utils/sessionConfig.ts";
 import {
-  chainTime,
-  createClients,
-  createTxSender,
-  eventArgs,
-  followEvents,
-  type NetworkLog,
-  networkReader,
-} from "../shared/chain.ts";
+  assignTask,
+  createSession,
+  expireSlot,
+  finalizeTask,
+  getNode,
+  getSession,
+  getTask,
+  Role,
+  submitTask,
+} from "@cor-network/sdk";
+import { loadDeployment } from "@cor-network/sdk/node";
+import { createContentStore } from "@cor-network/sdk/storage";
+import { type Hex, parseEther } from "viem";
+import { chainTime, createClients, createTxSender, followEvents, type NetworkLog } from "../shared/chain.ts";
 import { readConfig } from "../shared/config.ts";
 import { startHttpServer } from "../shared/health.ts";
 import { createLogger } from "../shared/logger.ts";
+import { canFundHealthCheck, HEALTH_CHECK_TOKENS, healthCheckMiner, keeperActionOf } from "./keeper.ts";
 
 export const oracleConfigSpec = {
   rpcUrl: { env: "COR_RPC_URL", description: "JSON-RPC URL", default: "http://127.0.0.1:8545", parse: "url" },
@@ -38,15 +40,6 @@ export const oracleConfigSpec = {
   ipfsDir: { env: "COR_IPFS_DIR", description: "embedded IPFS block directory", default: ".data/ipfs" },
 } as const;
 
-type TaskView = {
-  status: number;
-  deadline: number;
-  committedMask: number;
-  revealedMask: number;
-  droppedMask: number;
-  miners: readonly number[];
-};
-
 /**
  * Oracle / keeper: watches every open task's phase deadline (against chain time) and calls expire for each late
  * slot (late committers are replaced, late revealers dropped) and finalize for Validating tasks past their
@@ -59,6 +52,7 @@ export const startOracle = async (overrides: Partial<Record<keyof typeof oracleC
   const clients = await createClients(cfg.rpcUrl, cfg.privateKey as Hex, deployment);
   const logger = createLogger("oracle", { account: clients.account.address });
   const tx = createTxSender(clients, logger);
+  const { client, network } = tx;
   const open = new Set<string>();
   const miners = new Map<number, Hex[]>();
   let expired = 0;
@@ -69,7 +63,6 @@ export const startOracle = async (overrides: Partial<Record<keyof typeof oracleC
     port: Number(cfg.port),
     health: () => ({ ready, open: open.size, expired, finalized }),
   });
-  const read = networkReader(clients);
   /** Health-check sessions this oracle opened (rebuilt from SessionCreated on restart, so it reuses its own). */
   const ownSessions: number[] = [];
 
@@ -102,35 +95,24 @@ export const startOracle = async (overrides: Partial<Record<keyof typeof oracleC
     },
   });
 
+  /** One pass over the open tasks: expire late slots, finalize Validating tasks past their attest window. */
   const scan = async () => {
     if (open.size === 0) return;
     const now = await chainTime(clients);
     for (const key of [...open]) {
       const taskId = BigInt(key);
-      const t = await read<TaskView>("getTask", [taskId]);
-      if (t.status === TaskStatus.Finalized || t.status === TaskStatus.Failed) {
-        open.delete(key);
-        continue;
-      }
-      if (BigInt(t.deadline) >= now) continue;
+      const action = keeperActionOf(await getTask(client, { network, taskId }), now);
       try {
-        if (t.status === TaskStatus.Validating) {
-          await tx.write("finalize", [taskId], `finalize task=${key}`);
+        if (action.kind === "forget") open.delete(key);
+        else if (action.kind === "finalize") {
+          await finalizeTask(client, { network, taskId });
           finalized++;
           logger.info(`Finalized task=${key} after attest deadline`);
-          continue;
-        }
-        for (let slot = 0; slot < t.miners.length; slot++) {
-          const bit = 1 << slot;
-          const late =
-            t.status === TaskStatus.Revealing
-              ? !(t.revealedMask & bit) && !(t.droppedMask & bit)
-              : !(t.committedMask & bit);
-          if (!late) continue;
-          await tx.write("expire", [taskId, slot], `expire task=${key} slot=${slot}`);
+        } else if (action.kind === "expire") {
+          const { expired: late } = await expireSlot(client, { network, taskId, slot: action.slot });
           expired++;
-          logger.info(`Expired task=${key} slot=${slot} node=${t.miners[slot]} phase=${t.status}`);
-          break; // re-read the task: an expiry can reassign, settle or fail it
+          // A vacant slot (no miner took it in time) fails the task: there is no late miner then.
+          logger.info(`Expired task=${key} slot=${action.slot} node=${action.nodeId} phase=${late?.phase ?? "Queued"}`);
         }
       } catch (err) {
         logger.debug(`Keeper action skipped task=${key}: ${String((err as Error).message).split("\n")[0]}`);
@@ -140,7 +122,7 @@ export const startOracle = async (overrides: Partial<Record<keyof typeof oracleC
 
   // Health checks: a Router-mode session owned by the oracle (it assigns as owner), R=1, ExactMatch.
   let healthSession = 0;
-  let nextMiner = 0;
+  let turn = 0;
   const store =
     Number(cfg.healthCheckSeconds) > 0
       ? await createContentStore({ ipfsApi: cfg.ipfsApi, directory: cfg.ipfsDir })
@@ -148,11 +130,10 @@ export const startOracle = async (overrides: Partial<Record<keyof typeof oracleC
   /** The newest open health-check session this oracle owns with enough deposit for a check, if any. */
   const reusableSession = async (): Promise<number> => {
     await follower.caughtUp;
-    for (const id of [...ownSessions].reverse()) {
-      const s = await read<{ status: number; deposit: bigint; pricePerToken: bigint }>("getSession", [id]);
-      if (Number(s.status) === SessionStatus.Open && s.deposit >= 16n * s.pricePerToken) {
-        logger.info(`Reusing health-check session=${id}`);
-        return id;
+    for (const sessionId of [...ownSessions].reverse()) {
+      if (canFundHealthCheck(await getSession(client, { network, sessionId }))) {
+        logger.info(`Reusing health-check session=${sessionId}`);
+        return sessionId;
       }
     }
     return 0;
@@ -160,44 +141,38 @@ export const startOracle = async (overrides: Partial<Record<keyof typeof oracleC
   const healthCheck = async () => {
     if (!store || open.size > 0 || Date.now() - lastActivity < Number(cfg.healthCheckSeconds) * 1000) return;
     const candidates: number[] = [];
-    for (const [id, models] of miners) {
+    for (const [nodeId, models] of miners) {
       if (!models.includes(deployment.modelId)) continue;
-      const node = await read<{ status: number }>("getNode", [id]);
-      if (node.status === NodeStatus.Active) candidates.push(id);
+      if ((await getNode(client, { network, nodeId })).status === "Active") candidates.push(nodeId);
     }
-    if (!candidates.length) return;
+    const miner = healthCheckMiner(candidates, turn);
+    if (miner === undefined) return;
     if (!healthSession) healthSession = await reusableSession();
     if (!healthSession) {
-      const budget = parseEther(cfg.healthCheckBudget);
-      await tx.writeTo(deployment.token, erc20Abi, "approve", [deployment.network, maxUint256], "approve");
-      const hash = await tx.write(
-        "createSession",
-        [
-          toSessionConfig({
-            modelId: deployment.modelId,
-            redundancy: 1,
-            validation: "ExactMatch",
-            assignment: "Router",
-            pricePerToken: 10n ** 12n,
-            maxTokens: 16,
-            retryLimit: 0,
-            windows: { precommit: 30, reveal: 30, attest: 30 },
-          }),
-          budget,
-        ],
-        "create health-check session",
-      );
-      const receipt = await clients.publicClient.getTransactionReceipt({ hash });
-      healthSession = Number(eventArgs(receipt.logs, "SessionCreated").sessionId);
+      ({ sessionId: healthSession } = await createSession(client, {
+        network,
+        token: deployment.token,
+        deposit: parseEther(cfg.healthCheckBudget),
+        modelId: deployment.modelId,
+        redundancy: 1,
+        validation: "ExactMatch",
+        assignment: "Router",
+        pricePerToken: 10n ** 12n,
+        maxTokens: HEALTH_CHECK_TOKENS,
+        retryLimit: 0,
+        windows: { precommit: 30, reveal: 30, attest: 30 },
+      }));
       logger.info(`Opened health-check session=${healthSession}`);
     }
-    const miner = candidates[nextMiner++ % candidates.length];
-    const prompt = new TextEncoder().encode("Once upon a time");
-    const { cid } = await store.add(prompt);
-    const session = await read<{ taskCount: number }>("getSession", [healthSession]);
-    await tx.write("submitTask", [healthSession, contentHash(prompt), cid, 16], "submit health check");
-    const taskId = (BigInt(healthSession) << 32n) | BigInt(Number(session.taskCount) + 1);
-    await tx.write("assignTask", [taskId, [miner]], `health check task=${taskId} node=${miner}`);
+    turn++;
+    const { taskId } = await submitTask(client, {
+      network,
+      sessionId: healthSession,
+      prompt: "Once upon a time",
+      store,
+      maxTokens: HEALTH_CHECK_TOKENS,
+    });
+    await assignTask(client, { network, taskId, nodeIds: [miner] });
     logger.info(`Health check task=${taskId} node=${miner}`);
     lastActivity = Date.now();
   };

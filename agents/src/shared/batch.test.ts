@@ -1,15 +1,17 @@
+import { assignTasks, contentHash, getTask, parseCor, submitTasks } from "@cor-network/sdk";
+import {
+  anvilKey,
+  type CorTestNetwork,
+  openSession,
+  registerMiners,
+  setupNetwork,
+  tempContentStore,
+} from "@cor-network/sdk/testing";
 import { type Hex, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { assignTasks } from "../../../sdk/src/actions/assignTasks.ts";
-import { getTask } from "../../../sdk/src/actions/getTask.ts";
-import { submitTasks } from "../../../sdk/src/actions/submitTasks.ts";
-import { commitmentOf, contentHash } from "../../../sdk/src/protocol.ts";
-import { anvilKey } from "../../../sdk/src/testing/anvil.ts";
-import { type CorTestNetwork, setupNetwork, tempContentStore } from "../../../sdk/src/testing/fixture.ts";
-import { openSession, registerMiners } from "../../../sdk/src/testing/flow.ts";
-import { parseCor } from "../../../sdk/src/utils/units.ts";
 import { createResultBatchers } from "./batch.ts";
 import { createClients, createTxSender } from "./chain.ts";
+import { revertName } from "./errors.ts";
 import { createLogger } from "./logger.ts";
 
 // Real parts: anvil with the forge-deployed contracts, the agents' own TxSender (nonces) and commitMany/revealMany.
@@ -50,7 +52,9 @@ const salt = (i: bigint) => keccak256(toHex(`salt-${i}`));
 const commitOf = (taskId: bigint, text: string) => ({
   taskId,
   slot: 0,
-  commitment: commitmentOf(taskId, net.address(2), contentHash(text), 1, salt(taskId)),
+  resultHash: contentHash(text),
+  tokens: 1,
+  salt: salt(taskId),
 });
 const revealOf = (taskId: bigint, text: string) => ({
   taskId,
@@ -82,14 +86,14 @@ test("a batch with one bad item falls back to single calls: the others land, onl
   const { network } = net.deployment;
   const ids = await assigned(3);
   const batch = await minerBatchers(200);
-  const bad = { taskId: ids[1], slot: 0, commitment: `0x${"00".repeat(32)}` as Hex }; // ZeroCommitment
+  const bad = { ...commitOf(ids[1], "ok"), slot: 1 }; // R=1: slot 1 is nobody's (NotAssigned)
   const outcomes = await Promise.allSettled([
     batch.commits.add(commitOf(ids[0], "ok")),
     batch.commits.add(bad),
     batch.commits.add(commitOf(ids[2], "ok")),
   ]);
   expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
-  expect(String((outcomes[1] as PromiseRejectedResult).reason.message)).toContain("ZeroCommitment");
+  expect(revertName((outcomes[1] as PromiseRejectedResult).reason)).toBe("NotAssigned");
   const [a, c] = [outcomes[0], outcomes[2]] as PromiseFulfilledResult<Hex>[];
   expect(a.value).not.toBe(c.value); // sent alone after the batch failed
   const statuses = await Promise.all(

@@ -1,3 +1,4 @@
+import { assignTask, assignTasks, commitResult, commitResults, revealResult, revealResults } from "@cor-network/sdk";
 import type { Hex } from "viem";
 import type { TxSender } from "./chain.ts";
 import { AgentError } from "./errors.ts";
@@ -80,7 +81,8 @@ export const createBatcher = <T>(opts: {
   };
 };
 
-export type CommitItem = { taskId: bigint; slot: number; commitment: Hex };
+/** A miner's commitment: the SDK computes `keccak256(abi.encode(taskId, miner, resultHash, tokens, salt))`. */
+export type CommitItem = { taskId: bigint; slot: number; resultHash: Hex; tokens: number; salt: Hex };
 export type RevealItem = {
   taskId: bigint;
   slot: number;
@@ -90,31 +92,28 @@ export type RevealItem = {
   resultCid: string;
 };
 
-/** A miner's commit and reveal batchers (commitMany / revealMany), falling back to commit / reveal. */
-export const createResultBatchers = (tx: TxSender, windowMs: number, logger: Logger) => ({
-  commits: createBatcher<CommitItem>({
-    windowMs,
-    logger,
-    label: "commitMany",
-    keyOf: (c) => `${c.taskId}:${c.slot}`,
-    sendOne: (c) => tx.write("commit", [c.taskId, c.slot, c.commitment], `commit task=${c.taskId}`),
-    sendMany: (cs) =>
-      tx.write(
-        "commitMany",
-        [cs.map((c) => c.taskId), cs.map((c) => c.slot), cs.map((c) => c.commitment)],
-        `commitMany tasks=${cs.map((c) => c.taskId).join(",")}`,
-      ),
-  }),
-  reveals: createBatcher<RevealItem>({
-    windowMs,
-    logger,
-    label: "revealMany",
-    keyOf: (r) => `${r.taskId}:${r.slot}`,
-    sendOne: (r) =>
-      tx.write("reveal", [r.taskId, r.slot, r.resultHash, r.salt, r.tokens, r.resultCid], `reveal task=${r.taskId}`),
-    sendMany: (rs) => tx.write("revealMany", [rs], `revealMany tasks=${rs.map((r) => r.taskId).join(",")}`),
-  }),
-});
+/** A miner's commit and reveal batchers (SDK commitResults / revealResults), falling back to commitResult / revealResult. */
+export const createResultBatchers = (tx: TxSender, windowMs: number, logger: Logger) => {
+  const { client, network } = tx;
+  return {
+    commits: createBatcher<CommitItem>({
+      windowMs,
+      logger,
+      label: "commitMany",
+      keyOf: (c) => `${c.taskId}:${c.slot}`,
+      sendOne: async (c) => (await commitResult(client, { network, ...c })).hash,
+      sendMany: async (commits) => (await commitResults(client, { network, commits })).hash,
+    }),
+    reveals: createBatcher<RevealItem>({
+      windowMs,
+      logger,
+      label: "revealMany",
+      keyOf: (r) => `${r.taskId}:${r.slot}`,
+      sendOne: async (r) => (await revealResult(client, { network, ...r })).hash,
+      sendMany: async (reveals) => (await revealResults(client, { network, reveals })).hash,
+    }),
+  };
+};
 
 /** COR_BATCH_MS for agents without their own config field (the router): default 250, 0 = off. */
 export const batchWindowFromEnv = (): number => {
@@ -124,17 +123,12 @@ export const batchWindowFromEnv = (): number => {
   return v;
 };
 
-/** A router's assignment batcher (assignMany), falling back to assignTask. */
+/** A router's assignment batcher (SDK assignTasks), falling back to assignTask. */
 export const createAssignBatcher = (tx: TxSender, windowMs: number, logger: Logger) =>
   createBatcher<{ taskId: bigint; nodeIds: number[] }>({
     windowMs,
     logger,
     label: "assignMany",
-    sendOne: (a) => tx.write("assignTask", [a.taskId, a.nodeIds], `assign task=${a.taskId}`),
-    sendMany: (as) =>
-      tx.write(
-        "assignMany",
-        [as.map((a) => a.taskId), as.map((a) => a.nodeIds)],
-        `assignMany tasks=${as.map((a) => a.taskId).join(",")}`,
-      ),
+    sendOne: async (a) => (await assignTask(tx.client, { network: tx.network, ...a })).hash,
+    sendMany: async (assignments) => (await assignTasks(tx.client, { network: tx.network, assignments })).hash,
   });

@@ -1,20 +1,26 @@
+import { type Deployment, iCorNetworkAbi, isContractError, toCorError } from "@cor-network/sdk";
 import {
   type Abi,
   type Address,
   type Chain,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
   createPublicClient,
   createWalletClient,
   decodeEventLog,
   defineChain,
+  type Hash,
   type Hex,
+  type HttpTransport,
   http,
   type Log,
+  type PrivateKeyAccount,
   type PublicClient,
+  publicActions,
   type WalletClient,
+  type WriteContractParameters,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import type { Deployment } from "../../../sdk/src/deployments.ts";
-import { iCorNetworkAbi } from "../../../sdk/src/generated/abis.ts";
 import { AgentError, isRetryable, revertName } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 
@@ -23,8 +29,8 @@ export const networkAbi = iCorNetworkAbi;
 export type Clients = {
   chain: Chain;
   publicClient: PublicClient;
-  walletClient: WalletClient;
-  account: ReturnType<typeof privateKeyToAccount>;
+  walletClient: WalletClient<HttpTransport, Chain, PrivateKeyAccount>;
+  account: PrivateKeyAccount;
   deployment: Deployment;
 };
 
@@ -38,89 +44,134 @@ export const createClients = async (rpcUrl: string, privateKey: Hex, deployment:
   const transport = http(rpcUrl, { retryCount: 3, timeout: 15_000 });
   const account = privateKeyToAccount(privateKey);
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 250 }) as PublicClient;
-  const walletClient = createWalletClient({ chain, transport, account });
+  const walletClient = createWalletClient({ chain, transport, account, pollingInterval: 250 });
   return { chain, publicClient, walletClient, account, deployment };
 };
 
-/** `read(functionName, args)` against the network contract (the caller names the result type). */
+/**
+ * `read(functionName, args)` against the network contract (the caller names the result type).
+ * @deprecated Only the router still reads this way; agents use the SDK's decoded reads (getTask, getSession, getNode).
+ */
 export const networkReader =
   (clients: Clients) =>
   <T>(functionName: string, args: readonly unknown[]): Promise<T> =>
     clients.publicClient.readContract({
       address: clients.deployment.network,
-      abi: networkAbi,
+      abi: networkAbi as Abi,
       functionName,
       args,
-    } as never) as Promise<T>;
+    }) as Promise<T>;
 
-type WriteRequest = { address: Address; abi: Abi; functionName: string; args: readonly unknown[]; label: string };
+/** One contract call as the queue sends it (what an SDK action hands to `writeContract`). */
+type ContractCall = { address: Address; abi: Abi; functionName: string; args?: readonly unknown[] | undefined };
+
+/** `commit task=12 slot=0`: the log label of a call (its first arguments, long values shortened). */
+export const callLabel = (functionName: string, args: readonly unknown[] = []): string => {
+  const show = (v: unknown): string =>
+    Array.isArray(v)
+      ? `[${v.slice(0, 8).map(show).join(",")}${v.length > 8 ? ",…" : ""}]`
+      : typeof v === "string" && v.length > 14
+        ? `${v.slice(0, 10)}…`
+        : typeof v === "object" && v !== null
+          ? "{…}"
+          : String(v);
+  return [functionName, ...args.slice(0, 2).map(show)].join(" ");
+};
 
 /**
- * Nonce-safe transaction sender: transactions from one agent are serialized through one queue, each is
- * simulated first (a revert surfaces as a decoded custom error and costs no gas), sent with a locally
- * tracked nonce (so several land in one block) and awaited. Nonce errors resync from the chain and retry.
+ * The agent's one transaction sender. Transactions are serialized through one queue; each is simulated first (a
+ * revert surfaces as the SDK's decoded ContractRevertedError and costs no gas), sent with a locally tracked nonce
+ * and awaited. Nonce errors and network hiccups resync the nonce from the chain and retry.
+ *
+ * `client` is the wallet client every SDK action gets (`commitResult(tx.client, …)`): its `writeContract` is this
+ * queue, so SDK writes (and their approvals) share the agent's nonce, retries and logs, with the SDK's types.
  */
 export const createTxSender = (clients: Clients, logger: Logger) => {
   let queue: Promise<unknown> = Promise.resolve();
   let nonce: number | undefined;
-  const send = async (req: WriteRequest): Promise<Hex> => {
+  const send = async (call: ContractCall): Promise<Hex> => {
     const { publicClient, walletClient, account } = clients;
+    const label = callLabel(call.functionName, call.args);
     for (let attempt = 1; ; attempt++) {
       try {
         nonce ??= await publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
-        const { request } = await publicClient.simulateContract({
-          address: req.address,
-          abi: req.abi,
-          functionName: req.functionName,
-          args: req.args,
-          account,
-        } as never);
+        const { request } = await publicClient.simulateContract({ ...call, account });
         const started = Date.now();
         // Headroom over the estimate: a commit, reveal, expiry or attestation that happens to be mined last
         // settles the task in the same call (up to ~250k more gas at R=7) although it was estimated before
         // the others landed. Unused gas is not charged.
-        const estimate =
-          (request as { gas?: bigint }).gas ??
-          (await publicClient.estimateContractGas({ ...(request as object), account } as never));
+        const estimate = await publicClient.estimateContractGas(request);
         const hash = await walletClient.writeContract({
-          ...(request as object),
+          ...request,
+          chain: clients.chain,
           nonce,
           gas: estimate + 400_000n,
-        } as never);
+        });
         nonce += 1;
         const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 60_000 });
         // Reverted after a passing simulation: the state moved in between; simulate again (a real revert then
         // surfaces as the contract's custom error and is not retried).
         if (receipt.status !== "success")
-          throw new AgentError(`${req.label} reverted on chain`, { details: hash, retryable: true });
-        logger.debug(`${req.label} mined block=${receipt.blockNumber} (${Date.now() - started}ms)`);
+          throw new AgentError(`${label} reverted on chain`, { details: hash, retryable: true });
+        logger.debug(`${label} mined block=${receipt.blockNumber} (${Date.now() - started}ms)`);
         return hash;
       } catch (err) {
-        const name = revertName(err);
-        if (name) throw new AgentError(`${req.label} reverted: ${name}`, { cause: err, retryable: false });
+        const reverted = toCorError(err, {
+          functionName: call.functionName,
+          args: call.args,
+          contractAddress: call.address,
+          sender: account.address,
+        });
+        if (isContractError(reverted)) throw reverted; // the same call reverts the same way: never retried
         nonce = undefined; // resync from chain on any send failure
         if (attempt >= 5 || !isRetryable(err)) throw err;
         await new Promise((r) => setTimeout(r, 200 * attempt));
       }
     }
   };
+  const enqueue = (call: ContractCall): Promise<Hex> => {
+    const p = queue.then(() => send(call));
+    queue = p.catch(() => undefined);
+    return p;
+  };
+  const writeContract = <
+    const abi extends Abi | readonly unknown[],
+    functionName extends ContractFunctionName<abi, "nonpayable" | "payable">,
+    args extends ContractFunctionArgs<abi, "nonpayable" | "payable", functionName>,
+    chainOverride extends Chain | undefined = undefined,
+  >(
+    p: WriteContractParameters<abi, functionName, args, Chain, PrivateKeyAccount, chainOverride>,
+  ): Promise<Hash> =>
+    enqueue({
+      address: p.address,
+      abi: p.abi as Abi,
+      functionName: p.functionName,
+      args: p.args as readonly unknown[],
+    });
+  const client = clients.walletClient.extend(publicActions).extend(() => ({ writeContract }));
+  /** Legacy string-named writes (router only, until it moves onto SDK actions): a revert becomes an AgentError. */
+  const legacy = (call: ContractCall, label: string) =>
+    enqueue(call).catch((err) => {
+      const name = revertName(err);
+      if (name) throw new AgentError(`${label} reverted: ${name}`, { cause: err, retryable: false });
+      throw err;
+    });
   return {
-    /** Queues a contract write; resolves with the tx hash once mined. */
-    write: (functionName: string, args: readonly unknown[], label = functionName): Promise<Hex> => {
-      const p = queue.then(() =>
-        send({ address: clients.deployment.network, abi: networkAbi as Abi, functionName, args, label }),
-      );
-      queue = p.catch(() => undefined);
-      return p;
-    },
-    writeTo: (address: Address, abi: Abi, functionName: string, args: readonly unknown[], label = functionName) => {
-      const p = queue.then(() => send({ address, abi, functionName, args, label }));
-      queue = p.catch(() => undefined);
-      return p;
-    },
+    /** The wallet client for SDK actions; every write it makes goes through this sender. */
+    client,
+    /** The network address SDK actions take (`deployment.network`). */
+    network: clients.deployment.network,
+    /** @deprecated Use an SDK action with `client`. Queues a network write; resolves with the tx hash once mined. */
+    write: (functionName: string, args: readonly unknown[], label = functionName): Promise<Hex> =>
+      legacy({ address: clients.deployment.network, abi: networkAbi as Abi, functionName, args }, label),
+    /** @deprecated Use an SDK action with `client`. */
+    writeTo: (address: Address, abi: Abi, functionName: string, args: readonly unknown[], label = functionName) =>
+      legacy({ address, abi, functionName, args }, label),
   };
 };
 export type TxSender = ReturnType<typeof createTxSender>;
+/** The wallet client SDK actions get: viem's public and wallet actions, writes through the agent's TxSender. */
+export type AgentClient = TxSender["client"];
 
 export type NetworkLog = Log & { eventName: string; args: Record<string, unknown> };
 

@@ -1,4 +1,18 @@
-import { ContractFunctionRevertedError, BaseError as ViemBaseError } from "viem";
+import { contractErrorOf, BaseError as SdkBaseError, walk } from "@cor-network/sdk";
+import {
+  HttpRequestError,
+  InternalRpcError,
+  LimitExceededRpcError,
+  NonceTooHighError,
+  NonceTooLowError,
+  ResourceUnavailableRpcError,
+  SocketClosedError,
+  TimeoutError,
+  TransactionReceiptNotFoundError,
+  TransactionRejectedRpcError,
+  WaitForTransactionReceiptTimeoutError,
+  WebSocketRequestError,
+} from "viem";
 
 /** Agent error hierarchy: every error says whether retrying the same action can succeed. */
 export class AgentError extends Error {
@@ -18,42 +32,41 @@ export class ConfigError extends AgentError {
   override readonly name = "ConfigError";
 }
 
-/** A custom error of the network, decoded: never retryable (the same call reverts the same way). */
+/**
+ * The Solidity name of the network revert in `err`'s cause chain (decoded by the SDK's contractErrorOf: a custom
+ * error, "Error" for a require string, "Panic"), else undefined. To branch on names use `contractErrorOf(err,
+ * [names])` from the SDK; reverts are never classified by message text.
+ */
 export const revertName = (err: unknown): string | undefined => {
-  if (err instanceof ViemBaseError) {
-    const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError);
-    if (reverted instanceof ContractFunctionRevertedError)
-      return reverted.data?.errorName ?? reverted.reason ?? "reverted";
-  }
-  return undefined;
+  const revert = contractErrorOf(err);
+  return revert ? (revert.errorName ?? "reverted") : undefined;
 };
 
-const RETRYABLE =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|fetch failed|socket hang up|timeout|timed out|nonce too low|replacement transaction|already known|HTTP request failed/i;
+/** viem's transport, timeout and nonce errors: the same request can succeed once the node answers again. */
+const TRANSIENT = [
+  HttpRequestError,
+  TimeoutError,
+  SocketClosedError,
+  WebSocketRequestError,
+  WaitForTransactionReceiptTimeoutError,
+  TransactionReceiptNotFoundError,
+  NonceTooLowError,
+  NonceTooHighError,
+  LimitExceededRpcError,
+  ResourceUnavailableRpcError,
+  InternalRpcError,
+  TransactionRejectedRpcError,
+];
+/** Node's socket errors (fetch's cause when the RPC is down or restarting). */
+const TRANSIENT_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "UND_ERR_SOCKET"]);
 
 /** Network hiccups, nonce races and timeouts are retryable; contract reverts and bad input are not. */
 export const isRetryable = (err: unknown): boolean => {
   if (err instanceof AgentError) return err.retryable;
-  if (revertName(err)) return false;
-  const message =
-    err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? "")}` : String(err);
-  return RETRYABLE.test(message);
-};
-
-/** Retries `fn` while the error is retryable, with exponential backoff. */
-export const withRetry = async <T>(
-  fn: () => Promise<T>,
-  opts: { attempts?: number; delayMs?: number } = {},
-): Promise<T> => {
-  const attempts = opts.attempts ?? 5;
-  let delay = opts.delayMs ?? 200;
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (i >= attempts || !isRetryable(err)) throw err;
-      await new Promise((r) => setTimeout(r, delay));
-      delay *= 2;
-    }
-  }
+  if (revertName(err) !== undefined) return false;
+  if (err instanceof SdkBaseError) return err.retryable || isRetryable(err.cause);
+  return (
+    walk(err, (e) => TRANSIENT.some((type) => e instanceof type)) !== null ||
+    walk(err, (e) => TRANSIENT_CODES.has(String((e as { code?: unknown } | null)?.code))) !== null
+  );
 };

@@ -1,8 +1,13 @@
-import { erc20Abi, type Hex, maxUint256 } from "viem";
-import { type OfferInput, toOffer } from "../../../sdk/src/actions/registerNode.ts";
-import type { EncryptionKeyPair } from "../../../sdk/src/crypto/keys.ts";
-import { Role } from "../../../sdk/src/protocol.ts";
-import { type Clients, networkAbi, type TxSender } from "./chain.ts";
+import {
+  type EncryptionKeyPair,
+  getNode,
+  NotFoundError,
+  type OfferInput,
+  registerNode,
+  updateNode,
+} from "@cor-network/sdk";
+import type { Hex } from "viem";
+import type { Clients, TxSender } from "./chain.ts";
 import { loadNodeKeys } from "./keys.ts";
 import type { Logger } from "./logger.ts";
 
@@ -12,15 +17,15 @@ export const loadEncryptionKey = (dataDir: string): { publicKey: Hex } => ({
 });
 
 /**
- * Returns the node id of this account, registering it first (approve + register with `stake`) if it is not
- * registered. Idempotent: a restarted agent finds its existing registration.
+ * Returns the node id of this account, registering it first (SDK registerNode: approve + register with `stake`) if
+ * it is not registered. Idempotent: a restarted agent finds its existing registration.
  */
 export const ensureRegistered = async (
   clients: Clients,
   tx: TxSender,
   logger: Logger,
   opts: {
-    role: keyof typeof Role;
+    role: "Miner" | "Router" | "Validator";
     stake: bigint;
     models: Hex[];
     endpoint: string;
@@ -29,38 +34,31 @@ export const ensureRegistered = async (
     offer?: OfferInput | undefined;
   },
 ): Promise<number> => {
-  const { publicClient, account, deployment } = clients;
-  const read = (functionName: string, args: readonly unknown[]) =>
-    publicClient.readContract({
-      address: deployment.network,
-      abi: networkAbi,
-      functionName,
-      args,
-    } as never) as Promise<unknown>;
-  const existing = Number(await read("nodeIdOf", [account.address]));
-  if (existing !== 0) {
-    logger.info(`Registered already node=${existing}`);
-    // A key rotated while the node was down (COR_ENCRYPTION_KEY, rotateNodeKey) is published before work resumes.
-    const { publicKey } = loadEncryptionKey(opts.dataDir);
-    const node = (await read("getNode", [existing])) as { encryptionKey: Hex };
-    if (node.encryptionKey.toLowerCase() !== publicKey.toLowerCase()) {
-      await tx.write("updateNode", [publicKey, opts.endpoint], "updateNode");
-      logger.info(`Published rotated encryption key node=${existing} key=${publicKey.slice(0, 10)}…`);
-    }
-    return existing;
-  }
-  const allowance = (await publicClient.readContract({
-    address: deployment.token,
-    abi: erc20Abi,
-    functionName: "allowance",
-    args: [account.address, deployment.network],
-  })) as bigint;
-  if (allowance < opts.stake)
-    await tx.writeTo(deployment.token, erc20Abi, "approve", [deployment.network, maxUint256], "approve");
+  const network = clients.deployment.network;
   const { publicKey } = loadEncryptionKey(opts.dataDir);
-  const offer = opts.role === "Miner" ? toOffer(opts.offer) : { minPrice: 0n, capacity: 0, modes: 0 };
-  await tx.write("register", [Role[opts.role], opts.stake, opts.models, publicKey, opts.endpoint, offer], "register");
-  const nodeId = Number(await read("nodeIdOf", [account.address]));
+  const existing = await getNode(tx.client, { network, account: clients.account.address }).catch((err) => {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  });
+  if (existing) {
+    logger.info(`Registered already node=${existing.nodeId}`);
+    // A key rotated while the node was down (COR_ENCRYPTION_KEY, rotateNodeKey) is published before work resumes.
+    if (existing.encryptionKey.toLowerCase() !== publicKey.toLowerCase()) {
+      await updateNode(tx.client, { network, encryptionKey: publicKey, endpoint: opts.endpoint });
+      logger.info(`Published rotated encryption key node=${existing.nodeId} key=${publicKey.slice(0, 10)}…`);
+    }
+    return existing.nodeId;
+  }
+  const { nodeId } = await registerNode(tx.client, {
+    network,
+    token: clients.deployment.token,
+    role: opts.role,
+    stake: opts.stake,
+    models: opts.models,
+    encryptionKey: publicKey,
+    endpoint: opts.endpoint,
+    offer: opts.offer,
+  });
   logger.info(`Registered ${opts.role.toLowerCase()} node=${nodeId} stake=${opts.stake} endpoint=${opts.endpoint}`);
   return nodeId;
 };

@@ -1,24 +1,19 @@
+import { attest, contentHash, getSession, getTask, type SessionInfo, TaskStatus } from "@cor-network/sdk";
 import { loadDeployment } from "@cor-network/sdk/node";
+import { createContentStore } from "@cor-network/sdk/storage";
 import { type Hex, parseEther } from "viem";
-import { contentHash, sessionIdOfTask, TaskStatus, ValidationMode } from "../../../sdk/src/protocol.ts";
-import { createContentStore } from "../../../sdk/src/storage/index.ts";
 import { createEmbedder, type Embedder } from "../embedding/index.ts";
-import { createReplayScorer, type ReplayScorer, resolveModelPath, samplingFromConfig } from "../inference/index.ts";
-import {
-  createClients,
-  createTxSender,
-  followEvents,
-  type NetworkLog,
-  networkAbi,
-  networkReader,
-} from "../shared/chain.ts";
+import { createReplayScorer, type ReplayScorer, resolveModelPath } from "../inference/index.ts";
+import { createClients, createTxSender, followEvents, type NetworkLog } from "../shared/chain.ts";
 import { readConfig } from "../shared/config.ts";
 import { startHttpServer } from "../shared/health.ts";
 import { loadNodeKeys } from "../shared/keys.ts";
 import { createLogger } from "../shared/logger.ts";
 import { ensureRegistered } from "../shared/node.ts";
+import { samplingOfSession } from "../shared/sampling.ts";
+import { revealedResults, scoringPlanOf } from "./attest.ts";
 import { createValidatorPrivacy } from "./privacy.ts";
-import { type RevealedResult, scoreByEmbedding, scoreByReplay } from "./score.ts";
+import { scoreByEmbedding, scoreByReplay } from "./score.ts";
 
 export const validatorConfigSpec = {
   rpcUrl: { env: "COR_RPC_URL", description: "JSON-RPC URL", default: "http://127.0.0.1:8545", parse: "url" },
@@ -61,7 +56,7 @@ export const startValidator = async (overrides: Partial<Record<keyof typeof vali
   const clients = await createClients(cfg.rpcUrl, cfg.privateKey as Hex, deployment);
   let logger = createLogger("validator", { account: clients.account.address });
   const tx = createTxSender(clients, logger);
-  const read = networkReader(clients);
+  const { client, network } = tx;
   const store = await createContentStore({ ipfsApi: cfg.ipfsApi, directory: cfg.ipfsDir });
   const embedder: Embedder = await createEmbedder(
     cfg.embedModel ? { kind: "gguf", modelPath: cfg.embedModel, threads: Number(cfg.threads) } : { kind: "wink" },
@@ -98,12 +93,11 @@ export const startValidator = async (overrides: Partial<Record<keyof typeof vali
   });
   const reveals = new Map<string, Map<number, { cid: string; resultHash: Hex; tokens: number }>>();
   const submitted = new Map<string, { sessionId: number; promptCid: string; promptHash: Hex; maxTokens: number }>();
-  type SessionView = { validation: number; modelId: Hex; temperature?: number; topK?: number; topP?: number };
-  const sessionCache = new Map<number, Promise<SessionView>>();
+  const sessionCache = new Map<number, Promise<SessionInfo>>();
   const sessionOf = (sessionId: number) => {
     let s = sessionCache.get(sessionId);
     if (!s) {
-      s = read<SessionView>("getSession", [sessionId]);
+      s = getSession(client, { network, sessionId });
       s.catch(() => sessionCache.delete(sessionId));
       sessionCache.set(sessionId, s);
     }
@@ -125,55 +119,41 @@ export const startValidator = async (overrides: Partial<Record<keyof typeof vali
     done.add(key);
     const started = Date.now();
     try {
-      const task = (await clients.publicClient.readContract({
-        address: deployment.network,
-        abi: networkAbi,
-        functionName: "getTask",
-        args: [taskId],
-      })) as { status: number; revealedMask: number; miners: readonly number[]; hashes: readonly Hex[] };
-      if (task.status !== TaskStatus.Validating) return;
-      const slots = task.miners.map((_, i) => i).filter((i) => task.revealedMask & (1 << i));
-      const results: RevealedResult[] = [];
-      for (const slot of slots) {
+      const task = await getTask(client, { network, taskId });
+      if (task.status !== "Validating") return;
+      const results = await revealedResults(task, async (slot) => {
         const r = reveals.get(key)?.get(slot);
-        let text: string | undefined;
-        if (r) {
-          const stored = await store.get(r.cid, { timeoutMs: 15_000 }).catch(() => new Uint8Array());
-          // Throws (no attestation) when this validator holds no key for an encrypted task.
-          const bytes = await privacy.readResult(taskId, stored);
-          // A result whose bytes do not match its revealed hash scores 0.
-          if (contentHash(bytes) === task.hashes[slot]) text = new TextDecoder().decode(bytes);
-        }
-        results.push({ slot, text, tokens: r?.tokens ?? 0 });
-      }
-      const session = await sessionOf(sessionIdOfTask(taskId));
-      let perSlot: number[];
-      if (Number(session.validation) === ValidationMode.Replay) {
+        if (!r) return undefined;
+        const stored = await store.get(r.cid, { timeoutMs: 15_000 }).catch(() => new Uint8Array());
+        // Throws (no attestation) when this validator holds no key for an encrypted task.
+        return { bytes: await privacy.readResult(taskId, stored), tokens: r.tokens };
+      });
+      const session = await sessionOf(task.sessionId);
+      const plan = scoringPlanOf(session, replayModelId);
+      let scores: number[];
+      if (plan.kind === "skip") {
+        logger.info(`Skipping task=${key}: ${plan.reason}`);
+        return;
+      } else if (plan.kind === "replay" && scorer) {
         const info = submitted.get(key);
         if (!info) throw new Error(`No TaskSubmitted event seen for task ${key}`);
-        if (!scorer || session.modelId.toLowerCase() !== replayModelId) {
-          logger.info(
-            `Skipping task=${key}: Replay session on model ${session.modelId}, which this validator does not run`,
-          );
-          return;
-        }
-        const prompt = await promptOf(taskId, info, Boolean((session as { encrypted?: boolean }).encrypted));
-        const { scores, verdicts } = await scoreByReplay(scorer, {
+        const prompt = await promptOf(taskId, info, session.encrypted);
+        const replayed = await scoreByReplay(scorer, {
           prompt,
           maxTokens: info.maxTokens,
-          sampling: samplingFromConfig(session),
-          slots: task.miners.length,
+          sampling: samplingOfSession(session),
+          slots: task.slots.length,
           results,
         });
-        perSlot = scores;
-        const faults = verdicts.map((v) => (v ? `${v.fault}:${v.score}` : "-")).join(",");
+        scores = replayed.scores;
+        const faults = replayed.verdicts.map((v) => (v ? `${v.fault}:${v.score}` : "-")).join(",");
         logger.debug(`Replayed task=${key} verdicts=${faults}`);
       } else {
-        perSlot = await scoreByEmbedding(embedder, task.miners.length, results);
+        scores = await scoreByEmbedding(embedder, task.slots.length, results);
       }
-      await tx.write("attest", [taskId, perSlot], `attest task=${key}`);
+      await attest(client, { network, taskId, scores });
       attested++;
-      logger.info(`Attested task=${key} scores=${perSlot.join(",")} (${Date.now() - started}ms)`);
+      logger.info(`Attested task=${key} scores=${scores.join(",")} (${Date.now() - started}ms)`);
     } catch (err) {
       logger.warn({ err: String((err as Error).message).split("\n")[0] }, `Attest failed task=${key}`);
     }

@@ -1,10 +1,16 @@
+import {
+  type ContentStore,
+  contentHash,
+  type EncryptionKeys,
+  EnvelopeTamperedError,
+  getTaskLogs,
+  isEnvelope,
+  NotFoundError,
+  openAssignedPrompt,
+  openResult,
+  type TaskKey,
+} from "@cor-network/sdk";
 import type { Address, Chain, Client, Transport } from "viem";
-import { getPromptEnvelope } from "../../../sdk/src/actions/deliverTaskKeys.ts";
-import { isEnvelope, openAssignedPrompt, openResult, type TaskKey } from "../../../sdk/src/crypto/envelope.ts";
-import type { EncryptionKeys } from "../../../sdk/src/crypto/keys.ts";
-import { EnvelopeTamperedError } from "../../../sdk/src/errors/crypto.ts";
-import type { ContentStore } from "../../../sdk/src/storage/index.ts";
-import { contentHashOf } from "../../../sdk/src/utils/hash.ts";
 
 /**
  * The validator's side of end-to-end encryption (docs/privacy.md): clients wrap each encrypted task's key to every
@@ -28,9 +34,12 @@ export const createValidatorPrivacy = (opts: {
     let hit = taskKeys.get(key);
     if (!hit) {
       hit = (async () => {
-        const { envelope, sessionId, promptHash } = await getPromptEnvelope(opts.client, { ...opts, taskId });
+        const [submitted] = await getTaskLogs(opts.client, { ...opts, taskId, eventNames: ["TaskSubmitted"] });
+        if (!submitted) throw new NotFoundError({ kind: "task", id: taskId, details: "no TaskSubmitted event" });
+        const { promptCid, sessionId, promptHash } = submitted.args;
+        const envelope = await opts.store.get(promptCid);
         const o = await openAssignedPrompt({ envelope, keys: opts.keys(), sessionId, taskId });
-        if (contentHashOf(o.plaintext) !== promptHash) {
+        if (contentHash(o.plaintext) !== promptHash) {
           throw new EnvelopeTamperedError({
             kind: "prompt",
             taskId,

@@ -1,0 +1,54 @@
+import { contentHash, type TaskSlot } from "@cor-network/sdk";
+import { describe, expect, it } from "vitest";
+import { samplingOfSession } from "../shared/sampling.ts";
+import { revealedResults, scoringPlanOf } from "./attest.ts";
+
+const MODEL = `0x${"ab".repeat(32)}` as const;
+const OTHER = `0x${"cd".repeat(32)}` as const;
+const slot = (i: number, text: string | undefined): TaskSlot => ({
+  slot: i,
+  nodeId: i + 1,
+  committed: true,
+  revealed: text !== undefined,
+  dropped: false,
+  tokens: 3,
+  hash: text === undefined ? `0x${"00".repeat(32)}` : contentHash(text),
+});
+
+describe("what a validator attests", () => {
+  it("replays Replay sessions on its own model only, skips other models, embeds the other modes", () => {
+    expect(scoringPlanOf({ validation: "Replay", modelId: MODEL }, MODEL)).toEqual({ kind: "replay" });
+    expect(scoringPlanOf({ validation: "Replay", modelId: MODEL }, MODEL.toUpperCase() as `0x${string}`).kind).toBe(
+      "replay",
+    );
+    expect(scoringPlanOf({ validation: "Replay", modelId: OTHER }, MODEL).kind).toBe("skip");
+    expect(scoringPlanOf({ validation: "Replay", modelId: MODEL }, undefined).kind).toBe("skip"); // --replay off
+    expect(scoringPlanOf({ validation: "Embedding", modelId: OTHER }, MODEL)).toEqual({ kind: "embedding" });
+  });
+
+  it("scores revealed slots only; bytes that differ from the revealed hash, or missing, count as no result", async () => {
+    const task = { slots: [slot(0, "the cat"), slot(1, undefined), slot(2, "a dog"), slot(3, "kept")] };
+    const served: Record<number, string> = { 0: "the cat", 2: "a DIFFERENT dog" }; // slot 3 never fetched
+    const results = await revealedResults(task, async (s) =>
+      served[s] === undefined ? undefined : { bytes: new TextEncoder().encode(served[s]), tokens: 10 + s },
+    );
+    expect(results).toEqual([
+      { slot: 0, text: "the cat", tokens: 10 },
+      { slot: 2, text: undefined, tokens: 12 },
+      { slot: 3, text: undefined, tokens: 0 },
+    ]);
+  });
+
+  it("a session's declared sampling in engine units (topP 0 = off = 1)", () => {
+    expect(samplingOfSession({ sampling: { temperature: 0, topK: 0, topP: 0 } })).toEqual({
+      temperature: 0,
+      topK: 0,
+      topP: 1,
+    });
+    expect(samplingOfSession({ sampling: { temperature: 0.7, topK: 40, topP: 0.9 } })).toEqual({
+      temperature: 0.7,
+      topK: 40,
+      topP: 0.9,
+    });
+  });
+});

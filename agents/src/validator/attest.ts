@@ -1,0 +1,39 @@
+import { contentHash, type SessionInfo, type TaskInfo } from "@cor-network/sdk";
+import type { Hex } from "viem";
+import type { RevealedResult } from "./score.ts";
+
+/** How this validator scores a Validating task, from its session. */
+export type ScoringPlan = { kind: "replay" } | { kind: "embedding" } | { kind: "skip"; reason: string };
+
+/**
+ * Replay sessions are replayed only on the model this validator loaded (its sha256 is the session's model id;
+ * validators that run another model leave the task to those that run it); every other validated session is scored
+ * by embedding similarity.
+ */
+export const scoringPlanOf = (
+  session: Pick<SessionInfo, "validation" | "modelId">,
+  replayModelId: Hex | undefined,
+): ScoringPlan => {
+  if (session.validation !== "Replay") return { kind: "embedding" };
+  if (replayModelId && session.modelId.toLowerCase() === replayModelId.toLowerCase()) return { kind: "replay" };
+  return { kind: "skip", reason: `Replay session on model ${session.modelId}, which this validator does not run` };
+};
+
+/**
+ * The results to score: one per revealed slot, in slot order. `read(slot)` returns the result's plaintext bytes
+ * and revealed token count (undefined when it was never seen); bytes that do not match the revealed hash on chain
+ * count as no result (score 0), so a miner cannot reveal one text and serve another.
+ */
+export const revealedResults = async (
+  task: Pick<TaskInfo, "slots">,
+  read: (slot: number) => Promise<{ bytes: Uint8Array; tokens: number } | undefined>,
+): Promise<RevealedResult[]> => {
+  const results: RevealedResult[] = [];
+  for (const s of task.slots) {
+    if (!s.revealed) continue;
+    const r = await read(s.slot);
+    const text = r && contentHash(r.bytes) === s.hash ? new TextDecoder().decode(r.bytes) : undefined;
+    results.push({ slot: s.slot, text, tokens: r?.tokens ?? 0 });
+  }
+  return results;
+};
