@@ -1,6 +1,6 @@
 import { type Hex, keccak256, sha256, toBytes } from "viem";
 
-// The Solidity enums live in utils/enums.ts (no node imports, so browser bundles can use them too).
+// The Solidity enums live in utils/enums.ts; this module is browser-safe too (hashing through viem).
 import { TaskStatus } from "./utils/enums.ts";
 
 export type { RoleName, TaskStatusName } from "./utils/enums.ts";
@@ -20,11 +20,8 @@ type TaskStatusName = keyof typeof TaskStatus;
 export const taskStatusName = (status: number): TaskStatusName =>
   (Object.keys(TaskStatus) as TaskStatusName[]).find((k) => TaskStatus[k] === status) ?? "None";
 
-/** Task ids are `sessionId << 32 | index` (index is 1-based within the session). */
-export const taskIdOf = (sessionId: number | bigint, index: number | bigint): bigint =>
-  (BigInt(sessionId) << 32n) | BigInt(index);
-export const sessionIdOfTask = (taskId: bigint): number => Number(taskId >> 32n);
-export const taskIndexOf = (taskId: bigint): number => Number(taskId & 0xffffffffn);
+/** Task ids are `sessionId << 32 | index` (index is 1-based within the session): utils/ids.ts, one definition. */
+export { indexOfTask as taskIndexOf, sessionOfTask as sessionIdOfTask, toTaskId as taskIdOf } from "./utils/ids.ts";
 
 /** keccak256 of the exact bytes stored on IPFS: what `promptHash` and `resultHash` commit to on-chain. */
 export const contentHash = (data: Uint8Array | string): Hex =>

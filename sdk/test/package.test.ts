@@ -180,7 +180,7 @@ describe("the packed @cor-network/sdk", () => {
     // Every ```ts snippet of the docs (snippets/<doc>_<n>.ts in the error output names the failing one).
     expect(snippets.stdout + snippets.stderr).toBe("");
     expect(bundler.code + nodenext.code + snippets.code).toBe(0);
-  });
+  }, 400_000);
 
   test("the main entry and ./wagmi bundle for the browser with no Node built-ins; ./storage does not", async () => {
     const bundle = (entry: string) =>

@@ -1,4 +1,4 @@
-// Browser-safe copies of protocol.ts's id helpers (protocol.ts imports node:crypto).
+// Task id packing, the one definition: protocol.ts re-exports these as taskIdOf, sessionIdOfTask, taskIndexOf.
 
 /** `sessionId << 32 | index`. */
 export const toTaskId = (sessionId: number | bigint, index: number | bigint): bigint =>
