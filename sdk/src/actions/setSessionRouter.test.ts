@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { isContractError } from "../errors/contract.ts";
-import { type CorTestNetwork, setupNetwork } from "../testing/fixture.ts";
+import { type CorTestNetwork, setupNetwork, tempContentStore } from "../testing/fixture.ts";
 import { openSession, registerMiners } from "../testing/flow.ts";
 import { parseCor } from "../utils/units.ts";
+import { assignTask } from "./assignTask.ts";
 import { getParams } from "./getParams.ts";
 import { getSession } from "./getSession.ts";
+import { getTask } from "./getTask.ts";
 import { registerNode } from "./registerNode.ts";
 import { setSessionRouter } from "./setSessionRouter.ts";
+import { submitTask } from "./submitTask.ts";
 
 let net: CorTestNetwork;
 beforeAll(async () => {
@@ -31,4 +34,19 @@ test("the owner names a router; a miner or another account is refused", async ()
   expect(isContractError(miner, "InvalidRouter")).toBe(true);
   const stranger = await setSessionRouter(net.client(4), { network, sessionId, routerId: 0 }).catch((e) => e);
   expect(isContractError(stranger, "NotSessionOwner")).toBe(true);
+
+  // The named router assigns, and the task records it (getTask().assignerId); the owner's own assignment is 0.
+  const store = await tempContentStore();
+  try {
+    const submit = async () =>
+      (await submitTask(net.client(1), { network, sessionId, prompt: "Once upon a time", store })).taskId;
+    const routed = await submit();
+    await assignTask(net.client(3), { network, taskId: routed, nodeIds: [minerId] });
+    expect((await getTask(net.publicClient, { network, taskId: routed })).assignerId).toBe(routerId);
+    const owned = await submit();
+    await assignTask(net.client(1), { network, taskId: owned, nodeIds: [minerId] });
+    expect((await getTask(net.publicClient, { network, taskId: owned })).assignerId).toBe(0);
+  } finally {
+    await store.close();
+  }
 });

@@ -167,6 +167,8 @@ export type TaskInfo = {
   resultHash: Hex | undefined;
   winnerNodeId: number | undefined;
   winnerSlot: number | undefined;
+  /** Node id of the router that assigned the task; 0 when the owner assigned it, or it was claimed or dedicated. */
+  assignerId: number;
   /** COR (wei) the task holds while open; 0 once settled. */
   escrow: bigint;
 };
@@ -196,6 +198,7 @@ export function toTaskInfo(taskId: bigint, raw: RawTask): TaskInfo {
     resultHash: finalized ? raw.resultHash : undefined,
     winnerNodeId: finalized ? raw.winnerNodeId : undefined,
     winnerSlot: winnerSlot >= 0 ? winnerSlot : undefined,
+    assignerId: raw.assignerId,
     escrow: raw.escrow,
   };
 }
