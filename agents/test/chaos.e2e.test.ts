@@ -262,10 +262,15 @@ const expectIndexMatchesChain = async (timeoutMs = 120_000) => {
   try {
     await waitFor(
       async () => {
-        const block = await indexedBlock(ponderUrl);
+        // Ponder's synced block advances on empty blocks; its checkpoint (/status, `block`) only on blocks with
+        // events, and the rows are those of the checkpoint.
         const head = Number(await publicClient().getBlockNumber({ cacheTime: 0 }));
-        if (block < head) {
-          why = `indexed block ${block} < head ${head}`;
+        const { syncedBlock } = (await (await fetch(`${ponderUrl}/readiness`)).json()) as {
+          syncedBlock: number | null;
+        };
+        const block = await indexedBlock(ponderUrl);
+        if ((syncedBlock ?? -1) < head) {
+          why = `synced block ${syncedBlock} < head ${head} (checkpoint ${block})`;
           return undefined;
         }
         const { totals: _totals, ...rows } = await graphqlSnapshot(
@@ -275,6 +280,10 @@ const expectIndexMatchesChain = async (timeoutMs = 120_000) => {
           why = `graphql: ${String(err)}`;
           throw err;
         });
+        if ((await indexedBlock(ponderUrl)) !== block) {
+          why = "the checkpoint moved while reading";
+          return undefined;
+        }
         const expected = await chainSnapshot(c, deployment, BigInt(block), [deployment.modelId], accounts);
         last = { expected, rows };
         why = "rows differ";

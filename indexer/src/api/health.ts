@@ -7,7 +7,8 @@
  * 200 {status:"ok"}               synced within COR_INDEXER_MAX_LAG_BLOCKS of the head
  * 503 {status:"backfilling"}      the historical sync is not done yet
  * 503 {status:"catching_up"}      behind the head but advancing
- * 503 {status:"stalled"}          behind the head and no progress for COR_INDEXER_STALL_SECONDS: restart it
+ * 503 {status:"stalled"}          behind the head (by any number of blocks) and no progress for
+ *                                 COR_INDEXER_STALL_SECONDS: restart it
  * 503 {status:"rpc_unreachable"}  the chain head cannot be read, so freshness is unknown
  *
  * Every answer carries syncedBlock, indexedBlock (last checkpoint with events), headBlock, lagBlocks, lagSeconds,
@@ -96,8 +97,10 @@ export const evaluate = async (): Promise<Readiness> => {
   if (!head) state = "rpc_unreachable";
   else if (!realtime || synced === undefined)
     state = secondsSinceProgress > stallSeconds * 4 ? "stalled" : "backfilling";
-  else if ((lagBlocks ?? 0) <= maxLagBlocks) state = "ok";
-  else state = secondsSinceProgress > stallSeconds ? "stalled" : "catching_up";
+  // Behind the head with no progress for stallSeconds is a stall even within maxLagBlocks: a sync stuck a few
+  // blocks short of a chain that stopped producing blocks would otherwise report "ok" forever.
+  else if ((lagBlocks ?? 0) > 0 && secondsSinceProgress > stallSeconds) state = "stalled";
+  else state = (lagBlocks ?? 0) <= maxLagBlocks ? "ok" : "catching_up";
   latest = {
     status: state,
     syncedBlock: synced ?? null,
