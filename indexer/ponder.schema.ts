@@ -64,13 +64,11 @@ const logColumns = (t: Columns) => ({
 const txLogColumns = (t: Columns) => ({ ...logColumns(t), txHash: t.hex().notNull() });
 const logKey = (table: { block: unknown; logIndex: unknown }) =>
   primaryKey({ columns: [table.block, table.logIndex] as never });
-
-// ---------------------------------------------------------------------------------------------- network
-/** One row per chain: current parameters and running totals (the money-conservation terms). */
-export const network = onchainTable("network", (t) => ({
-  chainId: t.integer().primaryKey(),
-  address: t.hex().notNull(),
-  // Params (latest ParamsUpdated)
+/**
+ * The protocol parameters, one column per field of the Params struct (same names): the current ones in `network`,
+ * every change in `params_change`. The ParamsUpdated handler copies the struct by these names.
+ */
+const paramsColumns = (t: Columns) => ({
   minStakeMiner: t.bigint().notNull(),
   minStakeRouter: t.bigint().notNull(),
   minStakeValidator: t.bigint().notNull(),
@@ -89,6 +87,15 @@ export const network = onchainTable("network", (t) => ({
   reputationFeeUnit: t.bigint().notNull(),
   minQuorum: t.integer().notNull(),
   maxRetryLimit: t.integer().notNull(),
+});
+
+// ---------------------------------------------------------------------------------------------- network
+/** One row per chain: current parameters and running totals (the money-conservation terms). */
+export const network = onchainTable("network", (t) => ({
+  chainId: t.integer().primaryKey(),
+  address: t.hex().notNull(),
+  // Params (latest ParamsUpdated)
+  ...paramsColumns(t),
   // Counters
   nodeCount: t.integer().notNull(),
   sessionCount: t.integer().notNull(),
@@ -115,24 +122,7 @@ export const paramsChange = onchainTable(
   "params_change",
   (t) => ({
     ...txLogColumns(t),
-    minStakeMiner: t.bigint().notNull(),
-    minStakeRouter: t.bigint().notNull(),
-    minStakeValidator: t.bigint().notNull(),
-    unstakeCooldown: t.integer().notNull(),
-    protocolFeeBps: t.integer().notNull(),
-    validatorFeeBps: t.integer().notNull(),
-    routerFeeBps: t.integer().notNull(),
-    rejectSlashBps: t.integer().notNull(),
-    withholdSlashBps: t.integer().notNull(),
-    validatorSlashBps: t.integer().notNull(),
-    attestDeviationBps: t.integer().notNull(),
-    auditBps: t.integer().notNull(),
-    embeddingBarBps: t.integer().notNull(),
-    replayBarBps: t.integer().notNull(),
-    minPricePerToken: t.bigint().notNull(),
-    reputationFeeUnit: t.bigint().notNull(),
-    minQuorum: t.integer().notNull(),
-    maxRetryLimit: t.integer().notNull(),
+    ...paramsColumns(t),
   }),
   (table) => ({ pk: logKey(table) }),
 );

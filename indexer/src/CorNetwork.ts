@@ -41,6 +41,7 @@ import {
   taskStatus,
   validationMode,
 } from "ponder:schema";
+import { iCorNetworkAbi } from "../../sdk/src/generated/abis.ts";
 
 // ---------------------------------------------------------------------------------------------- helpers
 const ZERO_HASH = `0x${"0".repeat(64)}` as const;
@@ -82,28 +83,20 @@ type NetworkDelta = Partial<
   >
 >;
 
+/** Names of the Params struct fields, which are also the param columns of `network` and `params_change`. */
+type ParamName = Exclude<keyof typeof paramsChange.$inferSelect, "block" | "logIndex" | "time" | "txHash">;
+type Params = Pick<NetworkRow, ParamName>;
+const paramsUpdated = iCorNetworkAbi.find((item) => item.type === "event" && item.name === "ParamsUpdated");
+const paramsStruct = paramsUpdated?.inputs[0] as { components?: readonly { name: string }[] } | undefined;
+const PARAM_NAMES = (paramsStruct?.components ?? [])
+  .map((field) => field.name)
+  .filter((name): name is ParamName => name in paramsChange);
+
 type DailyRow = typeof dailyStat.$inferSelect;
 type DailyDelta = Partial<Omit<DailyRow, "day">>;
 
-const NETWORK_ZERO: Omit<NetworkRow, "chainId" | "address" | "updatedBlock"> = {
-  minStakeMiner: 0n,
-  minStakeRouter: 0n,
-  minStakeValidator: 0n,
-  unstakeCooldown: 0,
-  protocolFeeBps: 0,
-  validatorFeeBps: 0,
-  routerFeeBps: 0,
-  rejectSlashBps: 0,
-  withholdSlashBps: 0,
-  validatorSlashBps: 0,
-  attestDeviationBps: 0,
-  auditBps: 0,
-  embeddingBarBps: 0,
-  replayBarBps: 0,
-  minPricePerToken: 0n,
-  reputationFeeUnit: 0n,
-  minQuorum: 0,
-  maxRetryLimit: 0,
+/** The network row's totals before any event (its params come from the constructor's ParamsUpdated). */
+const NETWORK_TOTALS_ZERO: Omit<NetworkRow, "chainId" | "address" | "updatedBlock" | ParamName> = {
   nodeCount: 0,
   sessionCount: 0,
   taskCount: 0,
@@ -148,18 +141,13 @@ const addTo = <T extends Record<string, unknown>>(row: T, delta: Partial<T>): Pa
 /**
  * The network row holds the running totals: every money flow moves one of them, so
  * token.balanceOf(network) == deposits + escrowed + stakes + rewardsUnclaimed + protocolFees at every block.
+ * The row exists from the constructor's ParamsUpdated on (the first event of the deployment): an update by key,
+ * no upsert (which would build and copy the whole 35-column row on every call).
  */
 const bumpNetwork = async (context: Context, event: AnyEvent, delta: NetworkDelta) => {
   await context.db
-    .insert(network)
-    .values({
-      ...NETWORK_ZERO,
-      ...delta,
-      chainId: context.chain.id,
-      address: event.log.address,
-      updatedBlock: event.block.number,
-    })
-    .onConflictDoUpdate((row) => ({ ...addTo(row, delta), updatedBlock: event.block.number }));
+    .update(network, { chainId: context.chain.id })
+    .set((row) => ({ ...addTo(row, delta), updatedBlock: event.block.number }));
 };
 
 /** Daily activity: one row per chain-time day, created by the first event of the day that counts. */
@@ -186,11 +174,28 @@ const requireRow = <T>(row: T | null, what: string): T => {
   return row;
 };
 
+type TaskRow = typeof task.$inferSelect;
+
 const getTask = async (context: Context, taskId: bigint) =>
   requireRow(await context.db.find(task, { id: taskId }), `task ${taskId}`);
 
+/**
+ * Updates a task from its current row in one store call (no find before the update: the store hands the row to
+ * `change`, whose result is also returned). The row is a copy-on-write proxy: reading one of its array columns
+ * copies it once.
+ */
+const changeTask = async (context: Context, taskId: bigint, change: (row: TaskRow) => Partial<TaskRow>) =>
+  (await context.db.update(task, { id: taskId }).set(change)) as TaskRow;
+
+/** A copy of `values` with `value` at `index`. */
+const withAt = <T>(values: readonly T[], index: number, value: T): T[] => {
+  const out = [...values];
+  out[index] = value;
+  return out;
+};
+
 /** The assignment currently holding `slot` of a task (its latest attempt). */
-const currentAssignmentKey = (row: typeof task.$inferSelect, slot: number) => ({
+const currentAssignmentKey = (row: Pick<TaskRow, "id" | "slotAttempts">, slot: number) => ({
   taskId: row.id,
   slot,
   attempt: (row.slotAttempts[slot] ?? 1) - 1,
@@ -208,7 +213,7 @@ const moveOpen = async (context: Context, event: AnyEvent, nodeId: number, delta
  * but never revealed, or the registration ended) and the contract releases them without an event; attestations
  * without a WorkSettled were released without a verdict (below quorum): Unverified.
  */
-const releaseUnsettled = async (context: Context, event: AnyEvent, row: typeof task.$inferSelect) => {
+const releaseUnsettled = async (context: Context, event: AnyEvent, row: TaskRow) => {
   for (let slot = 0; slot < row.redundancy; slot++) {
     if ((row.slotAttempts[slot] ?? 0) === 0) continue;
     const key = currentAssignmentKey(row, slot);
@@ -245,34 +250,15 @@ const withBit = (mask: number, slot: number) => mask | (1 << slot);
 
 // ---------------------------------------------------------------------------------------------- governance
 ponder.on("CorNetwork:ParamsUpdated", async ({ event, context }) => {
-  const p = event.args.params;
-  const params = {
-    minStakeMiner: p.minStakeMiner,
-    minStakeRouter: p.minStakeRouter,
-    minStakeValidator: p.minStakeValidator,
-    unstakeCooldown: p.unstakeCooldown,
-    protocolFeeBps: p.protocolFeeBps,
-    validatorFeeBps: p.validatorFeeBps,
-    routerFeeBps: p.routerFeeBps,
-    rejectSlashBps: p.rejectSlashBps,
-    withholdSlashBps: p.withholdSlashBps,
-    validatorSlashBps: p.validatorSlashBps,
-    attestDeviationBps: p.attestDeviationBps,
-    auditBps: p.auditBps,
-    embeddingBarBps: p.embeddingBarBps,
-    replayBarBps: p.replayBarBps,
-    minPricePerToken: p.minPricePerToken,
-    reputationFeeUnit: p.reputationFeeUnit,
-    minQuorum: p.minQuorum,
-    maxRetryLimit: p.maxRetryLimit,
-  };
+  // The Params struct field by field (the columns are named after it; a field the schema lacks is left out).
+  const params = Object.fromEntries(PARAM_NAMES.map((name) => [name, event.args.params[name]])) as Params;
   // History of governance: every change is kept, the network row holds the latest.
   await context.db.insert(paramsChange).values({ ...txLogKey(event), ...params });
   // The network row exists from the constructor's ParamsUpdated on; later changes overwrite the params only.
   await context.db
     .insert(network)
     .values({
-      ...NETWORK_ZERO,
+      ...NETWORK_TOTALS_ZERO,
       ...params,
       chainId: context.chain.id,
       address: event.log.address,
@@ -557,7 +543,12 @@ ponder.on("CorNetwork:SessionRouterChanged", async ({ event, context }) => {
 // ---------------------------------------------------------------------------------------------- tasks
 ponder.on("CorNetwork:TaskSubmitted", async ({ event, context }) => {
   const { taskId, sessionId, submitter: from, promptHash, promptCid, maxTokens, escrow } = event.args;
-  const s = requireRow(await context.db.find(session, { id: sessionId }), `session ${sessionId}`);
+  // The escrow moves from the session's free balance to held; the session also gives R for the slot table.
+  const s = await context.db.update(session, { id: sessionId }).set((row) => ({
+    deposit: row.deposit - escrow,
+    escrowed: row.escrowed + escrow,
+    taskCount: row.taskCount + 1,
+  }));
   const r = s.redundancy;
   // The task row: status, slot table and timeline start here; the phase event of the same call follows.
   await context.db.insert(task).values({
@@ -588,55 +579,54 @@ ponder.on("CorNetwork:TaskSubmitted", async ({ event, context }) => {
     submittedBlock: event.block.number,
     submittedTime: event.block.timestamp,
   });
-  // The escrow moves from the session's free balance to held.
-  await context.db.update(session, { id: sessionId }).set({
-    deposit: s.deposit - escrow,
-    escrowed: s.escrowed + escrow,
-    taskCount: s.taskCount + 1,
-  });
   await bumpNetwork(context, event, { taskCount: 1, deposits: -escrow, escrowed: escrow });
   await bumpDay(context, event, { tasksSubmitted: 1 });
 });
 
 ponder.on("CorNetwork:TaskAssigned", async ({ event, context }) => {
   const { taskId, assigner, miners, deadline } = event.args;
-  const t = await getTask(context, taskId);
-  const s = requireRow(await context.db.find(session, { id: t.sessionId }), `session ${t.sessionId}`);
-  const slotAssigned = [...t.slotAttempts];
-  // One assignment row per newly filled slot (the event carries the whole table after the change).
-  for (let slot = 0; slot < miners.length; slot++) {
-    const nodeId = miners[slot]!;
-    if (nodeId === 0 || nodeId === t.miners[slot]) continue;
+  const sessionId = Number(taskId >> 32n);
+  const s = requireRow(await context.db.find(session, { id: sessionId }), `session ${sessionId}`);
+  // Newly filled slots (the event carries the whole table after the change) and the attempt each one starts.
+  const filled: { slot: number; nodeId: number; attempt: number }[] = [];
+  // The slot table after the change, as stored; assignedAt is the latest fill (the contract's speed clock).
+  await changeTask(context, taskId, (t) => {
+    const slotAttempts = [...t.slotAttempts];
+    for (let slot = 0; slot < miners.length; slot++) {
+      const nodeId = miners[slot]!;
+      if (nodeId === 0 || nodeId === t.miners[slot]) continue;
+      filled.push({ slot, nodeId, attempt: slotAttempts[slot]! });
+      slotAttempts[slot]! += 1;
+    }
+    return {
+      miners: [...miners],
+      slotAttempts,
+      // Router mode: assignTask stores the assigning router (0 when the owner assigns), which the fee goes to.
+      assignerId:
+        s.assignment === "Router" ? (assigner.toLowerCase() === s.owner.toLowerCase() ? 0 : s.routerId) : t.assignerId,
+      status: TASK_STATUS[event.args.status],
+      deadline: BigInt(deadline),
+      assignedBlock: event.block.number,
+      assignedTime: event.block.timestamp,
+    };
+  });
+  for (const { slot, nodeId, attempt } of filled) {
     // The miner's turn on this slot: commitment, reveal and outcome are filled in by the following events.
     await context.db.insert(assignment).values({
       taskId,
       slot,
-      attempt: slotAssigned[slot]!,
+      attempt,
       nodeId,
-      sessionId: t.sessionId,
+      sessionId,
       assigner,
       assignedBlock: event.block.number,
       assignedTime: event.block.timestamp,
       outcome: "Pending",
       payout: 0n,
     });
-    slotAssigned[slot]! += 1;
     // The miner holds one more open assignment (its capacity and its stake lock).
     await moveOpen(context, event, nodeId, 1);
   }
-  // Router mode: assignTask stores the assigning router (0 when the owner assigns), which the fee goes to.
-  const assignerId =
-    s.assignment === "Router" ? (assigner.toLowerCase() === s.owner.toLowerCase() ? 0 : s.routerId) : t.assignerId;
-  // The slot table after the change, as stored; assignedAt is the latest fill (the contract's speed clock).
-  await context.db.update(task, { id: taskId }).set({
-    miners: [...miners],
-    slotAttempts: slotAssigned,
-    assignerId,
-    status: TASK_STATUS[event.args.status],
-    deadline: BigInt(deadline),
-    assignedBlock: event.block.number,
-    assignedTime: event.block.timestamp,
-  });
 });
 
 ponder.on("CorNetwork:TaskPhaseChanged", async ({ event, context }) => {
@@ -652,11 +642,11 @@ ponder.on("CorNetwork:TaskPhaseChanged", async ({ event, context }) => {
 
 ponder.on("CorNetwork:TaskCommitted", async ({ event, context }) => {
   const { taskId, slot, commitment } = event.args;
-  const t = await getTask(context, taskId);
-  const hashes = [...t.hashes];
-  hashes[slot] = commitment;
   // The slot table mirrors storage: commitment in `hashes` until the reveal.
-  await context.db.update(task, { id: taskId }).set({ hashes, committedMask: withBit(t.committedMask, slot) });
+  const t = await changeTask(context, taskId, (row) => ({
+    hashes: withAt(row.hashes, slot, commitment),
+    committedMask: withBit(row.committedMask, slot),
+  }));
   // The precommit of this miner's turn (commit delay = committedTime − assignedTime feeds its speed).
   await context.db.update(assignment, currentAssignmentKey(t, slot)).set({
     commitment,
@@ -667,17 +657,12 @@ ponder.on("CorNetwork:TaskCommitted", async ({ event, context }) => {
 
 ponder.on("CorNetwork:TaskRevealed", async ({ event, context }) => {
   const { taskId, slot, resultHash, tokens, resultCid } = event.args;
-  const t = await getTask(context, taskId);
-  const hashes = [...t.hashes];
-  hashes[slot] = resultHash;
-  const tokenTable = [...t.tokens];
-  tokenTable[slot] = tokens;
   // Storage keeps the result hash (in place of the commitment) and the token count per slot.
-  await context.db.update(task, { id: taskId }).set({
-    hashes,
-    tokens: tokenTable,
-    revealedMask: withBit(t.revealedMask, slot),
-  });
+  const t = await changeTask(context, taskId, (row) => ({
+    hashes: withAt(row.hashes, slot, resultHash),
+    tokens: withAt(row.tokens, slot, tokens),
+    revealedMask: withBit(row.revealedMask, slot),
+  }));
   // The result CID exists only in this event: clients fetch and verify the result from here.
   await context.db.update(assignment, currentAssignmentKey(t, slot)).set({
     resultHash,
@@ -690,41 +675,38 @@ ponder.on("CorNetwork:TaskRevealed", async ({ event, context }) => {
 
 ponder.on("CorNetwork:SlotExpired", async ({ event, context }) => {
   const { taskId, nodeId, slot, retries, caller } = event.args;
-  const t = await getTask(context, taskId);
   const revealing = TASK_STATUS[event.args.phase] === "Revealing";
+  // Revealing: the slot is dropped (never replaced); Committing: it is vacated for a reassignment.
+  const t = await changeTask(context, taskId, (row) =>
+    revealing
+      ? { droppedMask: withBit(row.droppedMask, slot), retries }
+      : { miners: withAt(row.miners, slot, 0), retries },
+  );
   // The late miner's turn ends: Expired (slot vacated, may be reassigned) or Dropped (committed, never revealed).
   await context.db
     .update(assignment, currentAssignmentKey(t, slot))
     .set({ outcome: revealing ? "Dropped" : "Expired", expiredBy: caller, settledBlock: event.block.number });
   // The expiry releases the miner's assignment (the WorkSettled(TimedOut) that follows does not count it again).
   await moveOpen(context, event, nodeId, -1);
-  // Revealing: the slot is dropped (never replaced); Committing: it is vacated for a reassignment.
-  if (revealing) {
-    await context.db.update(task, { id: taskId }).set({ droppedMask: withBit(t.droppedMask, slot), retries });
-  } else {
-    const miners = [...t.miners];
-    miners[slot] = 0;
-    await context.db.update(task, { id: taskId }).set({ miners, retries });
-  }
 });
 
 ponder.on("CorNetwork:Attested", async ({ event, context }) => {
   const { taskId, validatorId, scores } = event.args;
-  const t = await getTask(context, taskId);
+  // The count drives the index of the next attestation, as on-chain; the ids let settlement release them.
+  const t = await changeTask(context, taskId, (row) => ({
+    attestationCount: row.attestationCount + 1,
+    validatorIds: [...row.validatorIds, validatorId],
+  }));
   // One attestation per validator per task: the scores behind the median that settled it.
   await context.db.insert(attestation).values({
     taskId,
     validatorId,
-    index: t.attestationCount,
+    index: t.attestationCount - 1,
     scores: [...scores],
     block: event.block.number,
     time: event.block.timestamp,
     payout: 0n,
   });
-  // The count drives the index of the next attestation, as on-chain; the ids let settlement release them.
-  await context.db
-    .update(task, { id: taskId })
-    .set({ attestationCount: t.attestationCount + 1, validatorIds: [...t.validatorIds, validatorId] });
   // The attestation is open work of the validator (its stake is locked until the task settles).
   await moveOpen(context, event, validatorId, 1);
 });
@@ -765,7 +747,14 @@ ponder.on("CorNetwork:WorkSettled", async ({ event, context }) => {
     // A validator agreed with the medians (paid its fee share) or deviated (slashed).
     await context.db.update(attestation, { taskId, validatorId: nodeId }).set({ outcome: result, payout });
   } else {
-    const t = await getTask(context, taskId);
+    // What the session pays for (every paid slot's tokens) and what reached the miners (the rest is fees).
+    const paidSlot = accepted || result === "Unverified";
+    const t = paidSlot
+      ? await changeTask(context, taskId, (row) => ({
+          tokensPaid: row.tokensPaid + tokens,
+          minersPaid: row.minersPaid + payout,
+        }))
+      : await getTask(context, taskId);
     if (result !== "TimedOut") {
       // Accepted/Rejected/Unverified settle the slot's current turn (TimedOut already marked it Expired/Dropped).
       const slotResult: SlotOutcome = result;
@@ -779,12 +768,6 @@ ponder.on("CorNetwork:WorkSettled", async ({ event, context }) => {
     } else {
       // The reputation the late miner is left with.
       await context.db.update(assignment, currentAssignmentKey(t, slot)).set({ scoreAfter: score, speedAfter: speed });
-    }
-    if (accepted || result === "Unverified") {
-      // What the session pays for (every paid slot's tokens) and what reached the miners (the rest is fees).
-      await context.db
-        .update(task, { id: taskId })
-        .set({ tokensPaid: t.tokensPaid + tokens, minersPaid: t.minersPaid + payout });
     }
   }
   await bumpNetwork(context, event, {
@@ -844,14 +827,13 @@ ponder.on("CorNetwork:TaskFinalized", async ({ event, context }) => {
   });
   await releaseUnsettled(context, event, t);
   // The escrow is released: `paid` leaves the session, `refund` returns to its free balance.
-  const s = requireRow(await context.db.find(session, { id: sessionId }), `session ${sessionId}`);
-  await context.db.update(session, { id: sessionId }).set({
-    deposit: s.deposit + refund,
-    escrowed: s.escrowed - paid - refund,
-    spent: s.spent + paid,
-    tasksFinalized: s.tasksFinalized + 1,
-    tokensServed: s.tokensServed + BigInt(t.tokensPaid),
-  });
+  await context.db.update(session, { id: sessionId }).set((row) => ({
+    deposit: row.deposit + refund,
+    escrowed: row.escrowed - paid - refund,
+    spent: row.spent + paid,
+    tasksFinalized: row.tasksFinalized + 1,
+    tokensServed: row.tokensServed + BigInt(t.tokensPaid),
+  }));
   // The router fee was credited by RouterFeePaid (when the router was still Active; else it is protocol fee).
   await bumpNetwork(context, event, {
     tasksFinalized: 1,

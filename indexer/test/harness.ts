@@ -34,6 +34,8 @@ export type StartPonderOptions = {
   /** Extra env (PONDER_POLLING_MS, PONDER_GETLOGS_RANGE, …). */
   env?: Record<string, string>;
   logLevel?: "info" | "debug" | "warn";
+  /** Ponder app directory (config, schema, src/); default this indexer. The benchmark runs variants of it. */
+  appDir?: string;
 };
 
 /**
@@ -74,7 +76,11 @@ export const startPonder = async (opts: StartPonderOptions): Promise<Ponder> => 
     "--port",
     String(port),
   ];
-  const child = spawn(process.execPath, args, { cwd: indexerDir(), env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, {
+    cwd: opts.appDir ?? indexerDir(),
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   // Never leave an indexer behind when this process ends without calling stop().
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
@@ -182,7 +188,12 @@ export const sqlQuery = async <T = Record<string, unknown>>(
 // ---------------------------------------------------------------------------------------------- PostgreSQL
 const PG_BIN = process.env.PG_BIN ?? "/usr/lib/postgresql/15/bin";
 
-export type Postgres = { url: string; stop: () => Promise<void> };
+export type Postgres = {
+  url: string;
+  /** Runs one SQL statement with psql (e.g. to drop ponder_sync between benchmark runs). */
+  exec: (sql: string) => Promise<void>;
+  stop: () => Promise<void>;
+};
 
 export const postgresAvailable = (): boolean => existsSync(join(PG_BIN, "initdb"));
 
@@ -226,5 +237,9 @@ export const startPostgres = async (): Promise<Postgres> => {
     await stop();
     throw err;
   }
-  return { url: `postgresql://postgres@127.0.0.1:${port}/cor`, stop };
+  const url = `postgresql://postgres@127.0.0.1:${port}/cor`;
+  const exec = async (sql: string) => {
+    await pg("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "cor", "-q", "-c", sql]);
+  };
+  return { url, exec, stop };
 };
