@@ -4,17 +4,23 @@
 // by plain `node`. Every ```ts snippet of docs/sdk.md, sdk/README.md and README.md compiles against the package.
 import { execFile } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { chromium } from "playwright-core";
+import { keccak256, toBytes } from "viem";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { getDeployment } from "../src/deployments.ts";
 
 const sdk = join(dirname(fileURLToPath(import.meta.url)), "..");
 const root = join(sdk, "..");
 const fixtures = join(sdk, "test", "app");
 const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+const CHROMIUM = process.env.COR_CHROMIUM ?? "/usr/bin/chromium";
 const DOCS = ["docs/sdk.md", "sdk/README.md", "README.md"];
 // `npx tsc --init` of TypeScript 5.9.3 with noEmit. The bundler check also turns library checks on, so that the
 // SDK's own declarations are checked (skipLibCheck: false), once: it is the slow part.
@@ -182,7 +188,7 @@ describe("the packed @cor-network/sdk", () => {
     expect(bundler.code + nodenext.code + snippets.code).toBe(0);
   }, 400_000);
 
-  test("the main entry and ./wagmi bundle for the browser with no Node built-ins; ./storage does not", async () => {
+  test("the main entry and ./wagmi bundle for the browser with no Node built-ins, run in Chromium; ./storage does not bundle", async () => {
     const bundle = (entry: string) =>
       build({
         entryPoints: [join(app, entry)],
@@ -205,8 +211,49 @@ describe("the packed @cor-network/sdk", () => {
     expect(inputs.filter((i) => nodeOnly.test(i))).toEqual([]);
     const code = result.outputFiles[0].text;
     expect(code).not.toMatch(/["']node:[a-z_]+["']/);
+    // Node globals would bundle fine and fail at runtime in a page.
+    expect(code).not.toMatch(/\bprocess\.(env|versions|platform|cwd|nextTick)\b|\brequire\(/);
     const gzip = gzipSync(result.outputFiles[0].contents).length;
     process.stdout.write(`browser bundle (main + wagmi): ${result.outputFiles[0].contents.length} B, ${gzip} B gzip\n`);
+
+    // And it runs in a page: headless Chromium on 127.0.0.1 (a secure context: WebCrypto), the bundle as a module.
+    const server = createServer((req, res) => {
+      if (req.url === "/app.js") res.writeHead(200, { "content-type": "text/javascript" }).end(code);
+      else
+        res
+          .writeHead(200, { "content-type": "text/html" })
+          .end('<body></body><script type="module" src="/app.js"></script>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu"],
+    });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      await page.waitForFunction("document.body.textContent.startsWith('{')", undefined, { timeout: 60_000 });
+      const shown = JSON.parse((await page.textContent("body")) ?? "");
+      expect(errors).toEqual([]);
+      expect(shown).toEqual({
+        chainId: 31337,
+        network: getDeployment(31337).network,
+        taskId: ((1n << 32n) | 2n).toString(),
+        hash: keccak256(toBytes("hello world")),
+        cid: "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e",
+        abiEntries: expect.any(Number),
+        price: (10n ** 18n).toString(),
+        publicKey: 66,
+        router: "function",
+        read: "function",
+      });
+    } finally {
+      await browser.close();
+      server.close();
+    }
 
     // The check can fail: the Node-only storage entry does not bundle for a browser.
     writeFileSync(
@@ -214,7 +261,7 @@ describe("the packed @cor-network/sdk", () => {
       'export { createEmbeddedStore } from "@cor-network/sdk/storage";\n',
     );
     await expect(bundle("storage-in-browser.ts")).rejects.toThrow(/node:/);
-  });
+  }, 300_000);
 
   test("runs in plain Node: embedded store CIDs equal Kubo's, ./node reads a deployment file, ABIs as JSON", async () => {
     const out = ok(await run(process.execPath, ["app.mjs"], app), "node app.mjs");

@@ -30,7 +30,7 @@ const out = {
   cid: await computeCid("hello world"),
   abiEntries: iCorNetworkAbi.length + corTokenAbi.length,
   price: parseCor("1").toString(),
-  publicKeyBytes: keys.publicKey.length,
+  publicKey: keys.publicKey.length, // 0x + 32 bytes hex
   router: typeof router.chatCompletions,
   read: typeof readTaskWagmi,
 };
