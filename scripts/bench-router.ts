@@ -14,9 +14,9 @@ import { createPublicClient, createWalletClient, erc20Abi, http, parseEther } fr
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import WebSocket from "ws";
-import { streamChallengeText } from "../agents/src/shared/stream.ts";
 import { createInferenceEngine, resolveModelPath } from "../agents/src/inference/index.ts";
 import { spawnAgent, waitHealthy } from "../agents/src/network/index.ts";
+import { streamChallengeText } from "../agents/src/shared/stream.ts";
 import { anvilKey, deployCore, freePort, startAnvil } from "../sdk/src/testing/anvil.ts";
 
 process.env.COR_LOG_LEVEL = "warn";
@@ -192,7 +192,9 @@ const streamOnce = async (net: Net) => {
   const last = s.chunks[s.chunks.length - 1].at;
   const minerTimes = [...direct.arrived.values()].sort((a, b) => a - b);
   const minerRate = (minerTimes.length - 1) / ((minerTimes[minerTimes.length - 1] - minerTimes[0]) / 1000);
-  return { tokens, seconds: (last - first) / 1000, minerHop, routerHop, text: s.text, minerRate };
+  const genTimes = [...direct.generated.values()].sort((a, b) => a - b);
+  const genRate = (genTimes.length - 1) / ((genTimes[genTimes.length - 1] - genTimes[0]) / 1000);
+  return { tokens, seconds: (last - first) / 1000, minerHop, routerHop, text: s.text, minerRate, genRate };
 };
 
 const main = async () => {
@@ -221,6 +223,7 @@ const main = async () => {
   const minerHops: number[] = [];
   const routerHops: number[] = [];
   const sameTask: number[] = [];
+  const minerGen: number[] = [];
   await streamOnce(net); // warm-up (house session, sockets)
   for (let run = 0; run < RUNS; run++) {
     const d = await directRun(MAX_TOKENS);
@@ -229,6 +232,7 @@ const main = async () => {
     if (s.text !== d.text) throw new Error("router stream differs from direct generation");
     routerRates.push((s.tokens - 1) / s.seconds);
     sameTask.push((s.tokens - 1) / s.seconds / s.minerRate);
+    minerGen.push(s.genRate / d.rate);
     minerHops.push(...s.minerHop);
     routerHops.push(...s.routerHop);
   }
@@ -269,6 +273,7 @@ const main = async () => {
     `  through the router (SSE)       ${r.toFixed(0)} tok/s`,
     `  ratio router/direct            ${(r / d).toFixed(3)}   (target ≥ 0.97)`,
     `  same task: router SSE / the miner's own stream   ${median(sameTask).toFixed(3)}   (router overhead alone)`,
+    `  the miner process's generation rate / direct    ${median(minerGen).toFixed(3)}   (generation in the miner, streaming included)`,
     `  added latency, miner hop (generated → router socket)   ${ms(minerHops)} over ${minerHops.length} tokens   (target p50 ≤ 1 ms)`,
     `  added latency, router hop (router socket → client SSE) ${ms(routerHops)} over ${routerHops.length} tokens   (target p50 ≤ 1 ms; LiteLLM 3.25 ms)`,
     `  time to first token, 1 s blocks, ${TTFT_RUNS} runs: router ${s(ttftRouter)}; direct node-llama-cpp ${s(ttftDirect)}   (target router p50 ≤ 0.5 s)`,

@@ -172,10 +172,11 @@ describe("private miner streams", () => {
     }
     const key = taskId.toString();
     // The session's router got every token and the result's hash and CID, and they match the chain.
-    const tokens = own.got.filter((m) => m.type === "token" && m.taskId === key) as Extract<
+    const frames = own.got.filter((m) => m.type === "tokens" && m.taskId === key) as Extract<
       MinerMessage,
-      { type: "token" }
+      { type: "tokens" }
     >[];
+    const tokens = frames.flatMap((f) => f.pieces.map((piece, i) => ({ index: f.index + i, piece })));
     const done = own.got.find((m) => m.type === "done" && m.taskId === key) as Extract<MinerMessage, { type: "done" }>;
     expect(tokens.length).toBeGreaterThan(0);
     expect(tokens.map((t) => t.index)).toEqual(tokens.map((_, i) => i));

@@ -27,6 +27,7 @@ import { openJournal } from "../shared/journal.ts";
 import { loadNodeKeys } from "../shared/keys.ts";
 import { createLogger } from "../shared/logger.ts";
 import { ensureRegistered } from "../shared/node.ts";
+import { createMinerDispatch } from "./dispatch.ts";
 import { createMinerPrivacy } from "./privacy.ts";
 import { createStreamServer } from "./stream.ts";
 
@@ -78,6 +79,19 @@ export const minerConfigSpec = {
   keyWaitMs: {
     env: "COR_KEY_WAIT_MS",
     description: "how long an encrypted task waits for its key grant (ms)",
+    default: "20000",
+    parse: "int",
+  },
+  // speculative start (miner/dispatch.ts)
+  dispatchPerRouter: {
+    env: "COR_DISPATCH_PER_ROUTER",
+    description: "unconfirmed dispatches one router may have at once (0 = no speculative start)",
+    default: "2",
+    parse: "int",
+  },
+  dispatchTtlMs: {
+    env: "COR_DISPATCH_TTL_MS",
+    description: "how long a dispatched task waits for its assignment on chain before it is dropped (ms)",
     default: "20000",
     parse: "int",
   },
@@ -169,7 +183,24 @@ export const startMiner = async (
       if (Number(node.status) !== NodeStatus.Active) return `Router ${id} is not active`;
       return undefined;
     },
+    onDispatch: (router, request) => dispatch.handle(router, request),
   });
+  // ---- speculative start (issue 12, miner/dispatch.ts): the routing router's dispatch starts generation at once;
+  // nothing is committed before the assignment is on chain (`dispatch.take` in work()).
+  const dispatch = createMinerDispatch({
+    engine,
+    streams,
+    logger,
+    nodeId: () => nodeId,
+    modelId,
+    enabled: behavior === "honest" && !hooks.result && Number(cfg.dispatchPerRouter) > 0,
+    perRouter: Number(cfg.dispatchPerRouter),
+    ttlMs: Number(cfg.dispatchTtlMs),
+    getSession: (id) => read("getSession", [id]),
+    nodeIdOf: async (account) => Number(await read("nodeIdOf", [account])),
+    sampling: (id) => samplingOf(id),
+  });
+  // ---- end speculative start
   /**
    * Routers entitled to a task's stream: the router that assigned it (TaskView.assignerId), the session's router,
    * and the session owner's node when the owner is a router that assigned as owner (its house sessions).
@@ -277,21 +308,23 @@ export const startMiner = async (
       let index = 0;
       streams.open(key, await streamRoutersOf(taskId, info.sessionId));
       const sampling = await samplingOf(info.sessionId);
-      const result = await engine.generate({
-        prompt,
-        maxTokens: info.maxTokens,
-        sampling,
-        onToken: (piece) => {
-          const i = index++;
-          streams.token({
-            type: "token",
-            taskId: key,
-            nodeId,
-            index: i,
-            piece: privacy.streamedPiece(taskId, taskKey, i, piece),
-          });
-        },
-      });
+      const result =
+        (await dispatch.take(key, info)) ?? // generated since the router's dispatch (miner/dispatch.ts)
+        (await engine.generate({
+          prompt,
+          maxTokens: info.maxTokens,
+          sampling,
+          onToken: (piece) => {
+            const i = index++;
+            streams.token({
+              type: "token",
+              taskId: key,
+              nodeId,
+              index: i,
+              piece: privacy.streamedPiece(taskId, taskKey, i, piece),
+            });
+          },
+        }));
       let text = behavior === "garbage" ? `zzzz ${randomBytes(8).toString("hex")} qqq 123 !!!` : result.text;
       // The committed count is the text's canonical token count (inference/tokens.ts), which validators re-derive.
       let tokens = engine.countOutputTokens(text, info.maxTokens);
@@ -386,6 +419,7 @@ export const startMiner = async (
           const miners = (a.miners as readonly number[]).map(Number);
           const slot = miners.indexOf(nodeId);
           if (slot >= 0) void work(BigInt(key), slot);
+          else dispatch.forget(key); // assigned to others: a dispatch of it is dropped
           break;
         }
         case "TaskPhaseChanged":
@@ -395,6 +429,7 @@ export const startMiner = async (
         case "TaskFailed":
           submitted.delete(key);
           privacy.forget(key);
+          dispatch.forget(key);
           if (journal.get(key)) journal.delete(key);
           break;
       }
@@ -412,6 +447,7 @@ export const startMiner = async (
     logger,
     stop: async () => {
       follower.stop();
+      dispatch.close();
       streams.close();
       await http.close();
       await engine.close();

@@ -113,9 +113,9 @@ export const createApi = (opts: ApiOptions) => {
       );
     }
   };
-  const submitOrExplain = async (c: Context, sessionId: number, prompt: string, maxTokens: number) => {
+  const submitOrExplain = async (c: Context, sessionId: number, prompt: string, maxTokens: number, early = false) => {
     try {
-      return await core.submit(sessionId, prompt, maxTokens);
+      return await core.submit(sessionId, prompt, maxTokens, { early });
     } catch (err) {
       const msg = String((err as Error).message);
       // Submitted but not assigned: name the task so that a gateway does not submit the request again elsewhere.
@@ -211,7 +211,8 @@ export const createApi = (opts: ApiOptions) => {
   ) => {
     checkPrompt(prompt);
     const counted = countPrompt(modelId, prompt).catch(() => undefined);
-    const { taskId } = await submitOrExplain(c, sessionId, prompt, o.maxTokens);
+    // A stream may start before the task is mined (speculative start): `settled` says how submission ended.
+    const { taskId, settled } = await submitOrExplain(c, sessionId, prompt, o.maxTokens, o.stream);
     const taskKey = taskId.toString();
     c.header("x-cor-task-id", taskKey);
     const promptTokens = (await counted) ?? Math.ceil(Buffer.byteLength(prompt) / 4);
@@ -272,6 +273,10 @@ export const createApi = (opts: ApiOptions) => {
           wake?.();
         },
       );
+      settled.catch((err) => {
+        failed ??= { code: "task_failed", message: String((err as Error).message).split("\n")[0] };
+        wake?.();
+      });
       sse.onAbort(() => wake?.());
       const write = (payload: unknown) => sse.writeSSE({ data: safeStringify(payload) });
       const stops = createStopFilter(o.stop);
@@ -281,10 +286,12 @@ export const createApi = (opts: ApiOptions) => {
         streamed += text;
         await write(chunk(text, null));
       };
+      // Everything queued since the last write goes out as one chunk (tokens arrive in frames: one write each).
       const drain = async () => {
         while (queue.length) {
-          const e = queue.shift() as TaskEvent;
-          if (e.type === "token") await show(stops.push(e.piece));
+          let text = "";
+          for (const e of queue.splice(0)) if (e.type === "token") text += stops.push(e.piece);
+          await show(text);
         }
       };
       try {
@@ -493,7 +500,7 @@ export const createApi = (opts: ApiOptions) => {
       }) as Record<string, unknown>,
     );
   });
-  app.get("/api/v1/miners", (c) => c.json({ miners: core.miners() }));
+  app.get("/api/v1/miners", (c) => c.json(jsonSafe({ miners: core.miners() }) as Record<string, unknown>));
   app.get("/api/v1/status", async (c) =>
     c.json({
       router_node_id: nodeId,

@@ -11,6 +11,7 @@ import {
   eventArgs,
   followEvents,
   type NetworkLog,
+  networkAbi,
   networkReader,
   type TxSender,
 } from "../shared/chain.ts";
@@ -18,11 +19,20 @@ import { AgentError, revertName } from "../shared/errors.ts";
 import { createSafeEmitter } from "../shared/events.ts";
 import type { Logger } from "../shared/logger.ts";
 import type { StreamMessage } from "../shared/stream.ts";
+import { createDispatcher, createTaskIdPredictor, type KnownPrompt } from "./dispatch.ts";
 import { createMinerLink, type MinerLink, streamUrlOf } from "./link.ts";
 import { createMinerPool } from "./pool.ts";
 import { createRouterPrivacy } from "./privacy.ts";
 import { createStreamRelay } from "./relay.ts";
-import { type Effect, emptyState, type FinalResult, reduce, routesFor, type TaskEvent } from "./state.ts";
+import {
+  type Effect,
+  emptyState,
+  type FinalResult,
+  reduce,
+  routesFor,
+  type SessionView,
+  type TaskEvent,
+} from "./state.ts";
 
 export type { MinerInfo } from "./pool.ts";
 export type { FinalResult, TaskEvent } from "./state.ts";
@@ -55,6 +65,10 @@ export const createRouterCore = (opts: {
   benchMs?: number;
   /** The router's X25519 keys, for the encrypted tasks it submits (privacy.ts). */
   keys?: EncryptionKeys | undefined;
+  /** Longest a request waits for miner capacity before a 503 (ms, default 30 000). */
+  admitTimeoutMs?: number;
+  /** Requests waiting for capacity at most; more are refused at once (default 256). */
+  maxWaiting?: number;
 }) => {
   const { clients, tx, store, logger, nodeId } = opts;
   const assigner = createAssignBatcher(tx, batchWindowFromEnv(), logger);
@@ -71,13 +85,43 @@ export const createRouterCore = (opts: {
   const relay = createStreamRelay({ emit, isLive: (id) => pool.runtime(id).live });
 
   const read = networkReader(clients);
+  // ---- speculative start (dispatch.ts): prompts it submitted, miners chosen when they were dispatched
+  const dispatcher = createDispatcher({ send: (id, msg) => links.get(id)?.send(msg) ?? false, logger });
+  const predictor = createTaskIdPredictor(async (id) =>
+    Number((await read<{ taskCount: number }>("getSession", [id])).taskCount),
+  );
+  const prompts = new Map<string, KnownPrompt>();
+  const chosen = new Map<string, number[]>();
+  const forgetDispatch = (key: string) => {
+    prompts.delete(key);
+    chosen.delete(key);
+    dispatcher.forget(key);
+  };
+  /** Sends a task this router submitted to `miners` that do not hold it yet; withdraws it from the others. */
+  const dispatchTo = (key: string, miners: readonly number[]) => {
+    const p = prompts.get(key);
+    if (!p) return;
+    const holders = dispatcher.holders(key);
+    dispatcher.cancel(
+      key,
+      holders.filter((id) => !miners.includes(id)),
+    );
+    dispatcher.dispatch(
+      { taskId: key, sessionId: p.sessionId, prompt: p.prompt, promptHash: p.promptHash, maxTokens: p.maxTokens },
+      miners.filter((id) => !holders.includes(id)),
+    );
+  };
 
   const onStream = (msg: StreamMessage) => {
-    if (msg.type === "token") {
+    if (msg.type === "tokens") {
       // Sealed frames of the encrypted tasks it submitted are opened here; others are relayed as they came.
-      const piece = privacy.piece(msg.taskId, msg.nodeId, msg.index, msg.piece);
-      if (piece !== undefined) relay.token(msg.nodeId, msg.taskId, msg.index, piece);
-    } else relay.done(msg.nodeId, msg.taskId);
+      for (let i = 0; i < msg.pieces.length; i++) {
+        const piece = privacy.piece(msg.taskId, msg.nodeId, msg.index + i, msg.pieces[i]);
+        if (piece === undefined) break;
+        relay.token(msg.nodeId, msg.taskId, msg.index + i, piece);
+      }
+    } else if (msg.type === "done") relay.done(msg.nodeId, msg.taskId);
+    else dispatcher.declined(msg.nodeId, msg.taskId, msg.message);
   };
 
   /** Keeps one link per registered, reachable miner; follows endpoint changes; drops unregistered miners. */
@@ -106,7 +150,10 @@ export const createRouterCore = (opts: {
         onLive: (live) => {
           pool.setLive(id, live);
           if (!live) relay.lost(id);
-          else retryWaiting();
+          else {
+            retryWaiting();
+            wakeAdmission();
+          }
         },
       }),
     );
@@ -162,14 +209,18 @@ export const createRouterCore = (opts: {
     if (!session) return;
     const current = task.miners.map(Number);
     const vacant = current.filter((id) => id === 0).length;
-    const picked = pool.pick(state, session.modelId, vacant, current, session.minReputation);
+    pool.release(key); // its own reservation must not count against the miners it was dispatched to
+    const picked = pool.pick(state, session, vacant, current, chosen.get(key));
+    pool.reserve(key, picked);
     if (picked.length < vacant) {
       throw new AgentError(`Not enough live miners for task ${key}: need ${vacant}, have ${picked.length}`, {
         retryable: true,
       });
     }
+    const assigned = assigner.add({ taskId, nodeIds: picked }); // assignMany when several are ready (issue 12)
+    dispatchTo(key, picked); // the assignment is on its way: the miners may start now
     try {
-      await assigner.add({ taskId, nodeIds: picked }); // assignMany when several are ready (issue 12)
+      await assigned;
     } catch (err) {
       // Someone else (the owner, or an earlier attempt) filled the slots first: nothing left to do.
       if (revertName((err as Error).cause) === "WrongPhase") return;
@@ -210,6 +261,8 @@ export const createRouterCore = (opts: {
           const key = e.final.taskId.toString();
           waiting.delete(key);
           assignedAt.delete(key);
+          forgetDispatch(key);
+          pool.release(key);
           if (e.final.status === "Failed")
             relay.fail(key, "task_failed", `Task ${key} failed on chain (reason ${e.final.failReason})`);
           relay.finish(key);
@@ -230,6 +283,7 @@ export const createRouterCore = (opts: {
     const effects: Effect[] = [];
     for (const log of logs) effects.push(...reduce(state, log, { live: info.live, ...self }));
     await apply(effects, info);
+    if (admissionWaiters.size) wakeAdmission(); // a settlement or an offer change may have freed capacity
   };
 
   /** Sessions the router owns and routes for, one per model, funded from its own balance ("house" sessions). */
@@ -280,41 +334,166 @@ export const createRouterCore = (opts: {
     return id;
   };
 
-  /** Uploads the prompt, submits it to `sessionId`, assigns miners right away and returns the task id. */
-  const submit = async (
-    sessionId: number,
-    prompt: string,
-    maxTokens: number,
-  ): Promise<{ taskId: bigint; promptCid: string }> => {
-    // No live miners for it: refuse before anything goes on chain (no orphan task, no escrow held).
-    const session = state.sessions.get(sessionId);
-    if (session && routesFor(state, sessionId, self)) {
-      const live = pool.pick(state, session.modelId, session.redundancy, [], session.minReputation).length;
+  /**
+   * Admission (backpressure): a task is submitted only when R live miners have capacity left on their on-chain
+   * Offers (counting this router's assignments not mined yet). When all are busy the request waits, FIFO, until
+   * a task settles or a miner comes back, at most `admitTimeoutMs`, with at most `maxWaiting` requests waiting;
+   * beyond that it is refused at once (HTTP 503) instead of queueing without bound.
+   */
+  let tickets = 0;
+  const admitTimeoutMs = opts.admitTimeoutMs ?? 30_000;
+  const maxWaiting = opts.maxWaiting ?? 256;
+  const admissionWaiters = new Set<() => void>();
+  const wakeAdmission = () => {
+    const waiters = [...admissionWaiters];
+    admissionWaiters.clear();
+    for (const w of waiters) w();
+  };
+  const admit = async (sessionId: number, session: SessionView, ticket: string): Promise<number[]> => {
+    const deadline = Date.now() + admitTimeoutMs;
+    for (;;) {
+      const picked = pool.pick(state, session, session.redundancy);
+      if (picked.length >= session.redundancy) {
+        pool.reserve(ticket, picked); // before anything is awaited: a burst cannot oversubscribe a miner
+        return picked;
+      }
+      const live = pool.liveFor(state, session);
       if (live < session.redundancy) {
         throw new AgentError(
           `Could not assign a task of session ${sessionId}: ${live} of ${session.redundancy} miners live`,
           { retryable: true },
         );
       }
+      if (admissionWaiters.size >= maxWaiting || Date.now() >= deadline) {
+        throw new AgentError(
+          `Could not assign a task of session ${sessionId}: every live miner is at its offered capacity (${admissionWaiters.size} requests waiting)`,
+          { retryable: true },
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          admissionWaiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.max(1, deadline - Date.now()));
+        admissionWaiters.add(wake);
+      });
     }
+  };
+
+  /** Simulates a submission: a revert (deposit, authorization, session) surfaces before anything is sent. */
+  const checkSubmit = async (args: readonly [number, Hex, string, number]) => {
+    try {
+      await clients.publicClient.simulateContract({
+        address: deployment.network,
+        abi: networkAbi,
+        functionName: "submitTask",
+        args,
+        account: clients.account,
+      });
+    } catch (err) {
+      const name = revertName(err);
+      if (name) throw new AgentError(`submit session=${args[0]} reverted: ${name}`, { cause: err, retryable: false });
+      throw err;
+    }
+  };
+
+  /**
+   * Uploads the prompt, submits it to `sessionId` and assigns miners. In a plaintext house session (only this
+   * router submits to it) the task id is predicted and the chosen miners get the task at once over their links
+   * (speculative start, dispatch.ts), while the submission and the assignment are mined. With `early`, it
+   * returns as soon as that is under way (a stream can start); `settled` resolves once the task is submitted and
+   * assigned on chain. Otherwise it returns after that, with the task id the chain gave.
+   */
+  const submit = async (
+    sessionId: number,
+    prompt: string,
+    maxTokens: number,
+    options: { early?: boolean } = {},
+  ): Promise<{ taskId: bigint; promptCid: string; settled: Promise<void> }> => {
+    // No live miners for it: refuse before anything goes on chain (no orphan task, no escrow held).
+    const session = state.sessions.get(sessionId);
+    const routed = session !== undefined && routesFor(state, sessionId, self);
+    const ticket = `submit:${++tickets}`;
+    const picked = session && routed ? await admit(sessionId, session, ticket) : [];
+    try {
+      return await submitAdmitted(sessionId, prompt, maxTokens, options, picked, ticket);
+    } catch (err) {
+      pool.release(ticket);
+      throw err;
+    }
+  };
+  const submitAdmitted = async (
+    sessionId: number,
+    prompt: string,
+    maxTokens: number,
+    options: { early?: boolean },
+    picked: number[],
+    ticket: string,
+  ): Promise<{ taskId: bigint; promptCid: string; settled: Promise<void> }> => {
+    const session = state.sessions.get(sessionId);
+    const routed = session !== undefined && routesFor(state, sessionId, self);
     const bytes = new TextEncoder().encode(prompt);
     const { stored, taskKey } = await privacy.seal(sessionId, bytes);
     const { cid } = await store.add(stored);
-    const hash = await tx.write(
-      "submitTask",
-      [sessionId, contentHash(bytes), cid, maxTokens],
-      `submit session=${sessionId}`,
-    );
-    const receipt = await clients.publicClient.getTransactionReceipt({ hash });
-    const taskId = eventArgs(receipt.logs, "TaskSubmitted").taskId as bigint;
-    relay.track(taskId.toString());
-    privacy.remember(taskId, taskKey);
-    if (routesFor(state, sessionId, self) || state.sessions.get(sessionId)?.assignment === AssignmentMode.Router) {
-      await assign(taskId).catch((err) => {
-        throw new AgentError(`Could not assign task ${taskId}: ${String(err.message).split("\n")[0]}`, { cause: err });
-      });
+    const promptHash = contentHash(bytes);
+    const args = [sessionId, promptHash, cid, maxTokens] as const;
+    const house = routed && !taskKey && session.owner.toLowerCase() === self.account.toLowerCase();
+    if (house) await Promise.all([checkSubmit(args), predictor.prepare(sessionId)]);
+    // From here to tx.write nothing is awaited: the predicted id follows the order of the transaction queue.
+    const predicted = house ? predictor.next(sessionId) : undefined;
+    const mined = tx.write("submitTask", args, `submit session=${sessionId}`);
+    const known: KnownPrompt = { sessionId, prompt, promptHash, maxTokens };
+    if (predicted !== undefined) {
+      const key = predicted.toString();
+      pool.reserve(key, picked);
+      pool.release(ticket);
+      relay.track(key);
+      prompts.set(key, known);
+      chosen.set(key, picked);
+      dispatchTo(key, picked);
     }
-    return { taskId, promptCid: cid };
+    const settled = (async () => {
+      let taskId: bigint | undefined;
+      try {
+        const receipt = await clients.publicClient.getTransactionReceipt({ hash: await mined });
+        taskId = eventArgs(receipt.logs, "TaskSubmitted").taskId as bigint;
+      } finally {
+        if (predicted !== undefined) predictor.settled(sessionId, predicted, taskId);
+      }
+      const key = taskId.toString();
+      if (predicted !== undefined && predicted !== taskId) {
+        forgetDispatch(predicted.toString());
+        throw new AgentError(`Task ${key} was submitted under another id than the predicted ${predicted}`);
+      }
+      if (predicted === undefined && picked.length) {
+        pool.reserve(key, picked);
+        chosen.set(key, picked);
+      }
+      pool.release(ticket);
+      relay.track(key);
+      privacy.remember(taskId, taskKey);
+      if (predicted === undefined && prompts.size < 10_000) prompts.set(key, known);
+      if (routed || state.sessions.get(sessionId)?.assignment === AssignmentMode.Router) {
+        await assign(taskId).catch((err) => {
+          throw new AgentError(`Could not assign task ${taskId}: ${String(err.message).split("\n")[0]}`, {
+            cause: err,
+          });
+        });
+      }
+      return taskId;
+    })();
+    if (predicted !== undefined) {
+      const key = predicted.toString();
+      settled.catch((err) => {
+        dispatcher.cancel(key);
+        relay.fail(key, "submit_failed", String((err as Error).message).split("\n")[0]);
+      });
+      if (options.early) return { taskId: predicted, promptCid: cid, settled: settled.then(() => undefined) };
+    }
+    const taskId = await settled;
+    return { taskId, promptCid: cid, settled: Promise.resolve() };
   };
 
   /** Fetches a finalized result's text from IPFS and checks it against the on-chain hash. */

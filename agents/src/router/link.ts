@@ -2,7 +2,13 @@ import type { Address, Hex } from "viem";
 import WebSocket from "ws";
 import { safeStringify } from "../shared/json.ts";
 import type { Logger } from "../shared/logger.ts";
-import { minerMessageSchema, STREAM_MAX_PAYLOAD, type StreamMessage, streamChallengeText } from "../shared/stream.ts";
+import {
+  minerMessageSchema,
+  type RouterMessage,
+  STREAM_MAX_PAYLOAD,
+  type StreamMessage,
+  streamChallengeText,
+} from "../shared/stream.ts";
 import { parseMessage } from "../shared/validate.ts";
 
 export type LinkState = "connecting" | "live" | "down" | "closed";
@@ -145,6 +151,12 @@ export const createMinerLink = (opts: {
   return {
     get state() {
       return state;
+    },
+    /** Sends a message to the miner over the authenticated connection; false when the link is not live. */
+    send: (msg: RouterMessage): boolean => {
+      if (state !== "live" || !ws || ws.readyState !== ws.OPEN) return false;
+      ws.send(safeStringify(msg), (err) => err && logger.debug(`Send to miner node=${opts.minerNodeId} failed`));
+      return true;
     },
     /** The miner announced a new endpoint: reconnect there. */
     setUrl: (next: string) => {

@@ -7,6 +7,7 @@ import { createMinerPool } from "./pool.ts";
 import { emptyState, loadOf, reduce } from "./state.ts";
 
 const MODEL = `0x${"ab".repeat(32)}` as Hex;
+const DEMAND = { modelId: MODEL, minReputation: 0 };
 const ROUTER = { nodeId: 9, account: "0x00000000000000000000000000000000000000a9" };
 const log = (eventName: string, args: Record<string, unknown>) => ({ eventName, args }) as unknown as NetworkLog;
 const task = (session: number, index: number) => (BigInt(session) << 32n) | BigInt(index);
@@ -126,17 +127,17 @@ describe("miner pool", () => {
     let now = 1_000;
     const s = state();
     const pool = createMinerPool({ now: () => now, benchMs: 30_000 });
-    expect(pool.pick(s, MODEL, 3, [], 0)).toEqual([]);
+    expect(pool.pick(s, DEMAND, 3)).toEqual([]);
     for (const id of [1, 2, 3]) pool.setLive(id, true);
     s.open.set("1", [1, 0]);
-    expect(pool.pick(s, MODEL, 2, [], 0)).toEqual([2, 3]);
+    expect(pool.pick(s, DEMAND, 2)).toEqual([2, 3]);
     (s.miners.get(3) as { status: number }).status = NodeStatus.Jailed;
-    expect(pool.pick(s, MODEL, 3, [], 0)).toEqual([2, 1]);
+    expect(pool.pick(s, DEMAND, 3)).toEqual([2, 1]);
     now += 10;
     expect(pool.bench(2, now)).toBe(true);
-    expect(pool.pick(s, MODEL, 3, [], 0)).toEqual([1]);
+    expect(pool.pick(s, DEMAND, 3)).toEqual([1]);
     now += 30_001;
-    expect(pool.pick(s, MODEL, 3, [], 0)).toEqual([2, 1]);
+    expect(pool.pick(s, DEMAND, 3)).toEqual([2, 1]);
   });
 
   it("a miner that reconnects is no longer benched, and is not benched for work its previous run missed", () => {
@@ -145,13 +146,55 @@ describe("miner pool", () => {
     const pool = createMinerPool({ now: () => now });
     pool.setLive(1, true);
     pool.bench(1, now);
-    expect(pool.pick(s, MODEL, 1, [], 0)).toEqual([]);
+    expect(pool.pick(s, DEMAND, 1)).toEqual([]);
     pool.setLive(1, false); // killed
     now += 3_000;
     pool.setLive(1, true); // restarted and reconnected
-    expect(pool.pick(s, MODEL, 1, [], 0)).toEqual([1]);
+    expect(pool.pick(s, DEMAND, 1)).toEqual([1]);
     // The timeout of a task assigned before the restart lands now: no bench.
     expect(pool.bench(1, 2_000)).toBe(false);
-    expect(pool.pick(s, MODEL, 1, [], 0)).toEqual([1]);
+    expect(pool.pick(s, DEMAND, 1)).toEqual([1]);
+  });
+
+  it("respects each miner's on-chain Offer: capacity (with reservations not mined yet), price and Router mode", () => {
+    const s = emptyState();
+    const offer = (capacity: number, minPrice = 0n, modes = 0b111) => ({ capacity, minPrice, modes });
+    reduce(s, log("NodeRegistered", { ...registered(1).args, offer: offer(2) }), { live: false, ...ROUTER });
+    reduce(s, log("NodeRegistered", { ...registered(2).args, offer: offer(4) }), { live: false, ...ROUTER });
+    reduce(s, log("NodeRegistered", { ...registered(3).args, offer: offer(8, 10n) }), { live: false, ...ROUTER });
+    const pool = createMinerPool();
+    for (const id of [1, 2, 3]) pool.setLive(id, true);
+    const cheap = { ...DEMAND, pricePerToken: 1n };
+    // Utilization first: 1 of 2 is busier than 1 of 4.
+    s.open.set("a", [1]);
+    s.open.set("b", [2]);
+    expect(pool.pick(s, cheap, 2)).toEqual([2, 1]); // miner 3 asks 10 wei per token
+    expect(pool.pick(s, { ...DEMAND, pricePerToken: 10n }, 3)).toEqual([3, 2, 1]);
+    // A reservation (assignment sent, not mined) counts until the task is open on chain; then it is not counted twice.
+    pool.reserve("c", [1]);
+    expect(pool.pick(s, cheap, 2)).toEqual([2]);
+    s.open.set("c", [1]);
+    expect(pool.pick(s, cheap, 2)).toEqual([2]);
+    s.open.delete("a");
+    expect(pool.pick(s, cheap, 2)).toEqual([2, 1]);
+    pool.release("c");
+    expect(pool.reservations()).toBe(0);
+    // An offer that drops Router mode, or capacity 0, takes no work from this router.
+    reduce(s, log("OfferUpdated", { nodeId: 2, offer: offer(4, 0n, 1 << AssignmentMode.Claim) }), {
+      live: true,
+      ...ROUTER,
+    });
+    reduce(s, log("OfferUpdated", { nodeId: 1, offer: offer(0) }), { live: true, ...ROUTER });
+    expect(pool.pick(s, cheap, 3)).toEqual([]);
+    expect(pool.liveFor(s, cheap)).toBe(3);
+  });
+
+  it("puts the miners a task was dispatched to first", () => {
+    const s = state();
+    const pool = createMinerPool();
+    for (const id of [1, 2, 3]) pool.setLive(id, true);
+    s.open.set("x", [3]);
+    expect(pool.pick(s, DEMAND, 2)).toEqual([1, 2]);
+    expect(pool.pick(s, DEMAND, 2, [], [3])).toEqual([3, 1]);
   });
 });

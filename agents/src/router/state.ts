@@ -11,7 +11,19 @@ export type MinerRecord = {
   status: number;
   score: number;
   speed: number;
+  /** The miner's on-chain Offer: open assignments at once, minimum price per token, modes bitmask. */
+  capacity: number;
+  minPrice: bigint;
+  modes: number;
 };
+
+type OfferArgs = { capacity: number; minPrice: bigint; modes: number } | undefined;
+/** The Offer fields of a NodeRegistered / OfferUpdated event (a log without one: no limit known). */
+const offerOf = (o: OfferArgs) => ({
+  capacity: o ? Number(o.capacity) : Number.MAX_SAFE_INTEGER,
+  minPrice: o ? BigInt(o.minPrice) : 0n,
+  modes: o ? Number(o.modes) : 0xff,
+});
 
 export type SessionView = {
   owner: string;
@@ -20,6 +32,7 @@ export type SessionView = {
   modelId: Hex;
   redundancy: number;
   minReputation: number;
+  pricePerToken: bigint;
 };
 
 export type Reveal = { cid: string; tokens: number; hash: Hex };
@@ -127,8 +140,14 @@ export const reduce = (
         status: NodeStatus.Active,
         score: Number(a.score ?? 0),
         speed: 0,
+        ...offerOf(a.offer as OfferArgs),
       });
       return [{ type: "minerUpdated", nodeId }];
+    }
+    case "OfferUpdated": {
+      const m = state.miners.get(Number(a.nodeId));
+      if (m) Object.assign(m, offerOf(a.offer as OfferArgs));
+      return [];
     }
     case "NodeUpdated": {
       const m = state.miners.get(Number(a.nodeId));
@@ -158,6 +177,7 @@ export const reduce = (
         modelId: Hex;
         redundancy: number;
         minReputation: number;
+        pricePerToken?: bigint;
       };
       state.sessions.set(Number(a.sessionId), {
         owner: a.owner as string,
@@ -166,6 +186,7 @@ export const reduce = (
         modelId: c.modelId,
         redundancy: Number(c.redundancy),
         minReputation: Number(c.minReputation),
+        pricePerToken: BigInt(c.pricePerToken ?? 0),
       });
       return [];
     }

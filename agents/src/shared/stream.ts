@@ -9,11 +9,21 @@ import { z } from "zod";
  *    `streamChallengeText(miner, nonce)` (binding the miner's address stops relaying a challenge to another miner).
  * 3. The miner recovers the signer and checks it against the on-chain account of that node id (a registered,
  *    active router). On success: `authorized`; otherwise `refused` with a reason, and it closes the socket.
- * 4. Tokens (`token`), and the result hash and CID (`done`), of a task go only to the routers entitled to that
- *    task — the session's router and the session owner's router node — and to nobody else before the reveal.
+ * 4. Tokens (`tokens`: consecutive pieces from `index` on, coalesced over ≤ 1 ms, with the time each piece was
+ *    generated), and the result hash and CID (`done`), of a task go only to the routers entitled to that task —
+ *    the session's router and the session owner's router node — and to nobody else before the reveal.
+ * 5. An authorized router may `dispatch` a task it is about to assign (the prompt travels with it): the miner starts
+ *    generating at once, streams to that router only, and commits only once the assignment is on chain; it
+ *    answers `declined` when it will not (at capacity, too many unconfirmed dispatches, not that router's session).
+ *    `cancel` withdraws a dispatch. See miner/dispatch.ts and docs/inference.md.
  */
 export const streamChallengeText = (miner: Address, nonce: Hex) =>
   `COR private stream access\nminer: ${miner.toLowerCase()}\nnonce: ${nonce}`;
+
+/** Most pieces in one `tokens` frame. */
+export const STREAM_MAX_PIECES = 256;
+/** Longest prompt a dispatch carries (characters; the router's own prompt limit is lower). */
+export const DISPATCH_MAX_PROMPT = 64 * 1024;
 
 const hex = (bytes?: number) =>
   z.string().regex(bytes ? new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`) : /^0x[0-9a-fA-F]*$/);
@@ -27,12 +37,15 @@ export const minerMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("refused"), message: z.string().max(500) }),
   z.object({ type: z.literal("error"), message: z.string().max(500) }),
   z.object({
-    type: z.literal("token"),
+    type: z.literal("tokens"),
     taskId: taskKey,
     nodeId,
     index: z.number().int().min(0),
-    piece: z.string().max(4096),
+    pieces: z.array(z.string().max(4096)).min(1).max(STREAM_MAX_PIECES),
+    /** When each piece was generated (ms since the epoch, sub-ms precision): per-hop latency is measurable. */
+    at: z.array(z.number()).max(STREAM_MAX_PIECES).optional(),
   }),
+  z.object({ type: z.literal("declined"), taskId: taskKey, nodeId, message: z.string().max(500) }),
   z.object({
     type: z.literal("done"),
     taskId: taskKey,
@@ -45,11 +58,22 @@ export const minerMessageSchema = z.discriminatedUnion("type", [
 ]);
 export type MinerMessage = z.infer<typeof minerMessageSchema>;
 /** Messages a miner streams to an authorized router, one JSON object each. */
-export type StreamMessage = Extract<MinerMessage, { type: "token" | "done" }>;
+export type StreamMessage = Extract<MinerMessage, { type: "tokens" | "done" | "declined" }>;
 
 /** Router → miner. */
-export const routerMessageSchema = z.object({ type: z.literal("auth"), nodeId, signature: hex() });
+export const routerMessageSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("auth"), nodeId, signature: hex() }),
+  z.object({
+    type: z.literal("dispatch"),
+    taskId: taskKey,
+    sessionId: nodeId,
+    prompt: z.string().max(DISPATCH_MAX_PROMPT),
+    promptHash: hex(32),
+    maxTokens: z.number().int().min(1).max(0xffffff),
+  }),
+  z.object({ type: z.literal("cancel"), taskId: taskKey }),
+]);
 export type RouterMessage = z.infer<typeof routerMessageSchema>;
 
-/** Largest frame either side accepts (a token piece is a few bytes; a challenge answer ~200 B). */
-export const STREAM_MAX_PAYLOAD = 64 * 1024;
+/** Largest frame either side accepts (a token piece is a few bytes; a dispatch carries its prompt). */
+export const STREAM_MAX_PAYLOAD = 256 * 1024;

@@ -113,16 +113,17 @@ export const copierStrategy = (opts: {
           miner?: Address;
           taskId?: string;
           index?: number;
-          piece?: string;
+          pieces?: string[];
         };
         if (msg.type === "challenge" && msg.nonce && msg.miner) {
           const signature = await opts.account.signMessage({ message: streamChallengeText(msg.miner, msg.nonce) });
           ws.send(JSON.stringify({ type: "auth", nodeId: opts.nodeId(), signature }));
         } else if (msg.type === "refused") {
           stats.refusals++;
-        } else if (msg.type === "token" && msg.taskId === key && msg.index !== undefined) {
-          stats.copiedPieces++;
-          pieces.set(msg.index, msg.piece ?? "");
+        } else if (msg.type === "tokens" && msg.taskId === key && msg.index !== undefined) {
+          const first = msg.index;
+          stats.copiedPieces += msg.pieces?.length ?? 0;
+          for (const [i, piece] of (msg.pieces ?? []).entries()) pieces.set(first + i, piece);
         } else if (msg.type === "done" && msg.taskId === key) {
           done = true;
         }
