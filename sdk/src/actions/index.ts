@@ -191,6 +191,12 @@ export {
   submitTasks,
 } from "./submitTasks.ts";
 export {
+  type TransferCorErrorType,
+  type TransferCorParameters,
+  type TransferCorReturnType,
+  transferCor,
+} from "./transferCor.ts";
+export {
   type UnjailNodeErrorType,
   type UnjailNodeParameters,
   type UnjailNodeReturnType,

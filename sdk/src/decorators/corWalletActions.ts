@@ -19,6 +19,7 @@ import { revealResults } from "../actions/revealResults.ts";
 import { setSessionRouter } from "../actions/setSessionRouter.ts";
 import { submitTask } from "../actions/submitTask.ts";
 import { submitTasks } from "../actions/submitTasks.ts";
+import { transferCor } from "../actions/transferCor.ts";
 import { unjailNode } from "../actions/unjailNode.ts";
 import { updateModels } from "../actions/updateModels.ts";
 import { updateNode } from "../actions/updateNode.ts";
@@ -60,6 +61,8 @@ const walletCorActions = {
   attest,
   expireSlot,
   finalizeTask,
+  // token
+  transferCor,
 };
 
 /** What `walletClient.extend(corWalletActions())` adds: each write action with the client bound. */

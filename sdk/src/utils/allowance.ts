@@ -6,6 +6,7 @@ import {
   keccak256,
   numberToHex,
   type StateOverride,
+  type TransactionReceipt,
 } from "viem";
 import { readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
 import { getAction } from "viem/utils";
@@ -126,33 +127,37 @@ export async function writeNetworkPulling<name extends NetworkWriteFunctionName>
           } as never),
         context,
       ).catch(throwIfReverted);
-      approvalHash = await sendApproval(client, {
+      ({ hash: approvalHash } = await writeToken(client, {
         token,
-        spender: p.network,
-        amount: p.amount,
+        functionName: "approve",
+        args: [p.network, p.amount],
         account,
         receiptTimeout: p.receiptTimeout,
-      });
+      }));
     }
   }
   const { hash, receipt } = await writeNetwork(client, p);
   return { hash, receipt, approvalHash };
 }
 
-/** Approves `spender` for `amount` and waits for the approval to be mined (the next estimate must see it). */
-async function sendApproval(
+/**
+ * Sends one COR token transaction (approve, transfer) and waits for its receipt; reverts decoded like the
+ * network's (ERC20InsufficientBalance, …).
+ * @internal
+ */
+export async function writeToken<name extends "approve" | "transfer">(
   client: AnyClient,
   p: {
     token: Address;
-    spender: Address;
-    amount: bigint;
+    functionName: name;
+    args: readonly [Address, bigint];
     account: Account | Address;
     receiptTimeout?: number | undefined;
   },
-): Promise<Hash> {
+): Promise<{ hash: Hash; receipt: TransactionReceipt }> {
   const context: ContractErrorContext = {
-    functionName: "approve",
-    args: [p.spender, p.amount],
+    functionName: p.functionName,
+    args: p.args,
     contractAddress: p.token,
     sender: accountAddress(p.account),
   };
@@ -165,8 +170,8 @@ async function sendApproval(
       )({
         address: p.token,
         abi: corTokenAbi,
-        functionName: "approve",
-        args: [p.spender, p.amount],
+        functionName: p.functionName,
+        args: p.args,
         account: p.account,
         chain: client.chain ?? null,
       } as never),
@@ -177,6 +182,6 @@ async function sendApproval(
     waitForTransactionReceipt,
     "waitForTransactionReceipt",
   )({ hash, ...(p.receiptTimeout ? { timeout: p.receiptTimeout } : {}) });
-  if (receipt.status !== "success") throw new TransactionRevertedError({ hash, functionName: "approve" });
-  return hash;
+  if (receipt.status !== "success") throw new TransactionRevertedError({ hash, functionName: p.functionName });
+  return { hash, receipt };
 }
