@@ -1,9 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import {
+  AssignmentMode,
+  claimTask,
+  contentHash,
+  getNode,
+  getSession,
+  getTask,
+  getTaskLogs,
+  NotFoundError,
+  TaskStatus,
+} from "@cor-network/sdk";
 import { loadDeployment } from "@cor-network/sdk/node";
+import { createContentStore } from "@cor-network/sdk/storage";
 import { type Hex, parseEther, toHex } from "viem";
-import { AssignmentMode, contentHash, NodeStatus, Role, TaskStatus } from "../../../sdk/src/protocol.ts";
-import { createContentStore } from "../../../sdk/src/storage/index.ts";
 import {
   createInferenceEngine,
   type InferenceEngine,
@@ -12,27 +22,22 @@ import {
   samplingFromConfig,
 } from "../inference/index.ts";
 import { createResultBatchers } from "../shared/batch.ts";
-import {
-  createClients,
-  createTxSender,
-  followEvents,
-  type NetworkLog,
-  networkAbi,
-  networkReader,
-} from "../shared/chain.ts";
+import { createClients, createTxSender, followEvents, type NetworkLog } from "../shared/chain.ts";
 import { readConfig } from "../shared/config.ts";
 import { AgentError } from "../shared/errors.ts";
 import { startHttpServer } from "../shared/health.ts";
 import { openJournal } from "../shared/journal.ts";
 import { loadNodeKeys } from "../shared/keys.ts";
 import { createLogger } from "../shared/logger.ts";
-import { ensureRegistered } from "../shared/node.ts";
+import { ensureRegistered, nodeIdOfAccount } from "../shared/node.ts";
+import { samplingOfSession } from "../shared/sampling.ts";
+import { assignmentStepOf, type MinerBehavior, routerRefusal, shouldClaim } from "./assignment.ts";
 import { createMinerDispatch } from "./dispatch.ts";
 import { createMinerPrivacy } from "./privacy.ts";
+import { createRevealHandler, type Pending } from "./reveal.ts";
 import { createStreamServer } from "./stream.ts";
 
-/** Fault injection for tests and drills: `garbage` commits nonsense, `silent` never commits. */
-export type MinerBehavior = "honest" | "garbage" | "silent";
+export type { MinerBehavior } from "./assignment.ts";
 
 export const minerConfigSpec = {
   rpcUrl: {
@@ -97,17 +102,6 @@ export const minerConfigSpec = {
   },
 } as const;
 
-type Pending = {
-  slot: number;
-  resultHash: Hex;
-  salt: Hex;
-  cid: string;
-  tokens: number;
-  revealed?: boolean;
-  /** Set by a result strategy that withholds its reveal (fault drills). */
-  withhold?: boolean;
-};
-
 /**
  * Test and drill seam (agents/test/cheaters): replaces the result the miner commits. Gets the honest
  * generation; returns the text and token count to commit instead, `reveal: false` to commit and
@@ -137,6 +131,7 @@ export const startMiner = async (
   const clients = await createClients(cfg.rpcUrl, cfg.privateKey as Hex, deployment);
   let logger = createLogger("miner", { account: clients.account.address });
   const tx = createTxSender(clients, logger);
+  const { client, network } = tx;
   const batch = createResultBatchers(tx, Number(cfg.batchMs), logger); // issue 12: commitMany / revealMany
   const store = await createContentStore({ ipfsApi: cfg.ipfsApi, directory: cfg.ipfsDir });
   const modelPath = await resolveModelPath(cfg.model);
@@ -147,7 +142,6 @@ export const startMiner = async (
   });
   const modelId = `0x${engine.sha256}` as Hex;
   const journal = openJournal<Pending>(join(cfg.dataDir, "journal.json"));
-  const read = networkReader(clients);
   // ---- privacy (issue 10, miner/privacy.ts): node keyring, key grants, prompt decryption, result sealing
   const privacy = createMinerPrivacy({
     keys: loadNodeKeys(cfg.dataDir, cfg.encryptionKey),
@@ -176,12 +170,11 @@ export const startMiner = async (
     miner: clients.account.address,
     logger,
     checkRouter: async (id, account) => {
-      const node = await read<{ account: string; role: number; status: number }>("getNode", [id]);
-      if (node.account.toLowerCase() !== account.toLowerCase())
-        return `Signer ${account} is not the account of node ${id}`;
-      if (Number(node.role) !== Role.Router) return `Node ${id} is not a router`;
-      if (Number(node.status) !== NodeStatus.Active) return `Router ${id} is not active`;
-      return undefined;
+      const node = await getNode(client, { network, nodeId: id }).catch((err) => {
+        if (err instanceof NotFoundError) return undefined;
+        throw err;
+      });
+      return routerRefusal(node, id, account);
     },
     onDispatch: (router, request) => dispatch.handle(router, request),
   });
@@ -196,8 +189,11 @@ export const startMiner = async (
     enabled: behavior === "honest" && !hooks.result && Number(cfg.dispatchPerRouter) > 0,
     perRouter: Number(cfg.dispatchPerRouter),
     ttlMs: Number(cfg.dispatchTtlMs),
-    getSession: (id) => read("getSession", [id]),
-    nodeIdOf: async (account) => Number(await read("nodeIdOf", [account])),
+    getSession: async (sessionId) => {
+      const s = await getSession(client, { network, sessionId });
+      return { ...s, assignment: AssignmentMode[s.assignment] };
+    },
+    nodeIdOf: (account) => nodeIdOfAccount(client, network, account),
     sampling: (id) => samplingOf(id),
   });
   // ---- end speculative start
@@ -207,11 +203,10 @@ export const startMiner = async (
    */
   const streamRoutersOf = async (taskId: bigint, sessionId: number): Promise<number[]> => {
     const [task, session] = await Promise.all([
-      read<{ assignerId: number }>("getTask", [taskId]),
-      read<{ owner: string; routerId: number }>("getSession", [sessionId]),
+      getTask(client, { network, taskId }),
+      getSession(client, { network, sessionId }),
     ]);
-    const ownerNode = Number(await read("nodeIdOf", [session.owner]));
-    return [Number(task.assignerId), Number(session.routerId), ownerNode];
+    return [task.assignerId, session.routerId, await nodeIdOfAccount(client, network, session.owner)];
   };
   const endpoint = `http://${cfg.host}:${http.port}`;
 
@@ -237,64 +232,36 @@ export const startMiner = async (
   >();
   /** The session's declared sampling (greedy unless it asked otherwise), from its config. */
   const samplingOf = async (sessionId: number): Promise<SamplingParams> =>
-    sessions.get(sessionId)?.sampling ?? samplingFromConfig(await read<object>("getSession", [sessionId]));
+    sessions.get(sessionId)?.sampling ?? samplingOfSession(await getSession(client, { network, sessionId }));
 
   const promptOf = async (taskId: bigint) => {
     const known = submitted.get(taskId.toString());
     if (known) return known;
-    const logs = await clients.publicClient.getContractEvents({
-      address: deployment.network,
-      abi: networkAbi,
-      eventName: "TaskSubmitted",
-      args: { taskId },
+    const [submittedLog] = await getTaskLogs(client, {
+      network,
+      taskId,
       fromBlock: BigInt(deployment.startBlock),
+      eventNames: ["TaskSubmitted"],
     });
-    const args = (logs[0] as unknown as NetworkLog | undefined)?.args;
-    if (!args) throw new AgentError(`No TaskSubmitted event for task ${taskId}`);
-    return {
-      promptCid: args.promptCid as string,
-      promptHash: args.promptHash as Hex,
-      maxTokens: Number(args.maxTokens),
-      sessionId: Number(args.sessionId),
-    };
+    if (!submittedLog) throw new AgentError(`No TaskSubmitted event for task ${taskId}`);
+    const { promptCid, promptHash, maxTokens, sessionId } = submittedLog.args;
+    return { promptCid, promptHash, maxTokens, sessionId };
   };
 
-  const reveal = async (taskId: bigint) => {
-    const key = taskId.toString();
-    const p = journal.get(key);
-    if (!p || p.revealed || p.withhold) return;
-    const started = Date.now();
-    try {
-      const { slot, resultHash, salt, tokens, cid: resultCid } = p;
-      await batch.reveals.add({ taskId, slot, resultHash, salt, tokens, resultCid });
-      journal.set(key, { ...p, revealed: true });
-      logger.info(`Revealed result task=${key} cid=${p.cid} (${Date.now() - started}ms)`);
-    } catch (err) {
-      const msg = String((err as Error).message);
-      if (/AlreadyRevealed|WrongPhase|SlotDropped/.test(msg)) journal.set(key, { ...p, revealed: true });
-      else logger.warn({ err: msg }, `Reveal failed task=${key}`);
-    }
-  };
+  // Reveal handler (miner/reveal.ts): a journaled commitment is revealed once, batched with others (revealMany).
+  const reveal = createRevealHandler({ journal, reveal: (item) => batch.reveals.add(item), logger });
 
   const work = async (taskId: bigint, slot: number) => {
     const key = taskId.toString();
     if (inFlight.has(key)) return;
     inFlight.add(key);
     try {
-      const task = await read<{ status: number; committedMask: number; miners: readonly number[] }>("getTask", [
-        taskId,
-      ]);
-      const mine = Number(task.miners[slot]) === nodeId;
-      if (!mine) return;
-      if (task.committedMask & (1 << slot)) {
-        if (task.status === TaskStatus.Revealing) await reveal(taskId);
-        return;
-      }
-      if (task.status !== TaskStatus.Committing && task.status !== TaskStatus.Queued) return;
-      if (behavior === "silent") {
-        logger.info(`Ignoring task=${key} (behavior=silent)`);
-        return;
-      }
+      // Assignment handler (miner/assignment.ts decides the step from the task on chain).
+      const task = await getTask(client, { network, taskId });
+      const step = assignmentStepOf(task, slot, nodeId, behavior);
+      if (step === "committed" && task.status === "Revealing") await reveal(taskId);
+      if (step === "ignore") logger.info(`Ignoring task=${key} (behavior=silent)`);
+      if (step !== "work") return;
       const info = await promptOf(taskId);
       const promptBytes = await store.get(info.promptCid, { timeoutMs: 15_000 });
       // Checks the on-chain promptHash; an encrypted prompt is decrypted first (waiting for a key grant if needed).
@@ -357,8 +324,7 @@ export const startMiner = async (
       logger.info(
         `Committed result task=${key} tokens=${tokens} (${Math.round((result.tokens / Math.max(result.ms, 1)) * 1000)} tok/s)`,
       );
-      const after = await read<{ status: number }>("getTask", [taskId]);
-      if (after.status === TaskStatus.Revealing) await reveal(taskId);
+      if ((await getTask(client, { network, taskId })).status === "Revealing") await reveal(taskId);
     } catch (err) {
       logger.warn({ err: String((err as Error).message ?? err) }, `Task failed task=${key}`);
     } finally {
@@ -402,13 +368,8 @@ export const startMiner = async (
           };
           submitted.set(key, info);
           const session = sessions.get(info.sessionId);
-          if (
-            !final.has(key) &&
-            session?.assignment === AssignmentMode.Claim &&
-            session.modelId === modelId &&
-            behavior !== "silent"
-          ) {
-            tx.write("claimTask", [BigInt(key)], `claim task=${key}`).catch((err) =>
+          if (shouldClaim(session, modelId, behavior, final.has(key))) {
+            claimTask(client, { network, taskId: BigInt(key) }).catch((err) =>
               logger.debug(`Claim lost task=${key}: ${String(err.message).split("\n")[0]}`),
             );
           }

@@ -15,6 +15,7 @@ const slot = (i: number, nodeId: number, flags: Partial<TaskSlot> = {}): TaskSlo
 });
 const task = (status: TaskInfo["status"], deadline: number, slots: TaskSlot[]): TaskInfo => ({
   taskId: (1n << 32n) | 1n,
+  assignerId: 0,
   sessionId: 1,
   index: 1,
   status,

@@ -6,7 +6,7 @@ import {
   registerNode,
   updateNode,
 } from "@cor-network/sdk";
-import type { Hex } from "viem";
+import type { Address, Client, Hex } from "viem";
 import type { Clients, TxSender } from "./chain.ts";
 import { loadNodeKeys } from "./keys.ts";
 import type { Logger } from "./logger.ts";
@@ -15,6 +15,16 @@ import type { Logger } from "./logger.ts";
 export const loadEncryptionKey = (dataDir: string): { publicKey: Hex } => ({
   publicKey: (loadNodeKeys(dataDir).keys[0] as EncryptionKeyPair).publicKey,
 });
+
+/** The current node id of `account` (SDK getNode), 0 when it is not a registered node. */
+export const nodeIdOfAccount = async (client: Client, network: Address, account: Address): Promise<number> => {
+  try {
+    return (await getNode(client, { network, account })).nodeId;
+  } catch (err) {
+    if (err instanceof NotFoundError) return 0;
+    throw err;
+  }
+};
 
 /**
  * Returns the node id of this account, registering it first (SDK registerNode: approve + register with `stake`) if
@@ -36,10 +46,8 @@ export const ensureRegistered = async (
 ): Promise<number> => {
   const network = clients.deployment.network;
   const { publicKey } = loadEncryptionKey(opts.dataDir);
-  const existing = await getNode(tx.client, { network, account: clients.account.address }).catch((err) => {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  });
+  const existingId = await nodeIdOfAccount(tx.client, network, clients.account.address);
+  const existing = existingId ? await getNode(tx.client, { network, nodeId: existingId }) : undefined;
   if (existing) {
     logger.info(`Registered already node=${existing.nodeId}`);
     // A key rotated while the node was down (COR_ENCRYPTION_KEY, rotateNodeKey) is published before work resumes.
