@@ -1,14 +1,28 @@
 // Indexer benchmark (prints figures; not a test). Run: node --import tsx scripts/bench-indexer.ts
-//  1. backfill: ≥ 10,000 protocol events generated on anvil with many txs per block (automine off, one
-//     `evm_mine` per protocol phase), then a fresh `ponder start` indexes them; events/s from "Started backfill
-//     indexing" to the last row, on PGlite and (if installed) PostgreSQL; ponder's /metrics tell where time went.
-//  1b. the same kind of load with one transaction per block (what automine produces), to show the block-fetch limit.
-//  2. live lag: anvil with 1-second blocks; a submitTask is sent and the time until its row is in GraphQL is
-//     measured, from sending and from mining, and in blocks, for several realtime polling intervals.
-// Env: BENCH_TASKS (default 1500 → 9 events each), BENCH_WAVE (tasks per wave, default 500), BENCH_SAMPLES (10),
-// BENCH_AUTOMINE_TASKS (default 100, 0 to skip 1b),
-// BENCH_POLLING (comma list of ms, default "1000,200,100"), BENCH_PG=0 to skip PostgreSQL.
-import { mkdtempSync, rmSync } from "node:fs";
+//
+//  1. Cold backfill. A chain of BENCH_TASKS tasks through the fast path (9 events each) is generated on anvil
+//     (automine off, blocks mined by the script) in three shapes:
+//       spread   the load run's shape: the agents' batched entry points (submitMany / assignMany / commitMany /
+//                revealMany), BENCH_SPREAD_RATE tasks per block in each phase, pipelined (~60 blocks with events)
+//       batched  the same calls, one block per phase of a wave of 500 tasks (12 blocks with events)
+//       single   one transaction per task and phase (the shape before issue 12), one block per phase of a wave
+//     Then fresh `ponder start`s index it, in turns:
+//       current   this indexer (indexer/)
+//       baseline  the handlers and schema of BENCH_BASELINE_REV (default 957c044, before the handler rework), same config
+//       empty     every event registered with a no-op handler: the floor set by ponder's own fetch + store of raw data
+//     each on PGlite and (if installed) PostgreSQL (ponder_sync dropped between runs), BENCH_ROUNDS rounds, the order
+//     rotated every round so that load from other jobs hits all of them alike. Events/s = all events / the time from
+//     "Started backfill indexing" to "Completed backfill indexing"; the ratio is against baseline (medians, same run).
+//  2. Live lag under load. anvil with 1-second blocks; BENCH_LIVE_RATE tasks per block go through the fast path
+//     (batched, pipelined: every block carries submits, assignments, commits and reveals) for BENCH_LIVE_SECONDS;
+//     the chain head and ponder's indexed block (/status) are sampled every 50 ms: lag per block (mined -> indexed)
+//     and the most blocks the index was ever behind the head.
+//
+// Env: BENCH_TASKS (1500), BENCH_SHAPES ("spread,batched,single"), BENCH_SPREAD_RATE (25), BENCH_WAVE (500),
+// BENCH_BATCH (tasks per batched call, 100), BENCH_APPS ("baseline,current,empty"), BENCH_ROUNDS (2), BENCH_PG=0
+// (skip PostgreSQL), BENCH_BASELINE_REV, BENCH_LIVE_RATE (20), BENCH_LIVE_SECONDS (30), BENCH_POLLING (ms, "200").
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -22,7 +36,15 @@ import {
   toHex,
 } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
-import { graphql, indexedBlock, postgresAvailable, startPonder, startPostgres } from "../indexer/test/harness.ts";
+import {
+  graphql,
+  indexedBlock,
+  indexerDir,
+  type Postgres,
+  postgresAvailable,
+  startPonder,
+  startPostgres,
+} from "../indexer/test/harness.ts";
 import { toOffer } from "../sdk/src/actions/registerNode.ts";
 import type { Deployment } from "../sdk/src/deployments.ts";
 import { corTokenAbi, iCorNetworkAbi } from "../sdk/src/generated/abis.ts";
@@ -31,21 +53,45 @@ import { type Anvil, anvilKey, deployCore, startAnvil } from "../sdk/src/testing
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 1500);
 const WAVE = Number(process.env.BENCH_WAVE ?? 500);
-const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 10);
-const POLLING = (process.env.BENCH_POLLING ?? "1000,200,100").split(",").map(Number);
-const AUTOMINE_TASKS = Number(process.env.BENCH_AUTOMINE_TASKS ?? 100);
+const BATCH = Number(process.env.BENCH_BATCH ?? 100);
+const SHAPES = (process.env.BENCH_SHAPES ?? "spread,batched,single").split(",") as Shape[];
+const APPS = (process.env.BENCH_APPS ?? "baseline,current,empty").split(",") as AppName[];
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const BASELINE_REV = process.env.BENCH_BASELINE_REV ?? "957c044";
+const LIVE_RATE = Number(process.env.BENCH_LIVE_RATE ?? 20);
+const SPREAD_RATE = Number(process.env.BENCH_SPREAD_RATE ?? 25);
+const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 30);
+const POLLING = (process.env.BENCH_POLLING ?? "200").split(",").map(Number);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 600_000);
 const WITH_PG = process.env.BENCH_PG !== "0" && postgresAvailable();
 const COR = 10n ** 18n;
 const MINERS = [1, 2, 3, 4];
 const ROUTER = 5;
 const CLIENTS = [6, 7, 8, 9, 10];
+const TOKENS = 32; // output tokens of every result (committed, then revealed the same)
+
+type Shape = "batched" | "single" | "spread";
+type AppName = "baseline" | "current" | "empty";
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 elsewhere. */
+const cpuSeconds = (pid: number | undefined): number => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return 0;
+  }
 };
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits });
 
@@ -76,7 +122,7 @@ const driver = (rpcUrl: string, deployment: Deployment) => {
     return body.result as T;
   };
   const queue: Hex[] = [];
-  const tx = async (from: number, to: Address, data: Hex) => {
+  const tx = async (from: number, to: Address, data: Hex, gas = 600_000n) => {
     if (!nonces.has(from)) {
       nonces.set(from, await publicClient.getTransactionCount({ address: account(from).address, blockTag: "pending" }));
     }
@@ -89,17 +135,18 @@ const driver = (rpcUrl: string, deployment: Deployment) => {
         to,
         data,
         nonce,
-        gas: 600_000n,
+        gas,
         maxFeePerGas: 100_000_000_000n,
         maxPriorityFeePerGas: 1_000_000_000n,
       }),
     );
   };
-  const net = (from: number, functionName: string, args: readonly unknown[]) =>
+  const net = (from: number, functionName: string, args: readonly unknown[], calls = 1) =>
     tx(
       from,
       deployment.network,
       encodeFunctionData({ abi: iCorNetworkAbi, functionName: functionName as "register", args: args as never }),
+      600_000n * BigInt(calls),
     );
   const token = (from: number, functionName: "transfer" | "approve", args: readonly unknown[]) =>
     tx(from, deployment.token, encodeFunctionData({ abi: corTokenAbi, functionName, args: args as never }));
@@ -147,6 +194,37 @@ const driver = (rpcUrl: string, deployment: Deployment) => {
 };
 
 type Driver = ReturnType<typeof driver>;
+
+/** Every task's result (hash, salt, CID) is a function of its id: commits and reveals need no bookkeeping. */
+const resultOf = (taskId: bigint) => contentHash(`result ${taskId}`);
+const saltOf = (taskId: bigint) => keccak256(toHex(`salt ${taskId}`));
+
+/** Miner `m` precommits to the results of `ids` (slot 0) in one commitMany. */
+const commitBatch = (d: Driver, m: number, ids: bigint[]) =>
+  d.net(
+    m,
+    "commitMany",
+    [ids, ids.map(() => 0), ids.map((id) => commitmentOf(id, d.account(m).address, resultOf(id), TOKENS, saltOf(id)))],
+    ids.length,
+  );
+
+/** Miner `m` reveals the results of `ids` (slot 0) in one revealMany (the last reveal of each settles it). */
+const revealBatch = (d: Driver, m: number, ids: bigint[]) =>
+  d.net(
+    m,
+    "revealMany",
+    [
+      ids.map((id) => ({
+        taskId: id,
+        slot: 0,
+        resultHash: resultOf(id),
+        salt: saltOf(id),
+        tokens: TOKENS,
+        resultCid: `bafyresult${id}`,
+      })),
+    ],
+    ids.length,
+  );
 
 /** Miners 1-4 and router 5 registered, clients 6-10 each own a Router-mode R=1 ExactMatch session. */
 const setupNetwork = async (d: Driver, deployment: Deployment): Promise<number[]> => {
@@ -206,21 +284,11 @@ const setupNetwork = async (d: Driver, deployment: Deployment): Promise<number[]
 };
 
 /**
- * `count` tasks through the fast path, one block per phase: submit (TaskSubmitted, TaskPhaseChanged), assign
+ * `count` tasks through the fast path, one transaction per task and phase, one block per phase: submit (TaskSubmitted, TaskPhaseChanged), assign
  * (TaskAssigned), commit (TaskCommitted, TaskPhaseChanged), reveal (TaskRevealed, WorkSettled, RouterFeePaid,
  * TaskFinalized): 9 events each.
  */
-const generateTasks = async (
-  d: Driver,
-  sessions: number[],
-  count: number,
-  firstIndex: Map<number, number>,
-  oneTxPerBlock = false,
-) => {
-  // oneTxPerBlock: what automine does (a block per transaction), for comparison.
-  const each = async () => {
-    if (oneTxPerBlock) await d.mine();
-  };
+const generateTasks = async (d: Driver, sessions: number[], count: number, firstIndex: Map<number, number>) => {
   const taskIds: bigint[] = [];
   for (let k = 0; k < count; k++) {
     const s = k % sessions.length;
@@ -234,18 +302,13 @@ const generateTasks = async (
       `bafyprompt${sessionId}x${index}`,
       64,
     ]);
-    await each();
   }
   await d.mine();
   const minerOf = (k: number) => MINERS[k % MINERS.length]!;
   for (const [k, taskId] of taskIds.entries()) {
     await d.net(ROUTER, "assignTask", [taskId, [minerOf(k)]]);
-    await each();
   }
   await d.mine();
-  const resultOf = (taskId: bigint) => contentHash(`result ${taskId}`);
-  const saltOf = (taskId: bigint) => keccak256(toHex(`salt ${taskId}`));
-  const TOKENS = 32; // committed with the result, revealed the same
   for (const [k, taskId] of taskIds.entries()) {
     const m = minerOf(k);
     await d.net(m, "commit", [
@@ -253,17 +316,111 @@ const generateTasks = async (
       0,
       commitmentOf(taskId, d.account(m).address, resultOf(taskId), TOKENS, saltOf(taskId)),
     ]);
-    await each();
   }
   await d.mine();
   for (const [k, taskId] of taskIds.entries()) {
     await d.net(minerOf(k), "reveal", [taskId, 0, resultOf(taskId), saltOf(taskId), TOKENS, `bafyresult${taskId}`]);
-    await each();
   }
   await d.mine();
   return taskIds;
 };
 
+/**
+ * The same fast path sent the way the agents send it since issue 12 (batched entry points): per wave, each client
+ * one `submitMany`, the router `assignMany` and each miner one `commitMany` and one `revealMany` (chunks of
+ * BATCH tasks), one block per phase. Same 9 events per task, ~100x fewer transactions.
+ */
+const generateTasksBatched = async (d: Driver, sessions: number[], count: number, firstIndex: Map<number, number>) => {
+  const perSession = new Map<number, bigint[]>();
+  const taskIds: bigint[] = [];
+  for (let k = 0; k < count; k++) {
+    const sessionId = sessions[k % sessions.length]!;
+    const index = (firstIndex.get(sessionId) ?? 0) + 1;
+    firstIndex.set(sessionId, index);
+    const taskId = (BigInt(sessionId) << 32n) | BigInt(index);
+    taskIds.push(taskId);
+    perSession.set(sessionId, [...(perSession.get(sessionId) ?? []), taskId]);
+  }
+  const chunks = <T>(xs: T[]) =>
+    Array.from({ length: Math.ceil(xs.length / BATCH) }, (_, i) => xs.slice(i * BATCH, (i + 1) * BATCH));
+  for (const [s, sessionId] of sessions.entries()) {
+    for (const ids of chunks(perSession.get(sessionId) ?? [])) {
+      const label = (id: bigint) => `${sessionId}-${Number(id & 0xffffffffn)}`;
+      await d.net(
+        CLIENTS[s]!,
+        "submitMany",
+        [
+          sessionId,
+          ids.map((id) => contentHash(`p${label(id)}`)),
+          ids.map((id) => `bafyprompt${label(id).replace("-", "x")}`),
+          ids.map(() => 64),
+        ],
+        ids.length,
+      );
+    }
+  }
+  await d.mine();
+  const minerOf = (k: number) => MINERS[k % MINERS.length]!;
+  for (const ids of chunks(taskIds.map((id, k) => [id, k] as const))) {
+    await d.net(ROUTER, "assignMany", [ids.map(([id]) => id), ids.map(([, k]) => [minerOf(k)])], ids.length);
+  }
+  await d.mine();
+  const byMiner = (m: number) => taskIds.filter((_, k) => minerOf(k) === m);
+  for (const m of MINERS) {
+    for (const ids of chunks(byMiner(m))) {
+      await commitBatch(d, m, ids);
+    }
+  }
+  await d.mine();
+  for (const m of MINERS) {
+    for (const ids of chunks(byMiner(m))) {
+      await revealBatch(d, m, ids);
+    }
+  }
+  await d.mine();
+  return taskIds;
+};
+
+// ---------------------------------------------------------------------------------------------- ponder apps
+/** Where the variants live: under indexer/.ponder (git-ignored), so that imports like ../../ponder.config.ts resolve. */
+const appsRoot = join(indexerDir(), ".ponder", `bench-${process.pid}`);
+
+/** Every event the indexer handles: all CorNetwork events and COR Transfer. */
+const handledEvents = (): string[] => [
+  ...iCorNetworkAbi.filter((item) => item.type === "event").map((item) => `CorNetwork:${item.name}`),
+  "CORToken:Transfer",
+];
+
+/**
+ * Ponder app directory for one variant. `current` is the indexer itself; `baseline` its schema and handlers at
+ * BASELINE_REV with today's config; `empty` no-op handlers for the same events (no rows but one dummy table).
+ */
+const appDir = (app: AppName): string => {
+  if (app === "current") return indexerDir();
+  const dir = join(appsRoot, app);
+  mkdirSync(join(dir, "src", "api"), { recursive: true });
+  writeFileSync(join(dir, "ponder.config.ts"), 'export { default } from "../../../ponder.config.ts";\n');
+  if (app === "baseline") {
+    const tar = execFileSync("git", ["archive", BASELINE_REV, "indexer/src", "indexer/ponder.schema.ts"], {
+      cwd: join(indexerDir(), ".."),
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    execFileSync("tar", ["-x", "--strip-components=1", "-C", dir], { input: tar });
+  } else {
+    writeFileSync(
+      join(dir, "ponder.schema.ts"),
+      'import { onchainTable } from "ponder";\nexport const nothing = onchainTable("nothing", (t) => ({ id: t.integer().primaryKey() }));\n',
+    );
+    writeFileSync(
+      join(dir, "src", "index.ts"),
+      `import { ponder } from "ponder:registry";\nfor (const name of ${JSON.stringify(handledEvents())}) ponder.on(name as never, async () => {});\n`,
+    );
+    writeFileSync(join(dir, "src", "api", "index.ts"), 'import { Hono } from "hono";\nexport default new Hono();\n');
+  }
+  return dir;
+};
+
+// ---------------------------------------------------------------------------------------------- ponder figures
 const logTime = (logs: string, msg: string): number | undefined => {
   for (const line of logs.split("\n")) {
     if (!line.includes(`"msg":"${msg}`)) continue;
@@ -288,29 +445,41 @@ const metricSums = (text: string, metric: string, label: string, suffix = "sum")
   }
   return [...sums.entries()].sort((a, b) => b[1] - a[1]);
 };
-
-/** Sum of a numeric field over every log line with this message. */
-const logField = (logs: string, msg: string, field: string): number => {
-  let sum = 0;
-  for (const line of logs.split("\n")) {
-    if (!line.includes(`"msg":"${msg}`)) continue;
-    try {
-      sum += Number((JSON.parse(line) as Record<string, unknown>)[field] ?? 0);
-    } catch {
-      // not JSON
-    }
+/** A Prometheus counter (no suffix) by one label. */
+const metricValues = (text: string, metric: string, label: string): Map<string, number> => {
+  const values = new Map<string, number>();
+  const re = new RegExp(`^${metric}\\{([^}]*)\\} ([0-9.e+-]+)$`);
+  for (const line of text.split("\n")) {
+    const m = re.exec(line);
+    if (!m) continue;
+    const key = new RegExp(`${label}="([^"]*)"`).exec(m[1]!)?.[1] ?? "?";
+    values.set(key, (values.get(key) ?? 0) + Number(m[2]));
   }
-  return sum;
+  return values;
+};
+
+type BackfillRun = {
+  app: AppName;
+  round: number;
+  db: "PGlite" | "PostgreSQL";
+  seconds: number;
+  /** CPU seconds the ponder process used over the same span (its own work, whatever else the host runs). */
+  cpu: number;
+  /** ponder's historical phases (ms): waiting for raw data (fetch + store + query) vs running handlers + flushing rows. */
+  extractMs: number;
+  handlersMs: number;
+  flushMs: number;
+  topHandlers: string;
 };
 
 // ---------------------------------------------------------------------------------------------- 1. backfill
-const backfill = async (opts: {
-  title: string;
-  tasks: number;
-  oneTxPerBlock: boolean;
-  databases: ("PGlite" | "PostgreSQL")[];
-}) => {
-  out(`## ${opts.title}`);
+const backfill = async (shape: Shape) => {
+  const title = {
+    batched: "batched transactions, one block per phase of a wave of 500 tasks",
+    single: "one transaction per task and phase, one block per phase of a wave of 500 tasks",
+    spread: `batched transactions, ${SPREAD_RATE} tasks per block in each phase (the load run's shape)`,
+  };
+  out(`## 1. Cold backfill, ${title[shape]}`);
   const anvil = await startAnvil();
   anvils.push(anvil);
   const dir = mkdtempSync(join(tmpdir(), "cor-bench-indexer-"));
@@ -323,107 +492,221 @@ const backfill = async (opts: {
     const started = Date.now();
     const indexes = new Map<number, number>();
     let tasks = 0;
-    while (tasks < opts.tasks) {
-      const n = Math.min(WAVE, opts.tasks - tasks);
-      await generateTasks(d, sessions, n, indexes, opts.oneTxPerBlock);
+    if (shape === "spread") {
+      // The load run's shape: every block carries SPREAD_RATE tasks in each phase (pipelined), like 1-second blocks.
+      const load = steadyLoad(d, sessions[0]!, CLIENTS[0]!, SPREAD_RATE);
+      while (load.sent() < TASKS || load.inFlight() > 0) {
+        await load.step(load.sent() < TASKS);
+        await d.mine();
+      }
+      tasks = load.sent();
+    }
+    while (tasks < TASKS) {
+      const n = Math.min(WAVE, TASKS - tasks);
+      if (shape === "batched") await generateTasksBatched(d, sessions, n, indexes);
+      else await generateTasks(d, sessions, n, indexes);
       tasks += n;
     }
     const generatedIn = Date.now() - started;
     // Bury the event blocks under ponder's 30-block finality window so all of them are backfilled.
     await d.rpc("anvil_mine", [toHex(40)]);
     const head = Number(await d.publicClient.getBlockNumber());
-    const logs = await d.publicClient.getLogs({
-      address: deployment.network,
-      fromBlock: BigInt(deployment.startBlock),
-      toBlock: BigInt(head),
-    });
-    const transfers = await d.publicClient.getLogs({
-      address: deployment.token,
-      fromBlock: BigInt(deployment.startBlock),
-      toBlock: BigInt(head),
-    });
-    const eventBlocks = new Set([...logs, ...transfers].map((l) => l.blockNumber)).size;
+    const range = { fromBlock: BigInt(deployment.startBlock), toBlock: BigInt(head) };
+    const logs = await d.publicClient.getLogs({ address: deployment.network, ...range });
+    const transfers = await d.publicClient.getLogs({ address: deployment.token, events: [transferEvent], ...range });
+    const txCount = (
+      await Promise.all(
+        [...new Set([...logs, ...transfers].map((l) => l.blockNumber))].map((n) =>
+          d.publicClient.getBlockTransactionCount({ blockNumber: n }),
+        ),
+      )
+    ).reduce((a, b) => a + b, 0);
     const events = logs.length + transfers.length;
     out(
-      `generated ${fmt(tasks)} tasks = ${fmt(logs.length)} CorNetwork events + ${fmt(transfers.length)} COR transfers in ${eventBlocks} blocks (${fmt(generatedIn / 1000, 1)} s); head ${head}`,
+      `generated ${fmt(tasks)} tasks = ${fmt(logs.length)} CorNetwork events + ${fmt(transfers.length)} COR transfers, ${fmt(txCount)} transactions (${fmt(generatedIn / 1000, 1)} s); head ${head}`,
     );
 
-    type Run = { name: string; databaseUrl?: string; env?: Record<string, string> };
-    const runs: Run[] = opts.databases.includes("PGlite") ? [{ name: "PGlite" }] : [];
-    const pg = WITH_PG && opts.databases.includes("PostgreSQL") ? await startPostgres() : undefined;
-    if (pg) {
-      // The RPC cache is kept this time, so that a second run on the same database shows the rate without fetching.
-      runs.push({ name: "PostgreSQL", databaseUrl: pg.url, env: { PONDER_DISABLE_CACHE: "0" } });
-      runs.push({ name: "PG, cached", databaseUrl: pg.url, env: { PONDER_DISABLE_CACHE: "0" } });
-    }
+    const pg: Postgres | undefined = WITH_PG ? await startPostgres() : undefined;
+    const runs: BackfillRun[] = [];
     try {
-      for (const run of runs) {
-        const t0 = Date.now();
-        const ponder = await startPonder({
-          rpcUrl: anvil.rpcUrl,
-          deploymentFile: file,
-          schema: `bench_${run.name.replace(/\W+/g, "_").toLowerCase()}_${process.pid}`,
-          databaseUrl: run.databaseUrl,
-          env: run.env,
-        });
-        try {
-          // All rows are in once every task is Finalized (GraphQL: SQL over HTTP on PGlite is unreliable, see docs).
-          for (;;) {
-            const data = await graphql<{ tasks: { totalCount: number } }>(
-              ponder.url,
-              "{ tasks(where: { status: Finalized }) { totalCount } }",
-            ).catch(() => ({ tasks: { totalCount: -1 } }));
-            if (data.tasks.totalCount === tasks) break;
-            if (Date.now() - t0 > TIMEOUT_MS) {
-              throw new Error(`backfill did not finish in ${TIMEOUT_MS / 1000} s:\n${ponder.logs().slice(-3000)}`);
-            }
-            await sleep(100); // polling costs the indexer CPU: keep it light
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const db of pg ? (["PGlite", "PostgreSQL"] as const) : (["PGlite"] as const)) {
+          // Rotate the order every round: a load spike from other jobs then does not always hit the same app.
+          const order = APPS.map((_, i) => APPS[(i + round) % APPS.length]!);
+          for (const app of order) {
+            const run = await backfillOnce({ app, db, pg, anvil, file, events, tasks, round, shape });
+            runs.push(run);
+            out(
+              `  round ${round + 1} ${db.padEnd(10)} ${app.padEnd(8)} ${fmt(events / run.seconds).padStart(6)} events/s (${fmt(run.seconds, 2)} s, ponder CPU ${fmt(run.cpu, 2)} s; raw data ${fmt(run.extractMs / 1000, 2)} s, handlers ${fmt(run.handlersMs / 1000, 2)} s, flush ${fmt(run.flushMs / 1000, 2)} s)`,
+            );
           }
-          const rowsIn = Date.now();
-          const logs = ponder.logs();
-          const backfillStart = logTime(logs, "Started backfill indexing") ?? t0;
-          const seconds = (rowsIn - backfillStart) / 1000;
-          const fetchMs = logField(logs, "Finished fetching backfill JSON-RPC data", "duration");
-          const indexMs = logField(logs, "Indexed block range", "duration");
-          out(
-            `${run.name.padEnd(10)} ${fmt(events / seconds)} events/s: ${fmt(events)} events in ${fmt(seconds, 2)} s from "Started backfill indexing" to the last row (${fmt((rowsIn - t0) / 1000, 1)} s including boot)`,
-          );
-          const metrics = await (await fetch(`${ponder.url}/metrics`)).text();
-          const requests = metricSums(metrics, "ponder_rpc_request_duration", "method", "count");
-          const total = requests.reduce((a, [, n]) => a + n, 0);
-          out(
-            `           ponder: fetched in ${fmt(fetchMs / 1000, 2)} s (${total} RPC requests: ${requests.map(([m, n]) => `${m} ${n}`).join(", ")}); indexed + written in ${indexMs > 0 ? `${fmt(indexMs / 1000, 2)} s = ${fmt(events / (indexMs / 1000))} events/s` : "(not logged yet)"}`,
-          );
-          const top = (rows: [string, number][], n: number) =>
-            rows
-              .slice(0, n)
-              .map(([k, v]) => `${k} ${fmt(v)} ms`)
-              .join(", ");
-          out(`           handlers: ${top(metricSums(metrics, "ponder_indexing_function_duration", "event"), 6)}`);
-          out(`           database: ${top(metricSums(metrics, "ponder_database_method_duration", "method"), 6)}`);
-          // The 30 trailing blocks (ponder's finality window on unknown chains) are indexed live, one by one.
-          const live0 = Date.now();
-          while ((await indexedBlock(ponder.url)) < head) await sleep(50);
-          out(
-            `           then caught up with the head (block ${head}, the last 30 of them indexed live) ${fmt((Date.now() - live0) / 1000, 2)} s later`,
-          );
-        } finally {
-          await ponder.stop();
         }
       }
     } finally {
       await pg?.stop();
     }
+    out("");
+    out(
+      "| database | app | events/s median (range) | x baseline (median of same-round ratios) | events per ponder CPU-second | raw data s | handlers s | flush s |",
+    );
+    out("|---|---|---|---|---|---|---|---|");
+    for (const db of ["PGlite", "PostgreSQL"] as const) {
+      const of = (app: AppName) => runs.filter((r) => r.db === db && r.app === app);
+      for (const app of APPS) {
+        const mine = of(app);
+        if (mine.length === 0) continue;
+        const rates = mine.map((r) => events / r.seconds);
+        // Each round runs every app back to back: the ratio within a round is the one least moved by other jobs.
+        const ratios = mine.flatMap((r) => {
+          const base = of("baseline").find((b) => b.round === r.round);
+          return base ? [base.seconds / r.seconds] : [];
+        });
+        const ms = (pick: (r: BackfillRun) => number) => fmt(median(mine.map(pick)) / 1000, 2);
+        out(
+          `| ${db} | ${app} | ${fmt(median(rates))} (${fmt(Math.min(...rates))}-${fmt(Math.max(...rates))}) | ${ratios.length ? `${fmt(median(ratios), 2)}x` : "-"} | ${fmt(median(mine.map((r) => events / r.cpu)))} | ${ms((r) => r.extractMs)} | ${ms((r) => r.handlersMs)} | ${ms((r) => r.flushMs)} |`,
+        );
+      }
+    }
+    const last = runs.findLast((r) => r.app === "current");
+    if (last) out(`handlers (current, last run): ${last.topHandlers}`);
+    out("");
   } finally {
     await anvil.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 };
 
+const transferEvent = corTokenAbi.find((item) => item.type === "event" && item.name === "Transfer")!;
+
+const backfillOnce = async (opts: {
+  app: AppName;
+  db: "PGlite" | "PostgreSQL";
+  pg?: Postgres;
+  anvil: Anvil;
+  file: string;
+  events: number;
+  tasks: number;
+  round: number;
+  shape: Shape;
+}): Promise<BackfillRun> => {
+  const t0 = Date.now();
+  const pg = opts.db === "PostgreSQL" ? opts.pg : undefined;
+  // Cold means cold: no raw data of an earlier run in ponder_sync (PostgreSQL keeps it across schemas).
+  await pg?.exec("DROP SCHEMA IF EXISTS ponder_sync CASCADE");
+  const ponder = await startPonder({
+    rpcUrl: opts.anvil.rpcUrl,
+    deploymentFile: opts.file,
+    schema: `bench_${opts.shape}_${opts.app}_${opts.round}_${process.pid}`,
+    databaseUrl: pg?.url,
+    appDir: appDir(opts.app),
+  });
+  try {
+    let cpuStart: number | undefined;
+    let cpuEnd = 0;
+    for (;;) {
+      const logs = ponder.logs();
+      if (cpuStart === undefined && logTime(logs, "Started backfill indexing"))
+        cpuStart = cpuSeconds(ponder.process.pid);
+      if (logTime(logs, "Completed backfill indexing")) {
+        cpuEnd = cpuSeconds(ponder.process.pid);
+        break;
+      }
+      if (/"level":(50|60)/.test(logs)) throw new Error(`ponder (${opts.app}) failed:\n${logs.slice(-3000)}`);
+      if (Date.now() - t0 > TIMEOUT_MS) throw new Error(`backfill did not finish in ${TIMEOUT_MS / 1000} s`);
+      await sleep(20);
+    }
+    const logs = ponder.logs();
+    const seconds =
+      (logTime(logs, "Completed backfill indexing")! - (logTime(logs, "Started backfill indexing") ?? t0)) / 1000;
+    if (opts.app !== "empty") {
+      // Every task must be in, Finalized (a failing handler set would be fast and wrong).
+      const data = await graphql<{ tasks: { totalCount: number } }>(
+        ponder.url,
+        "{ tasks(where: { status: Finalized }) { totalCount } }",
+      );
+      if (data.tasks.totalCount !== opts.tasks) {
+        throw new Error(`${opts.app}: ${data.tasks.totalCount} of ${opts.tasks} tasks Finalized after the backfill`);
+      }
+    }
+    const metrics = await (await fetch(`${ponder.url}/metrics`)).text();
+    const groups = metricValues(metrics, "ponder_historical_concurrency_group_duration", "group");
+    const transform = metricValues(metrics, "ponder_historical_transform_duration", "step");
+    return {
+      app: opts.app,
+      round: opts.round,
+      db: opts.db,
+      seconds,
+      cpu: cpuEnd - (cpuStart ?? 0),
+      extractMs: groups.get("extract") ?? 0,
+      handlersMs: transform.get("index") ?? 0,
+      flushMs: transform.get("load") ?? 0,
+      topHandlers: metricSums(metrics, "ponder_indexing_function_duration", "event")
+        .slice(0, 6)
+        .map(([k, v]) => `${k.replace("CorNetwork:", "")} ${fmt(v)} ms`)
+        .join(", "),
+    };
+  } finally {
+    await ponder.stop();
+  }
+};
+
 // ---------------------------------------------------------------------------------------------- 2. live lag
+/**
+ * A steady load: every new block, the next stage of each task in flight is queued (batched), so every block carries
+ * `rate` submits, assignments, commits and reveals (~9 x rate events once the pipeline is full). The caller sends
+ * the queue (d.flush) or mines it (d.mine).
+ */
+const steadyLoad = (d: Driver, sessionId: number, client: number, rate: number) => {
+  let index = 0;
+  let submitted: bigint[] = [];
+  let assigned: bigint[] = [];
+  let committed: bigint[] = [];
+  const minerOf = (taskId: bigint) => MINERS[Number(taskId % BigInt(MINERS.length))]!;
+  let sent = 0;
+  /** Queues the next stage of every task in flight (and `rate` new tasks when `submit`); once per block. */
+  const step = async (submit: boolean) => {
+    for (const m of MINERS) {
+      const mine = committed.filter((id) => minerOf(id) === m);
+      if (mine.length) {
+        await revealBatch(d, m, mine);
+      }
+    }
+    for (const m of MINERS) {
+      const mine = assigned.filter((id) => minerOf(id) === m);
+      if (mine.length) {
+        await commitBatch(d, m, mine);
+      }
+    }
+    if (submitted.length) {
+      await d.net(ROUTER, "assignMany", [submitted, submitted.map((id) => [minerOf(id)])], submitted.length);
+    }
+    const fresh: bigint[] = [];
+    if (submit) {
+      for (let k = 0; k < rate; k++) fresh.push((BigInt(sessionId) << 32n) | BigInt(++index));
+      await d.net(
+        client,
+        "submitMany",
+        [
+          sessionId,
+          fresh.map((id) => contentHash(`live ${id}`)),
+          fresh.map((id) => `bafyprompt${id}`),
+          fresh.map(() => 64),
+        ],
+        fresh.length,
+      );
+      sent += fresh.length;
+    }
+    committed = assigned;
+    assigned = submitted;
+    submitted = fresh;
+  };
+  return { step, sent: () => sent, inFlight: () => submitted.length + assigned.length + committed.length };
+};
+
 const live = async () => {
-  out("");
-  out("## 2. Live lag (anvil, 1-second blocks)");
+  out(
+    `## 2. Live lag under load (anvil, 1-second blocks, ${LIVE_RATE} tasks per block = ~${9 * LIVE_RATE} events per block)`,
+  );
   const anvil: Anvil = await startAnvil();
   anvils.push(anvil);
   const dir = mkdtempSync(join(tmpdir(), "cor-bench-indexer-"));
@@ -431,10 +714,10 @@ const live = async () => {
   try {
     const deployment = await deployCore({ rpcUrl: anvil.rpcUrl, file });
     const d = driver(anvil.rpcUrl, deployment);
+    await d.rpc("evm_setBlockGasLimit", [toHex(2_000_000_000)]);
     const sessions = await setupNetwork(d, deployment);
     await d.rpc("evm_setIntervalMining", [1]);
-    let index = 0;
-    for (const polling of POLLING) {
+    for (const [p, polling] of POLLING.entries()) {
       const ponder = await startPonder({
         rpcUrl: anvil.rpcUrl,
         deploymentFile: file,
@@ -442,50 +725,40 @@ const live = async () => {
         env: { PONDER_POLLING_MS: String(polling) },
       });
       try {
-        // Live: indexed up to the head.
+        const head = async () => Number(await d.publicClient.getBlockNumber({ cacheTime: 0 }));
+        while ((await indexedBlock(ponder.url)) < (await head())) await sleep(100);
+        const load = steadyLoad(d, sessions[p % sessions.length]!, CLIENTS[p % CLIENTS.length]!, LIVE_RATE);
+        const minedAt = new Map<number, number>();
+        const indexedAt = new Map<number, number>();
+        let behindMax = 0;
+        const behind: number[] = [];
+        let lastHead = await head();
+        const until = Date.now() + LIVE_SECONDS * 1000;
+        let draining = 0;
         for (;;) {
-          const head = Number(await d.publicClient.getBlockNumber());
-          if ((await indexedBlock(ponder.url)) >= head) break;
-          await sleep(100);
-        }
-        const fromSend: number[] = [];
-        const fromMined: number[] = [];
-        const blocks: number[] = [];
-        for (let k = 0; k < SAMPLES; k++) {
-          const sessionId = sessions[0]!;
-          const taskId = (BigInt(sessionId) << 32n) | BigInt(++index);
-          await d.net(CLIENTS[0]!, "submitTask", [sessionId, contentHash(`live ${index}`), `bafylive${index}`, 64]);
-          const sentAt = Date.now();
-          const [hash] = await d.flush();
-          let minedAt = 0;
-          let minedBlock = 0;
-          for (;;) {
-            if (!minedAt) {
-              const receipt = await d.rpc<{ blockNumber: Hex } | null>("eth_getTransactionReceipt", [hash]);
-              if (receipt) {
-                minedAt = Date.now();
-                minedBlock = Number(receipt.blockNumber);
-              }
-            }
-            const data = await graphql<{ task: { id: string } | null }>(
-              ponder.url,
-              "query ($id: BigInt!) { task(id: $id) { id } }",
-              { id: String(taskId) },
-            );
-            if (data.task) {
-              const now = Date.now();
-              if (!minedAt) minedAt = now;
-              fromSend.push(now - sentAt);
-              fromMined.push(now - minedAt);
-              blocks.push(Number(await d.publicClient.getBlockNumber()) - minedBlock);
-              break;
-            }
-            await sleep(5);
+          const now = Date.now();
+          const [h, indexed] = await Promise.all([head(), indexedBlock(ponder.url)]);
+          for (let b = lastHead + 1; b <= h; b++) minedAt.set(b, now);
+          for (const b of minedAt.keys()) if (b <= indexed && !indexedAt.has(b)) indexedAt.set(b, now);
+          if (h > lastHead) {
+            // A new block: the next stage of every task (drain without new submits once the time is up).
+            lastHead = h;
+            if (now < until) await load.step(true);
+            else if (load.inFlight() > 0) await load.step(false);
+            else if (++draining > 3) break;
+            await d.flush();
           }
-          await sleep(Math.random() * 1000); // spread the sends over the block interval
+          behindMax = Math.max(behindMax, h - indexed);
+          behind.push(h - indexed);
+          await sleep(50);
         }
+        const lags = [...indexedAt.entries()].map(([b, t]) => t - minedAt.get(b)!);
+        const data = await graphql<{ tasks: { totalCount: number } }>(
+          ponder.url,
+          "{ tasks(where: { status: Finalized }) { totalCount } }",
+        );
         out(
-          `pollingInterval ${String(polling).padStart(4)} ms: row in GraphQL after mining p50 ${pct(fromMined, 50)} ms, p90 ${pct(fromMined, 90)} ms, max ${Math.max(...fromMined)} ms; after sending p50 ${pct(fromSend, 50)} ms; blocks behind head when it appeared: max ${Math.max(...blocks)}`,
+          `pollingInterval ${polling} ms: ${fmt(load.sent())} tasks over ${minedAt.size} blocks (${data.tasks.totalCount} Finalized in the index); block indexed after it was mined p50 ${fmt(pct(lags, 50))} ms, p90 ${fmt(pct(lags, 90))} ms, max ${fmt(Math.max(...lags))} ms; blocks behind the head: p50 ${pct(behind, 50)}, p99 ${pct(behind, 99)}, max ${behindMax}`,
         );
       } finally {
         await ponder.stop();
@@ -501,23 +774,10 @@ const live = async () => {
 const anvils: Anvil[] = [];
 process.once("exit", () => {
   for (const a of anvils) a.process.kill("SIGKILL");
+  rmSync(appsRoot, { recursive: true, force: true });
 });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 
-out(`# Indexer benchmark (${new Date().toISOString()}, node ${process.version})`);
-await backfill({
-  title: "1. Backfill, many transactions per block",
-  tasks: TASKS,
-  oneTxPerBlock: false,
-  databases: ["PGlite", "PostgreSQL"],
-});
-if (AUTOMINE_TASKS > 0) {
-  out("");
-  await backfill({
-    title: "1b. Backfill, one transaction per block (automine)",
-    tasks: AUTOMINE_TASKS,
-    oneTxPerBlock: true,
-    databases: ["PGlite"],
-  });
-}
-await live();
+out(`# Indexer benchmark (${new Date().toISOString()}, node ${process.version}, baseline ${BASELINE_REV})`);
+for (const shape of SHAPES) await backfill(shape);
+if (LIVE_SECONDS > 0) await live();
