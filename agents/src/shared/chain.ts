@@ -1,4 +1,4 @@
-import { type Deployment, iCorNetworkAbi, isContractError, toCorError } from "@cor-network/sdk";
+import { type Deployment, iCorNetworkAbi, isContractError, toCorError, walk } from "@cor-network/sdk";
 import {
   type Abi,
   type Address,
@@ -9,18 +9,23 @@ import {
   createWalletClient,
   decodeEventLog,
   defineChain,
+  encodeFunctionData,
   type Hash,
   type Hex,
   type HttpTransport,
   http,
+  keccak256,
   type Log,
   type PrivateKeyAccount,
   type PublicClient,
   publicActions,
+  type TransactionReceipt,
+  TransactionReceiptNotFoundError,
   type WalletClient,
   type WriteContractParameters,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { getTransactionError } from "viem/utils";
 import { AgentError, isRetryable, revertName } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 
@@ -79,61 +84,228 @@ export const callLabel = (functionName: string, args: readonly unknown[] = []): 
 };
 
 /**
- * The agent's one transaction sender. Transactions are serialized through one queue; each is simulated first (a
- * revert surfaces as the SDK's decoded ContractRevertedError and costs no gas), sent with a locally tracked nonce
- * and awaited. Nonce errors and network hiccups resync the nonce from the chain and retry.
+ * A broadcast refused because the nonce is taken or known (another process with this key, a restart, a lost
+ * answer): the node's words, as viem's own node errors match them. The sender resyncs its nonce and retries.
+ */
+const NONCE_CONFLICT = /nonce|replacement transaction underpriced|already known|already imported/i;
+const isNonceConflict = (err: unknown): boolean =>
+  walk(err, (e) => e instanceof Error && NONCE_CONFLICT.test((e as { details?: string }).details ?? e.message)) !==
+  null;
+
+/** Tuning of the sender (tests shorten it). */
+export type TxSenderOptions = {
+  /** How often in-flight transactions are checked against the chain's mined nonce (default 150 ms). */
+  pollMs?: number;
+  /** A transaction not mined after this long is broadcast again, as signed (a node dropped it; default 15 s). */
+  rebroadcastMs?: number;
+  /** A transaction not mined after this long fails its caller with a retryable error (default 120 s). */
+  timeoutMs?: number;
+};
+
+/** A broadcast transaction the sender waits on. */
+type InFlight = {
+  hash: Hash;
+  raw: Hex;
+  nonce: number;
+  label: string;
+  sentAt: number;
+  lastBroadcast: number;
+  /** Polls that found its nonce used but no receipt for it (replaced by another transaction after 3). */
+  missing: number;
+  settle: (outcome: Outcome) => void;
+};
+type Outcome = { receipt: TransactionReceipt } | { replaced: true } | { timedOut: true };
+
+/** Most recent receipts kept for the SDK actions' waitForTransactionReceipt after a write (no second poll). */
+const RECEIPT_CACHE = 512;
+
+/**
+ * The agent's one transaction sender, pipelined: many transactions of one agent land in the same block.
+ *
+ * Only nonce assignment, simulation and broadcast are serialized (one lock): each call is simulated with
+ * `eth_estimateGas` against the **pending** block (which includes this agent's own transactions still in the pool,
+ * so an assignment right after its submission simulates correctly), signed locally with the next nonce and
+ * broadcast; the lock is then released and the receipt is awaited outside it. A revert at simulation surfaces as
+ * the SDK's decoded ContractRevertedError and costs no gas. The promise of each call still resolves only once its
+ * transaction is mined successfully.
+ *
+ * Nonces: taken from the chain's pending count at start (a restarted agent continues after its own transactions
+ * still in the pool) and on any broadcast error (resync, then retry with backoff). A transaction that reverts on
+ * chain, or whose nonce was used by another one (replaced), is simulated again and resent (a real revert then
+ * surfaces as the contract's custom error); one a node dropped is broadcast again as signed.
  *
  * `client` is the wallet client every SDK action gets (`commitResult(tx.client, …)`): its `writeContract` is this
- * queue, so SDK writes (and their approvals) share the agent's nonce, retries and logs, with the SDK's types.
+ * sender, so SDK writes (and their approvals) share the agent's nonce, retries and logs, with the SDK's types.
  */
-export const createTxSender = (clients: Clients, logger: Logger) => {
-  let queue: Promise<unknown> = Promise.resolve();
+export const createTxSender = (clients: Clients, logger: Logger, options: TxSenderOptions = {}) => {
+  const { publicClient, account, chain } = clients;
+  const pollMs = options.pollMs ?? 150;
+  const rebroadcastMs = options.rebroadcastMs ?? 15_000;
+  const timeoutMs = options.timeoutMs ?? 120_000;
+
+  let lockTail: Promise<unknown> = Promise.resolve();
+  /** Runs `fn` after every earlier locked section: broadcasts leave in call order. */
+  const locked = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = lockTail.then(fn);
+    lockTail = p.catch(() => undefined);
+    return p;
+  };
   let nonce: number | undefined;
-  const send = async (call: ContractCall): Promise<Hex> => {
-    const { publicClient, walletClient, account } = clients;
-    const label = callLabel(call.functionName, call.args);
+
+  // Fees: the latest base fee doubled plus the node's tip, fetched at most once per block time (~1 s): a
+  // transaction stays includable while the base fee rises for a few blocks. Unused fee is not charged.
+  let fees: { at: number; value: Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> } | undefined;
+  const feesNow = () => {
+    if (!fees || Date.now() - fees.at > 1_000) {
+      const value = (async () => {
+        const [block, tip] = await Promise.all([
+          publicClient.getBlock({ blockTag: "latest" }),
+          publicClient.estimateMaxPriorityFeePerGas().catch(() => 1_000_000_000n),
+        ]);
+        const base = block.baseFeePerGas ?? (await publicClient.getGasPrice());
+        return { maxFeePerGas: base * 2n + tip, maxPriorityFeePerGas: tip };
+      })();
+      fees = { at: Date.now(), value };
+      value.catch(() => {
+        fees = undefined;
+      });
+    }
+    return fees.value;
+  };
+
+  // In-flight transactions: one poll loop checks them all against the mined nonce (one RPC per poll, plus one
+  // receipt per transaction mined), instead of a receipt poller per transaction.
+  const inFlight = new Set<InFlight>();
+  const receipts = new Map<Hash, TransactionReceipt>();
+  let polling = false;
+  let pollFailures = 0;
+  const poll = async () => {
+    try {
+      const mined = await publicClient.getTransactionCount({ address: account.address, blockTag: "latest" });
+      const now = Date.now();
+      await Promise.all(
+        [...inFlight].map(async (t) => {
+          if (t.nonce < mined) {
+            const receipt = await publicClient.getTransactionReceipt({ hash: t.hash }).catch((err) => {
+              if (walk(err, (e) => e instanceof TransactionReceiptNotFoundError)) return undefined;
+              throw err;
+            });
+            if (receipt) return done(t, { receipt });
+            if (++t.missing >= 3) return done(t, { replaced: true });
+          } else if (now - t.sentAt > timeoutMs) {
+            done(t, { timedOut: true });
+          } else if (now - t.lastBroadcast > rebroadcastMs) {
+            t.lastBroadcast = now;
+            logger.warn(`${t.label} not mined after ${now - t.sentAt}ms; broadcasting again nonce=${t.nonce}`);
+            await publicClient.sendRawTransaction({ serializedTransaction: t.raw }).catch((err) => {
+              logger.debug({ err: String(err).split("\n")[0] }, `${t.label} rebroadcast refused`);
+            });
+          }
+        }),
+      );
+      pollFailures = 0;
+    } catch (err) {
+      // One line per outage, then one every 20 polls.
+      if (pollFailures++ % 20 === 0)
+        logger.warn({ err: String(err).split("\n")[0], inFlight: inFlight.size }, "Receipt poll failed; retrying");
+    }
+    if (inFlight.size) setTimeout(() => void poll(), pollMs);
+    else polling = false;
+  };
+  const done = (t: InFlight, outcome: Outcome) => {
+    if (!inFlight.delete(t)) return;
+    if ("receipt" in outcome) {
+      receipts.set(t.hash, outcome.receipt);
+      if (receipts.size > RECEIPT_CACHE) receipts.delete(receipts.keys().next().value as Hash);
+    }
+    t.settle(outcome);
+  };
+  const track = (t: Omit<InFlight, "settle">): Promise<Outcome> =>
+    new Promise((settle) => {
+      inFlight.add({ ...t, settle });
+      if (!polling) {
+        polling = true;
+        setTimeout(() => void poll(), pollMs);
+      }
+    });
+
+  /** Under the lock: simulate against the pending block, sign with the next nonce, broadcast. */
+  const broadcast = async (call: ContractCall, label: string): Promise<Omit<InFlight, "settle">> => {
+    const context = {
+      functionName: call.functionName,
+      args: call.args,
+      contractAddress: call.address,
+      sender: account.address,
+    };
+    const data = encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args });
     for (let attempt = 1; ; attempt++) {
       try {
         nonce ??= await publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
-        const { request } = await publicClient.simulateContract({ ...call, account });
-        const started = Date.now();
+        const [estimate, fee] = await Promise.all([
+          publicClient
+            .request({
+              method: "eth_estimateGas",
+              params: [{ from: account.address, to: call.address, data }, "pending"],
+            })
+            .catch((err) => {
+              throw toCorError(err, context);
+            }),
+          feesNow(),
+        ]);
         // Headroom over the estimate: a commit, reveal, expiry or attestation that happens to be mined last
-        // settles the task in the same call (up to ~250k more gas at R=7) although it was estimated before
-        // the others landed. Unused gas is not charged.
-        const estimate = await publicClient.estimateContractGas(request);
-        const hash = await walletClient.writeContract({
-          ...request,
-          chain: clients.chain,
+        // settles the task in the same call (up to ~250k more gas at R=7) although it was estimated before the
+        // others landed. Unused gas is not charged.
+        const raw = await account.signTransaction({
+          chainId: chain.id,
+          type: "eip1559",
+          to: call.address,
+          data,
           nonce,
-          gas: estimate + 400_000n,
+          gas: BigInt(estimate) + 400_000n,
+          ...fee,
         });
+        const hash = keccak256(raw);
+        await publicClient.sendRawTransaction({ serializedTransaction: raw }).catch(async (err) => {
+          // The request may have reached the node although its answer was lost: then the transaction is there.
+          const known = await publicClient.getTransaction({ hash }).catch(() => undefined);
+          if (!known) throw getTransactionError(err, { account, chain, nonce });
+        });
+        const sent = { hash, raw, nonce, label, sentAt: Date.now(), lastBroadcast: Date.now(), missing: 0 };
         nonce += 1;
-        const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 60_000 });
-        // Reverted after a passing simulation: the state moved in between; simulate again (a real revert then
-        // surfaces as the contract's custom error and is not retried).
-        if (receipt.status !== "success")
-          throw new AgentError(`${label} reverted on chain`, { details: hash, retryable: true });
-        logger.debug(`${label} mined block=${receipt.blockNumber} (${Date.now() - started}ms)`);
-        return hash;
+        return sent;
       } catch (err) {
-        const reverted = toCorError(err, {
-          functionName: call.functionName,
-          args: call.args,
-          contractAddress: call.address,
-          sender: account.address,
-        });
-        if (isContractError(reverted)) throw reverted; // the same call reverts the same way: never retried
-        nonce = undefined; // resync from chain on any send failure
-        if (attempt >= 5 || !isRetryable(err)) throw err;
+        if (isContractError(err)) throw err; // the same call reverts the same way: never retried
+        nonce = undefined; // resync from the chain's pending count on any broadcast failure
+        if (attempt >= 5 || !(isRetryable(err) || isNonceConflict(err))) throw err;
+        logger.debug({ err: String(err).split("\n")[0], attempt }, `${label} broadcast failed; resyncing nonce`);
         await new Promise((r) => setTimeout(r, 200 * attempt));
       }
     }
   };
-  const enqueue = (call: ContractCall): Promise<Hex> => {
-    const p = queue.then(() => send(call));
-    queue = p.catch(() => undefined);
-    return p;
+
+  const send = async (call: ContractCall): Promise<Hash> => {
+    const label = callLabel(call.functionName, call.args);
+    for (let attempt = 1; ; attempt++) {
+      const t = await locked(() => broadcast(call, label));
+      const outcome = await track(t);
+      if ("receipt" in outcome && outcome.receipt.status === "success") {
+        logger.debug(
+          `${label} mined block=${outcome.receipt.blockNumber} nonce=${t.nonce} (${Date.now() - t.sentAt}ms)`,
+        );
+        return t.hash;
+      }
+      if ("timedOut" in outcome) {
+        nonce = undefined;
+        throw new AgentError(`${label} not mined after ${timeoutMs}ms`, { details: t.hash, retryable: true });
+      }
+      // Reverted after a passing simulation (the state moved in between) or replaced: simulate again; a real
+      // revert then surfaces as the contract's custom error and is not retried.
+      const why = "replaced" in outcome ? "was replaced (nonce used by another transaction)" : "reverted on chain";
+      if (attempt >= 5) throw new AgentError(`${label} ${why}`, { details: t.hash, retryable: true });
+      logger.warn(`${label} ${why}; simulating again (attempt ${attempt + 1})`);
+    }
   };
+
   const writeContract = <
     const abi extends Abi | readonly unknown[],
     functionName extends ContractFunctionName<abi, "nonpayable" | "payable">,
@@ -142,16 +314,21 @@ export const createTxSender = (clients: Clients, logger: Logger) => {
   >(
     p: WriteContractParameters<abi, functionName, args, Chain, PrivateKeyAccount, chainOverride>,
   ): Promise<Hash> =>
-    enqueue({
+    send({
       address: p.address,
       abi: p.abi as Abi,
       functionName: p.functionName,
       args: p.args as readonly unknown[],
     });
-  const client = clients.walletClient.extend(publicActions).extend(() => ({ writeContract }));
+  const base = clients.walletClient.extend(publicActions);
+  /** A receipt this sender already fetched is returned at once (SDK actions wait for it after writeContract). */
+  const waitForTransactionReceipt: typeof base.waitForTransactionReceipt = async (p) =>
+    (receipts.get(p.hash) as Awaited<ReturnType<typeof base.waitForTransactionReceipt>> | undefined) ??
+    base.waitForTransactionReceipt(p);
+  const client = base.extend(() => ({ writeContract, waitForTransactionReceipt }));
   /** Legacy string-named writes (router only, until it moves onto SDK actions): a revert becomes an AgentError. */
   const legacy = (call: ContractCall, label: string) =>
-    enqueue(call).catch((err) => {
+    send(call).catch((err) => {
       const name = revertName(err);
       if (name) throw new AgentError(`${label} reverted: ${name}`, { cause: err, retryable: false });
       throw err;
