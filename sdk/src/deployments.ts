@@ -20,19 +20,19 @@ export type KnownDeployment = Deployment & {
   deployed: boolean;
 };
 
-const zero = "0x0000000000000000000000000000000000000000" as const;
-
 /**
  * Known deployments, by chain id. Browser-safe (no file reads): dapps take addresses from here.
  *
  * - `31337` is what `npm start` (or `forge script script/01_DeployCore.s.sol` with anvil account 0 on a fresh
  *   anvil) deploys: the addresses follow from the deployer's nonces, the model id is sha256 of stories260K.gguf.
  * - `421614` (Arbitrum Sepolia) is the public testnet entry. It holds placeholders until the core is deployed
- *   there; the deployer then copies the fields of the deployments/421614.json the script writes into this
- *   entry and sets `deployed: true` (docs/sdk.md, "Deployments").
+ *   there; after the deploy script wrote deployments/421614.json, `npm run registry -w @cor-network/sdk` copies
+ *   it into this entry with `deployed: true` (docs/sdk.md, "Deployments").
  *
  * Deployments written to files (any chain, any fork) are read with `loadDeployment` from `@cor-network/sdk/node`.
  */
+// Generated between the registry markers by `npm run registry -w @cor-network/sdk` (sdk/scripts/registry.ts).
+// <registry>
 export const deployments = {
   31337: {
     name: "anvil",
@@ -50,15 +50,16 @@ export const deployments = {
     name: "arbitrum-sepolia",
     deployed: false,
     chainId: 421614,
-    token: zero,
-    registry: zero,
-    network: zero,
-    owner: zero,
+    token: "0x0000000000000000000000000000000000000000",
+    registry: "0x0000000000000000000000000000000000000000",
+    network: "0x0000000000000000000000000000000000000000",
+    owner: "0x0000000000000000000000000000000000000000",
     startBlock: 0,
     modelId: "0x0000000000000000000000000000000000000000000000000000000000000000",
     modelName: "stories260K",
   },
 } as const satisfies Record<number, KnownDeployment>;
+// </registry>
 
 /** Chain ids with a registry entry. */
 export type KnownChainId = keyof typeof deployments;
