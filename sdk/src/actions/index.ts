@@ -234,6 +234,7 @@ export {
 } from "./waitForTaskResult.ts";
 export {
   type TaskTimelineEvent,
+  type WatchTaskErrorType,
   type WatchTaskParameters,
   type WatchTaskReturnType,
   watchTask,

@@ -1,4 +1,13 @@
-import type { BlockNumber, Chain, Client, Hash, Transport } from "viem";
+import type {
+  BlockNumber,
+  Chain,
+  Client,
+  GetLogsErrorType,
+  Hash,
+  ReadContractErrorType,
+  Transport,
+  WatchContractEventErrorType,
+} from "viem";
 import { getBlockNumber, readContract, watchContractEvent } from "viem/actions";
 import { getAction } from "viem/utils";
 import { iCorNetworkAbi } from "../generated/abis.ts";
@@ -29,6 +38,7 @@ export type WatchTaskParameters = NetworkParameter & {
   onStatus?: ((status: TaskStatusName, event: TaskTimelineEvent | undefined) => void) | undefined;
   /** Called once when the task is Finalized or Failed; watching then stops by itself. */
   onSettled?: ((status: "Finalized" | "Failed", event: TaskTimelineEvent | undefined) => void) | undefined;
+  /** Errors while watching ({@link WatchTaskErrorType}); without it they are dropped. */
   onError?: ((error: Error) => void) | undefined;
   /** Polling interval in ms; default the client's. */
   pollingInterval?: number | undefined;
@@ -36,6 +46,12 @@ export type WatchTaskParameters = NetworkParameter & {
 
 /** Stops watching. */
 export type WatchTaskReturnType = () => void;
+
+/**
+ * What `onError` receives: a failed start (the log replay or the status read: nothing is watched then, call
+ * watchTask again), or a poll error of watchContractEvent (it keeps polling).
+ */
+export type WatchTaskErrorType = GetLogsErrorType | ReadContractErrorType | WatchContractEventErrorType;
 
 const nextStatus = (log: TaskLog, current: TaskStatusName): TaskStatusName => {
   switch (log.eventName) {

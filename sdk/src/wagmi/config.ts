@@ -8,8 +8,8 @@ import {
   type Storage,
 } from "@wagmi/core";
 import type { Address, Chain, Hex, Transport } from "viem";
-import { getDeployment } from "../deployments.ts";
-import { BaseError } from "../errors/base.ts";
+import { getDeployment, type UnknownDeploymentError } from "../deployments.ts";
+import { BaseError, type BaseErrorType } from "../errors/base.ts";
 import { corTokenAbi, iCorNetworkAbi } from "../generated/abis.ts";
 
 /** The part of a deployment (deployments/<chainId>.json) a dapp needs. */
@@ -87,6 +87,9 @@ export type CorChainIdParameter = {
   /** Chain to run on (one of the config's chains); default the config's current chain. */
   chainId?: number | undefined;
 };
+
+/** What resolving a chain can throw: a chain outside the config (BaseError), a chain without a deployment. */
+export type CorDeploymentErrorType = BaseErrorType | UnknownDeploymentError;
 
 /** A {@link CorWagmiConfig} resolved for one chain. */
 export type ResolvedCorConfig = {

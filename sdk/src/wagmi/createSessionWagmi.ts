@@ -1,7 +1,14 @@
+import type {
+  SimulateContractErrorType,
+  WaitForTransactionReceiptErrorType,
+  WriteContractErrorType,
+} from "@wagmi/core";
 import { type Hash, parseEventLogs } from "viem";
+import type { ContractRevertedErrorType } from "../errors/contract.ts";
+import type { AccountRequiredErrorType } from "../errors/task.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { type SessionConfigInput, toSessionConfig } from "../utils/sessionConfig.ts";
-import { type CorWagmiConfig, getCorDeployment } from "./config.ts";
+import { type CorDeploymentErrorType, type CorWagmiConfig, getCorDeployment } from "./config.ts";
 import { type WagmiWriteParameters, writeNetworkPullingWagmi } from "./write.ts";
 
 export type CreateSessionWagmiParameters = WagmiWriteParameters &
@@ -13,6 +20,14 @@ export type CreateSessionWagmiParameters = WagmiWriteParameters &
     /** Approve the network for the deposit first when needed (default true). */
     approve?: boolean | undefined;
   };
+
+export type CreateSessionWagmiErrorType =
+  | ContractRevertedErrorType
+  | AccountRequiredErrorType
+  | CorDeploymentErrorType
+  | SimulateContractErrorType
+  | WriteContractErrorType
+  | WaitForTransactionReceiptErrorType;
 
 export type CreateSessionWagmiReturnType = { sessionId: number; hash: Hash; approvalHash: Hash | undefined };
 

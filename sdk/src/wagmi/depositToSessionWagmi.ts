@@ -1,6 +1,13 @@
+import type {
+  SimulateContractErrorType,
+  WaitForTransactionReceiptErrorType,
+  WriteContractErrorType,
+} from "@wagmi/core";
 import { type Hash, parseEventLogs } from "viem";
+import type { ContractRevertedErrorType } from "../errors/contract.ts";
+import type { AccountRequiredErrorType } from "../errors/task.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { type CorWagmiConfig, getCorDeployment } from "./config.ts";
+import { type CorDeploymentErrorType, type CorWagmiConfig, getCorDeployment } from "./config.ts";
 import { type WagmiWriteParameters, writeNetworkPullingWagmi } from "./write.ts";
 
 export type DepositToSessionWagmiParameters = WagmiWriteParameters & {
@@ -8,6 +15,14 @@ export type DepositToSessionWagmiParameters = WagmiWriteParameters & {
   amount: bigint;
   approve?: boolean | undefined;
 };
+
+export type DepositToSessionWagmiErrorType =
+  | ContractRevertedErrorType
+  | AccountRequiredErrorType
+  | CorDeploymentErrorType
+  | SimulateContractErrorType
+  | WriteContractErrorType
+  | WaitForTransactionReceiptErrorType;
 
 export type DepositToSessionWagmiReturnType = { deposit: bigint; hash: Hash; approvalHash: Hash | undefined };
 

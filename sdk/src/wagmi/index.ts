@@ -4,6 +4,15 @@ export type { TaskResult } from "../actions/fetchResult.ts";
 // End-to-end encryption (docs/privacy.md), browser-safe: a key from a wallet signature
 // (encryptionKeyPairFromSignature + ENCRYPTION_KEY_MESSAGE), envelopes, and their named errors.
 export * from "../crypto/index.ts";
+// Shared with the main entry, browser-safe.
+export {
+  type Deployment,
+  deployments,
+  getDeployment,
+  type KnownChainId,
+  type KnownDeployment,
+  UnknownDeploymentError,
+} from "../deployments.ts";
 export {
   EncryptionKeyRequiredError,
   EnvelopeTamperedError,
@@ -12,7 +21,6 @@ export {
   NotARecipientError,
   StaleRecipientKeyError,
 } from "../errors/crypto.ts";
-// Shared with the main entry, browser-safe.
 export {
   AccountRequiredError,
   BaseError,
@@ -33,6 +41,7 @@ export {
   type CorConfig,
   type CorContracts,
   type CorDeployment,
+  type CorDeploymentErrorType,
   type CorWagmiConfig,
   type CreateCorConfigParameters,
   corContracts,
@@ -41,21 +50,56 @@ export {
   type ResolvedCorConfig,
 } from "./config.ts";
 export {
+  type CreateSessionWagmiErrorType,
   type CreateSessionWagmiParameters,
   type CreateSessionWagmiReturnType,
   createSessionWagmi,
 } from "./createSessionWagmi.ts";
 export {
+  type DepositToSessionWagmiErrorType,
   type DepositToSessionWagmiParameters,
   type DepositToSessionWagmiReturnType,
   depositToSessionWagmi,
 } from "./depositToSessionWagmi.ts";
-export { type ReadErrorType, readNodeWagmi, readParamsWagmi, readSessionWagmi, readTaskWagmi } from "./read.ts";
-export { fetchResultWagmi, verifyResultWagmi } from "./results.ts";
 export {
+  type ReadErrorType,
+  type ReadNodeWagmiErrorType,
+  type ReadNodeWagmiParameters,
+  type ReadNodeWagmiReturnType,
+  type ReadParamsWagmiErrorType,
+  type ReadParamsWagmiParameters,
+  type ReadParamsWagmiReturnType,
+  type ReadSessionWagmiErrorType,
+  type ReadSessionWagmiParameters,
+  type ReadSessionWagmiReturnType,
+  type ReadTaskWagmiErrorType,
+  type ReadTaskWagmiParameters,
+  type ReadTaskWagmiReturnType,
+  readNodeWagmi,
+  readParamsWagmi,
+  readSessionWagmi,
+  readTaskWagmi,
+} from "./read.ts";
+export {
+  type FetchResultWagmiErrorType,
+  type FetchResultWagmiParameters,
+  type FetchResultWagmiReturnType,
+  fetchResultWagmi,
+  type VerifyResultWagmiErrorType,
+  type VerifyResultWagmiParameters,
+  type VerifyResultWagmiReturnType,
+  verifyResultWagmi,
+} from "./results.ts";
+export {
+  type SubmitTaskWagmiErrorType,
   type SubmitTaskWagmiParameters,
   type SubmitTaskWagmiReturnType,
   submitTaskWagmi,
 } from "./submitTaskWagmi.ts";
-export { type WatchTaskWagmiParameters, watchTaskWagmi } from "./watchTaskWagmi.ts";
+export {
+  type WatchTaskWagmiErrorType,
+  type WatchTaskWagmiParameters,
+  type WatchTaskWagmiReturnType,
+  watchTaskWagmi,
+} from "./watchTaskWagmi.ts";
 export type { WagmiWriteParameters } from "./write.ts";

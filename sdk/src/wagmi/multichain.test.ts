@@ -2,7 +2,6 @@ import { connect, createConfig, getConnection, http, mock, readContract } from "
 import { defineChain, zeroAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { deployments, UnknownDeploymentError } from "../deployments.ts";
 import { BaseError } from "../errors/base.ts";
 import { isContractError } from "../errors/contract.ts";
 import { anvilKey, freePort } from "../testing/anvil.ts";
@@ -11,9 +10,11 @@ import { parseCor } from "../utils/units.ts";
 import {
   type CorDeployment,
   createSessionWagmi,
+  deployments,
   getCorDeployment,
   readSessionWagmi,
   submitTaskWagmi,
+  UnknownDeploymentError,
 } from "./index.ts";
 
 /** A second chain the SDK's registry does not know; its RPC is a closed port (never reached by these tests). */

@@ -10,9 +10,28 @@ import {
   toSessionInfo,
   toTaskInfo,
 } from "../utils/decode.ts";
-import { type CorChainIdParameter, type CorWagmiConfig, getCorDeployment } from "./config.ts";
+import {
+  type CorChainIdParameter,
+  type CorDeploymentErrorType,
+  type CorWagmiConfig,
+  getCorDeployment,
+} from "./config.ts";
 
-export type ReadErrorType = ReadContractErrorType | NotFoundError;
+/** What the wagmi reads throw: an RPC/decoding error, a missing node/session/task, an unresolved chain. */
+export type ReadErrorType = ReadContractErrorType | NotFoundError | CorDeploymentErrorType;
+
+export type ReadTaskWagmiParameters = { taskId: bigint } & CorChainIdParameter;
+export type ReadTaskWagmiReturnType = TaskInfo;
+export type ReadTaskWagmiErrorType = ReadErrorType;
+export type ReadSessionWagmiParameters = { sessionId: number } & CorChainIdParameter;
+export type ReadSessionWagmiReturnType = SessionInfo;
+export type ReadSessionWagmiErrorType = ReadErrorType;
+export type ReadNodeWagmiParameters = { nodeId: number } & CorChainIdParameter;
+export type ReadNodeWagmiReturnType = NodeInfo;
+export type ReadNodeWagmiErrorType = ReadErrorType;
+export type ReadParamsWagmiParameters = CorChainIdParameter;
+export type ReadParamsWagmiReturnType = NetworkParams;
+export type ReadParamsWagmiErrorType = ReadErrorType;
 
 /**
  * Reads a task through wagmi (decoded like getTask).
@@ -22,8 +41,8 @@ export type ReadErrorType = ReadContractErrorType | NotFoundError;
  */
 export async function readTaskWagmi(
   config: CorWagmiConfig,
-  { taskId, chainId }: { taskId: bigint } & CorChainIdParameter,
-): Promise<TaskInfo> {
+  { taskId, chainId }: ReadTaskWagmiParameters,
+): Promise<ReadTaskWagmiReturnType> {
   const cor = getCorDeployment(config, { chainId });
   const raw = await readContract(cor.config, { ...cor.contracts.network, functionName: "getTask", args: [taskId] });
   if (raw.status === 0) throw new NotFoundError({ kind: "task", id: taskId });
@@ -38,8 +57,8 @@ export async function readTaskWagmi(
  */
 export async function readSessionWagmi(
   config: CorWagmiConfig,
-  { sessionId, chainId }: { sessionId: number } & CorChainIdParameter,
-): Promise<SessionInfo> {
+  { sessionId, chainId }: ReadSessionWagmiParameters,
+): Promise<ReadSessionWagmiReturnType> {
   const cor = getCorDeployment(config, { chainId });
   const raw = await readContract(cor.config, {
     ...cor.contracts.network,
@@ -58,8 +77,8 @@ export async function readSessionWagmi(
  */
 export async function readNodeWagmi(
   config: CorWagmiConfig,
-  { nodeId, chainId }: { nodeId: number } & CorChainIdParameter,
-): Promise<NodeInfo> {
+  { nodeId, chainId }: ReadNodeWagmiParameters,
+): Promise<ReadNodeWagmiReturnType> {
   const cor = getCorDeployment(config, { chainId });
   const raw = await readContract(cor.config, { ...cor.contracts.network, functionName: "getNode", args: [nodeId] });
   if (raw.account === "0x0000000000000000000000000000000000000000")
@@ -75,8 +94,8 @@ export async function readNodeWagmi(
  */
 export async function readParamsWagmi(
   config: CorWagmiConfig,
-  { chainId }: CorChainIdParameter = {},
-): Promise<NetworkParams> {
+  { chainId }: ReadParamsWagmiParameters = {},
+): Promise<ReadParamsWagmiReturnType> {
   const cor = getCorDeployment(config, { chainId });
   return toNetworkParams(await readContract(cor.config, { ...cor.contracts.network, functionName: "params" }));
 }

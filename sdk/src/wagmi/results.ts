@@ -1,6 +1,23 @@
-import { type FetchResultParameters, fetchResult, type TaskResult } from "../actions/fetchResult.ts";
-import { type VerifyResultReturnType, verifyResult } from "../actions/verifyResult.ts";
-import { type CorChainIdParameter, type CorWagmiConfig, getCorDeployment } from "./config.ts";
+import {
+  type FetchResultErrorType,
+  type FetchResultParameters,
+  fetchResult,
+  type TaskResult,
+} from "../actions/fetchResult.ts";
+import { type VerifyResultErrorType, type VerifyResultReturnType, verifyResult } from "../actions/verifyResult.ts";
+import {
+  type CorChainIdParameter,
+  type CorDeploymentErrorType,
+  type CorWagmiConfig,
+  getCorDeployment,
+} from "./config.ts";
+
+export type FetchResultWagmiParameters = Omit<FetchResultParameters, "network"> & CorChainIdParameter;
+export type FetchResultWagmiReturnType = TaskResult;
+export type FetchResultWagmiErrorType = FetchResultErrorType | CorDeploymentErrorType;
+export type VerifyResultWagmiParameters = { taskId: bigint; result: string | Uint8Array } & CorChainIdParameter;
+export type VerifyResultWagmiReturnType = VerifyResultReturnType;
+export type VerifyResultWagmiErrorType = VerifyResultErrorType | CorDeploymentErrorType;
 
 /**
  * fetchResult through wagmi's public client: the winner's result CID from the chain, the bytes from the store,
@@ -11,8 +28,8 @@ import { type CorChainIdParameter, type CorWagmiConfig, getCorDeployment } from 
  */
 export async function fetchResultWagmi(
   config: CorWagmiConfig,
-  parameters: Omit<FetchResultParameters, "network"> & CorChainIdParameter,
-): Promise<TaskResult> {
+  parameters: FetchResultWagmiParameters,
+): Promise<FetchResultWagmiReturnType> {
   const cor = getCorDeployment(config, parameters);
   const client = cor.config.getClient({ chainId: cor.chainId });
   return fetchResult(client, { ...parameters, network: cor.deployment.network });
@@ -26,8 +43,8 @@ export async function fetchResultWagmi(
  */
 export async function verifyResultWagmi(
   config: CorWagmiConfig,
-  parameters: { taskId: bigint; result: string | Uint8Array } & CorChainIdParameter,
-): Promise<VerifyResultReturnType> {
+  parameters: VerifyResultWagmiParameters,
+): Promise<VerifyResultWagmiReturnType> {
   const cor = getCorDeployment(config, parameters);
   const client = cor.config.getClient({ chainId: cor.chainId });
   return verifyResult(client, { ...parameters, network: cor.deployment.network });

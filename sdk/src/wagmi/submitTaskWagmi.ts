@@ -1,10 +1,14 @@
+import type { WaitForTransactionReceiptErrorType, WriteContractErrorType } from "@wagmi/core";
 import { type Hash, type Hex, keccak256, parseEventLogs } from "viem";
 import { preparePrompt, type TaskEncryption } from "../actions/submitTask.ts";
 import type { TaskKey } from "../crypto/envelope.ts";
+import type { ContractRevertedErrorType } from "../errors/contract.ts";
+import type { EncryptionKeyRequiredErrorType } from "../errors/crypto.ts";
+import type { AccountRequiredErrorType } from "../errors/task.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import type { ContentStore } from "../storage/types.ts";
-import { type CorWagmiConfig, getCorDeployment } from "./config.ts";
-import { readSessionWagmi } from "./read.ts";
+import type { ContentStore, StorageError } from "../storage/types.ts";
+import { type CorDeploymentErrorType, type CorWagmiConfig, getCorDeployment } from "./config.ts";
+import { type ReadErrorType, readSessionWagmi } from "./read.ts";
 import { type WagmiWriteParameters, writeNetworkWagmi } from "./write.ts";
 
 export type SubmitTaskWagmiParameters = WagmiWriteParameters & {
@@ -17,6 +21,16 @@ export type SubmitTaskWagmiParameters = WagmiWriteParameters & {
   /** Seal the prompt end to end (required in an encrypted session): see submitTask and docs/privacy.md. */
   encryption?: TaskEncryption | undefined;
 };
+
+export type SubmitTaskWagmiErrorType =
+  | ContractRevertedErrorType
+  | AccountRequiredErrorType
+  | CorDeploymentErrorType
+  | EncryptionKeyRequiredErrorType
+  | StorageError
+  | ReadErrorType
+  | WriteContractErrorType
+  | WaitForTransactionReceiptErrorType;
 
 export type SubmitTaskWagmiReturnType = {
   taskId: bigint;

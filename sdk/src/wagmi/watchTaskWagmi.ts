@@ -1,8 +1,14 @@
 import { watchContractEvent } from "@wagmi/core";
+import type { WatchContractEventErrorType } from "viem";
 import { type TaskEventName, taskEventsAbi } from "../utils/abi.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
 import type { TaskLog } from "../utils/logs.ts";
-import { type CorChainIdParameter, type CorWagmiConfig, getCorDeployment } from "./config.ts";
+import {
+  type CorChainIdParameter,
+  type CorDeploymentErrorType,
+  type CorWagmiConfig,
+  getCorDeployment,
+} from "./config.ts";
 
 export type WatchTaskWagmiParameters = CorChainIdParameter & {
   taskId: bigint;
@@ -13,13 +19,19 @@ export type WatchTaskWagmiParameters = CorChainIdParameter & {
   fromBlock?: bigint | undefined;
 };
 
+/** Stops watching. */
+export type WatchTaskWagmiReturnType = () => void;
+
+/** Resolving the chain throws at once; poll errors go to `onError`. */
+export type WatchTaskWagmiErrorType = CorDeploymentErrorType | WatchContractEventErrorType;
+
 /**
  * Watches a task's new events through wagmi's watchContractEvent (e.g. to drive a UI). Returns unwatch.
  *
  * @example
  * const unwatch = watchTaskWagmi(config, { taskId, onEvent: ({ eventName, status }) => render(eventName, status) })
  */
-export function watchTaskWagmi(config: CorWagmiConfig, parameters: WatchTaskWagmiParameters): () => void {
+export function watchTaskWagmi(config: CorWagmiConfig, parameters: WatchTaskWagmiParameters): WatchTaskWagmiReturnType {
   const cor = getCorDeployment(config, parameters);
   return watchContractEvent(cor.config, {
     address: cor.deployment.network,
