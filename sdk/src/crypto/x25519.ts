@@ -24,7 +24,13 @@ export const hasNativeX25519 = (): Promise<boolean> => {
   nativeSupport ??= (async () => {
     if (!subtle) return false;
     try {
-      await subtle.importKey("raw", x25519.getPublicKey(new Uint8Array(32).fill(7)), ALGORITHM, false, []);
+      await subtle.importKey(
+        "raw",
+        x25519.getPublicKey(new Uint8Array(32).fill(7)) as Uint8Array<ArrayBuffer>,
+        ALGORITHM,
+        false,
+        [],
+      );
       return true;
     } catch {
       return false;
@@ -56,7 +62,8 @@ const idOf = (bytes: Uint8Array) => {
 
 const importPublic = (publicKey: Uint8Array) =>
   cached(publicCache, idOf(publicKey), () =>
-    (subtle as SubtleCrypto).importKey("raw", publicKey, ALGORITHM, false, []),
+    // DOM typings want an ArrayBuffer-backed view; keys are never SharedArrayBuffer views.
+    (subtle as SubtleCrypto).importKey("raw", publicKey as Uint8Array<ArrayBuffer>, ALGORITHM, false, []),
   );
 
 const importSecret = (secretKey: Uint8Array) =>
