@@ -256,7 +256,7 @@ describe("the packed @cor-network/sdk", () => {
     await expect(bundle("storage-in-browser.ts")).rejects.toThrow(/node:/);
   }, 300_000);
 
-  test("runs in plain Node: embedded store CIDs equal Kubo's, ./node reads a deployment file, ABIs as JSON", async () => {
+  test("runs in plain Node (ESM and require): embedded store CIDs equal Kubo's, ./node reads a file, ABIs as JSON", async () => {
     const out = ok(await run(process.execPath, ["app.mjs"], app), "node app.mjs");
     expect(JSON.parse(out.stdout)).toEqual({
       // `echo -n "hello world" | ipfs add --cid-version 1 -Q` on Kubo
@@ -268,5 +268,12 @@ describe("the packed @cor-network/sdk", () => {
       abiFunctions: expect.any(Number),
     });
     expect(JSON.parse(out.stdout).abiFunctions).toBeGreaterThan(20);
+
+    const cjs = ok(await run(process.execPath, ["app.cjs"], app), "node app.cjs");
+    expect(JSON.parse(cjs.stdout)).toEqual({
+      cid: "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e",
+      taskId: ((1n << 32n) | 1n).toString(),
+      store: "function",
+    });
   });
 });
