@@ -1,4 +1,4 @@
-// Indexer benchmark (prints figures; not a test). Run: node --import tsx scripts/bench-indexer.ts
+// Indexer benchmark (prints figures; not a test). Run: node --conditions=source --import tsx scripts/bench-indexer.ts
 //
 //  1. Cold backfill. A chain of BENCH_TASKS tasks through the fast path (9 events each) is generated on anvil
 //     (automine off, blocks mined by the script) in three shapes:
@@ -26,6 +26,18 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  AssignmentMode,
+  commitmentOf,
+  contentHash,
+  corTokenAbi,
+  type Deployment,
+  iCorNetworkAbi,
+  Role,
+  toOffer,
+  ValidationMode,
+} from "@cor-network/sdk";
+import { type Anvil, anvilKey, deployCore, startAnvil } from "@cor-network/sdk/testing";
+import {
   type Address,
   createPublicClient,
   encodeFunctionData,
@@ -45,11 +57,6 @@ import {
   startPonder,
   startPostgres,
 } from "../indexer/test/harness.ts";
-import { toOffer } from "../sdk/src/actions/registerNode.ts";
-import type { Deployment } from "../sdk/src/deployments.ts";
-import { corTokenAbi, iCorNetworkAbi } from "../sdk/src/generated/abis.ts";
-import { AssignmentMode, commitmentOf, contentHash, Role, ValidationMode } from "../sdk/src/protocol.ts";
-import { type Anvil, anvilKey, deployCore, startAnvil } from "../sdk/src/testing/anvil.ts";
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 1500);
 const WAVE = Number(process.env.BENCH_WAVE ?? 500);

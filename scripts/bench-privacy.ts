@@ -1,4 +1,4 @@
-// Privacy benchmark (prints figures; not a test). Run: node --import tsx scripts/bench-privacy.ts
+// Privacy benchmark (prints figures; not a test). Run: node --conditions=source --import tsx scripts/bench-privacy.ts
 // Encryption + decryption overhead of one encrypted task (4 KB prompt, R=3) against the inference time of the same
 // task on the real model in the same run (target: ≤ 1 ms of crypto per task). Each step is the SDK code the
 // client, miners and validators run (sdk/src/crypto), timed in this one process:
@@ -9,9 +9,11 @@
 //   validate a validator opens the prompt and the 3 results (only when results differ).
 import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { createInferenceEngine, resolveModelPath } from "../agents/src/inference/index.ts";
 import {
+  type EncryptionKeyPair,
+  generateEncryptionKeyPair,
   grantTaskKey,
+  hasNativeX25519,
   openFrame,
   openPrompt,
   openResult,
@@ -19,9 +21,8 @@ import {
   sealPrompt,
   sealResult,
   streamKeyOf,
-} from "../sdk/src/crypto/envelope.ts";
-import { type EncryptionKeyPair, generateEncryptionKeyPair } from "../sdk/src/crypto/keys.ts";
-import { hasNativeX25519 } from "../sdk/src/crypto/x25519.ts";
+} from "@cor-network/sdk";
+import { createInferenceEngine, resolveModelPath } from "../agents/src/inference/index.ts";
 
 const R = 3;
 const VALIDATORS = Number(process.env.BENCH_VALIDATORS ?? 1);

@@ -1,11 +1,11 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { getSession } from "@cor-network/sdk";
 import { loadDeployment } from "@cor-network/sdk/node";
 import { serve } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import { type Address, createPublicClient, type Hex, http } from "viem";
-import { getSession } from "../../../sdk/src/actions/getSession.ts";
 import { readConfig } from "../shared/config.ts";
 import { createLogger } from "../shared/logger.ts";
 import { findBinding, saveBinding, verifyBinding } from "./binding.ts";

@@ -1,18 +1,20 @@
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  contentHash,
+  EnvelopeTamperedError,
+  generateEncryptionKeyPair,
   grantTaskKey,
+  InvalidEnvelopeError,
+  MissingWrappedKeyError,
   openFrame,
   openResult,
   sealPrompt,
   streamKeyOf,
   type TaskKey,
-} from "../../../sdk/src/crypto/envelope.ts";
-import { generateEncryptionKeyPair } from "../../../sdk/src/crypto/keys.ts";
-import { EnvelopeTamperedError, InvalidEnvelopeError, MissingWrappedKeyError } from "../../../sdk/src/errors/crypto.ts";
-import { contentHashOf } from "../../../sdk/src/utils/hash.ts";
+} from "@cor-network/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHttpServer } from "../shared/health.ts";
 import { createLogger } from "../shared/logger.ts";
 import { createMinerPrivacy } from "./privacy.ts";
@@ -59,7 +61,7 @@ describe("miner key grants (POST /v1/tasks/:id/key)", () => {
       taskId: 7n,
       sessionId: 3,
       bytes: envelope,
-      promptHash: contentHashOf(plaintext),
+      promptHash: contentHash(plaintext),
     });
     await new Promise((r) => setTimeout(r, 200));
     const grant = await grantTaskKey({
@@ -82,34 +84,34 @@ describe("miner key grants (POST /v1/tasks/:id/key)", () => {
 
   it("no grant within the wait → MissingWrappedKeyError; a changed envelope → EnvelopeTamperedError; a plaintext prompt in an encrypted session → InvalidEnvelopeError", async () => {
     await expect(
-      privacy.readPrompt({ taskId: 8n, sessionId: 3, bytes: envelope, promptHash: contentHashOf(plaintext) }),
+      privacy.readPrompt({ taskId: 8n, sessionId: 3, bytes: envelope, promptHash: contentHash(plaintext) }),
     ).rejects.toBeInstanceOf(MissingWrappedKeyError);
     await post(
       9n,
       await grantTaskKey({ taskKey, taskId: 9n, recipients: [{ nodeId: NODE, publicKey: minerKey.publicKey }] }),
     );
     await expect(
-      privacy.readPrompt({ taskId: 9n, sessionId: 3, bytes: envelope, promptHash: contentHashOf("another prompt") }),
+      privacy.readPrompt({ taskId: 9n, sessionId: 3, bytes: envelope, promptHash: contentHash("another prompt") }),
     ).rejects.toBeInstanceOf(EnvelopeTamperedError);
     const changed = envelope.slice();
     changed[changed.length - 1] ^= 1;
     await expect(
-      privacy.readPrompt({ taskId: 9n, sessionId: 3, bytes: changed, promptHash: contentHashOf(plaintext) }),
+      privacy.readPrompt({ taskId: 9n, sessionId: 3, bytes: changed, promptHash: contentHash(plaintext) }),
     ).rejects.toBeInstanceOf(EnvelopeTamperedError);
     await expect(
-      privacy.readPrompt({ taskId: 9n, sessionId: 4, bytes: envelope, promptHash: contentHashOf(plaintext) }),
+      privacy.readPrompt({ taskId: 9n, sessionId: 4, bytes: envelope, promptHash: contentHash(plaintext) }),
     ).rejects.toBeInstanceOf(EnvelopeTamperedError);
     await expect(
       privacy.readPrompt({
         taskId: 9n,
         sessionId: 3,
         bytes: plaintext,
-        promptHash: contentHashOf(plaintext),
+        promptHash: contentHash(plaintext),
         sessionEncrypted: true,
       }),
     ).rejects.toBeInstanceOf(InvalidEnvelopeError);
     expect(
-      (await privacy.readPrompt({ taskId: 9n, sessionId: 3, bytes: plaintext, promptHash: contentHashOf(plaintext) }))
+      (await privacy.readPrompt({ taskId: 9n, sessionId: 3, bytes: plaintext, promptHash: contentHash(plaintext) }))
         .text,
     ).toBe(text);
   });
@@ -148,12 +150,12 @@ describe("miner key grants (POST /v1/tasks/:id/key)", () => {
     await server.close();
     const restarted = make();
     const read = () =>
-      restarted.readPrompt({ taskId: 11n, sessionId: 3, bytes: envelope, promptHash: contentHashOf(plaintext) });
+      restarted.readPrompt({ taskId: 11n, sessionId: 3, bytes: envelope, promptHash: contentHash(plaintext) });
     expect((await read()).text).toBe(text);
     restarted.forget("11");
     expect(readdirSync(dir)).toEqual([]);
     await expect(
-      make().readPrompt({ taskId: 11n, sessionId: 3, bytes: envelope, promptHash: contentHashOf(plaintext) }),
+      make().readPrompt({ taskId: 11n, sessionId: 3, bytes: envelope, promptHash: contentHash(plaintext) }),
     ).rejects.toBeInstanceOf(MissingWrappedKeyError);
   });
 

@@ -1,24 +1,22 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
-import type { Hex } from "viem";
 import {
+  contentHash,
+  type EncryptionKeys,
+  EnvelopeTamperedError,
+  isEncryptedPrompt,
+  MissingWrappedKeyError,
   openAssignedPrompt,
   parseGrant,
+  BaseError as SdkError,
+  StaleRecipientKeyError,
   sealFrame,
   sealResult,
   streamKeyOf,
   type TaskKey,
-} from "../../../sdk/src/crypto/envelope.ts";
-import type { EncryptionKeys } from "../../../sdk/src/crypto/keys.ts";
-import { isEncryptedPrompt } from "../../../sdk/src/crypto/session.ts";
-import { BaseError as SdkError } from "../../../sdk/src/errors/base.ts";
-import {
-  EnvelopeTamperedError,
-  MissingWrappedKeyError,
-  StaleRecipientKeyError,
-} from "../../../sdk/src/errors/crypto.ts";
-import { contentHashOf } from "../../../sdk/src/utils/hash.ts";
+} from "@cor-network/sdk";
+import type { Hex } from "viem";
 import type { Logger } from "../shared/logger.ts";
 
 const GRANT_ROUTE = /^\/v1\/tasks\/(\d{1,78})\/key$/;
@@ -158,7 +156,7 @@ export const createMinerPrivacy = (opts: {
   }): Promise<OpenedPrompt> => {
     const key = p.taskId.toString();
     if (!isEncryptedPrompt(p.bytes, p.sessionEncrypted)) {
-      if (contentHashOf(p.bytes) !== p.promptHash)
+      if (contentHash(p.bytes) !== p.promptHash)
         throw new EnvelopeTamperedError({
           kind: "prompt",
           taskId: p.taskId,
@@ -176,7 +174,7 @@ export const createMinerPrivacy = (opts: {
           sessionId: p.sessionId,
           taskId: p.taskId,
         });
-        if (contentHashOf(opened.plaintext) !== p.promptHash) {
+        if (contentHash(opened.plaintext) !== p.promptHash) {
           throw new EnvelopeTamperedError({
             kind: "prompt",
             taskId: p.taskId,

@@ -9,10 +9,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadDeployment } from "@cor-network/sdk/node";
 import { anvilKey, repoRoot } from "@cor-network/sdk/testing";
-import { createWalletClient, erc20Abi, http, parseEther, publicActions } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { foundry } from "viem/chains";
-import { agentArgs, unhealthy, waitHealthy } from "./index.ts";
+import { agentArgs, fundAccounts, unhealthy, waitHealthy } from "./index.ts";
 import { supervise, supervisorLogger } from "./supervisor.ts";
 
 export async function startGatewayForNetwork(argv: string[]): Promise<string | undefined> {
@@ -36,18 +33,7 @@ export async function startGatewayForNetwork(argv: string[]): Promise<string | u
 
   // A second router, funded like the first (anvil accounts after the miners, validator, oracle and router).
   const routerKey = anvilKey(Number(values.miners) + 4);
-  const owner = createWalletClient({
-    account: privateKeyToAccount(anvilKey(0)),
-    chain: { ...foundry, rpcUrls: { default: { http: [rpcUrl] } } },
-    transport: http(rpcUrl),
-  }).extend(publicActions);
-  const hash = await owner.writeContract({
-    address: deployment.token,
-    abi: erc20Abi,
-    functionName: "transfer",
-    args: [privateKeyToAccount(routerKey).address, parseEther("100000")],
-  });
-  await owner.waitForTransactionReceipt({ hash });
+  await fundAccounts(rpcUrl, deployment, [routerKey]);
   const firstRouter = `http://127.0.0.1:${values["router-port"]}`;
   const secondPort = String(Number(values["router-port"]) + 1);
   const secondRouter = `http://127.0.0.1:${secondPort}`;

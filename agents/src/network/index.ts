@@ -7,9 +7,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { type Deployment, parseCor, transferCor } from "@cor-network/sdk";
 import { anvilKey, deployCore, repoRoot, startAnvil } from "@cor-network/sdk/testing";
 import type { Logger } from "pino";
-import { createWalletClient, erc20Abi, http, parseEther, publicActions } from "viem";
+import { createWalletClient, type Hex, http, publicActions } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { type Supervised, supervise, supervisorLogger } from "./supervisor.ts";
@@ -46,6 +47,19 @@ export const waitHealthy = async (url: string, timeoutMs = 60_000) => {
     } catch {}
     if (Date.now() - started > timeoutMs) throw new Error(`${url} not healthy after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 250));
+  }
+};
+
+/** Sends 100k COR from the deployer (anvil account 0, which holds the supply) to each key's account. */
+export const fundAccounts = async (rpcUrl: string, deployment: Deployment, keys: readonly Hex[]) => {
+  const owner = createWalletClient({
+    account: privateKeyToAccount(anvilKey(0)),
+    chain: { ...foundry, rpcUrls: { default: { http: [rpcUrl] } } },
+    transport: http(rpcUrl),
+  }).extend(publicActions);
+  for (const key of keys) {
+    const to = privateKeyToAccount(key).address;
+    await transferCor(owner, { network: deployment.network, token: deployment.token, to, amount: parseCor("100000") });
   }
 };
 
@@ -97,22 +111,9 @@ export const runNetwork = async (argv: string[]) => {
   const deploymentFile = join(dataDir, "deployment.json");
   const deployment = await deployCore({ rpcUrl: anvil.rpcUrl, file: deploymentFile });
   copyFileSync(deploymentFile, join(root, "deployments", "31337.json"));
-  const owner = createWalletClient({
-    account: privateKeyToAccount(anvilKey(0)),
-    chain: { ...foundry, rpcUrls: { default: { http: [anvil.rpcUrl] } } },
-    transport: http(anvil.rpcUrl),
-  }).extend(publicActions);
   const minerCount = Number(values.miners);
   const keys = Array.from({ length: minerCount + 3 }, (_, i) => anvilKey(i + 1));
-  for (const key of keys) {
-    const hash = await owner.writeContract({
-      address: deployment.token,
-      abi: erc20Abi,
-      functionName: "transfer",
-      args: [privateKeyToAccount(key).address, parseEther("100000")],
-    });
-    await owner.waitForTransactionReceipt({ hash });
-  }
+  await fundAccounts(anvil.rpcUrl, deployment, keys);
   const common = { "rpc-url": anvil.rpcUrl, deployment: deploymentFile, "ipfs-dir": join(dataDir, "ipfs") };
   for (let i = 0; i < minerCount; i++) {
     const port = String(8091 + i);

@@ -7,12 +7,15 @@ import type { Logger } from "./logger.ts";
  * does not serialize — is logged and skipped while the emitter (the chain event reader) and every other
  * listener carry on.
  */
+/** Any listener (its arguments are whatever the emitter passes). */
+type Listener = (...args: never) => unknown;
+
 export const createSafeEmitter = (logger: Logger) => {
   const inner = new EventEmitter();
   inner.setMaxListeners(0);
-  const wrapped = new WeakMap<(...args: never[]) => unknown, Map<string, (...args: unknown[]) => void>>();
+  const wrapped = new WeakMap<Listener, Map<string, (...args: unknown[]) => void>>();
   const guard =
-    (event: string, fn: (...args: never[]) => unknown) =>
+    (event: string, fn: Listener) =>
     (...args: unknown[]) => {
       try {
         const out = (fn as (...a: unknown[]) => unknown)(...args);
@@ -23,7 +26,7 @@ export const createSafeEmitter = (logger: Logger) => {
         logger.warn({ err: String(err), event }, "Event listener failed");
       }
     };
-  const wrapperOf = (event: string, fn: (...args: never[]) => unknown) => {
+  const wrapperOf = (event: string, fn: Listener) => {
     let byEvent = wrapped.get(fn);
     if (!byEvent) wrapped.set(fn, (byEvent = new Map()));
     let w = byEvent.get(event);
@@ -32,20 +35,20 @@ export const createSafeEmitter = (logger: Logger) => {
   };
   return {
     on: <A extends unknown[]>(event: string, fn: (...args: A) => unknown) => {
-      inner.on(event, wrapperOf(event, fn as never));
+      inner.on(event, wrapperOf(event, fn));
     },
     off: <A extends unknown[]>(event: string, fn: (...args: A) => unknown) => {
-      const w = wrapped.get(fn as never)?.get(event);
+      const w = wrapped.get(fn)?.get(event);
       if (w) inner.off(event, w);
     },
     once: <A extends unknown[]>(event: string, fn: (...args: A) => unknown) => {
-      const w = wrapperOf(event, fn as never);
+      const w = wrapperOf(event, fn);
       const once = (...args: unknown[]) => {
         inner.off(event, once);
-        wrapped.get(fn as never)?.delete(event);
+        wrapped.get(fn)?.delete(event);
         w(...args);
       };
-      wrapped.get(fn as never)?.set(event, once);
+      wrapped.get(fn)?.set(event, once);
       inner.on(event, once);
     },
     emit: (event: string, ...args: unknown[]) => inner.emit(event, ...args),

@@ -2,10 +2,8 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateEncryptionKeyPair, openPrompt, StaleRecipientKeyError, sealPrompt } from "@cor-network/sdk";
 import { describe, expect, it } from "vitest";
-import { openPrompt, sealPrompt } from "../../../sdk/src/crypto/envelope.ts";
-import { generateEncryptionKeyPair } from "../../../sdk/src/crypto/keys.ts";
-import { StaleRecipientKeyError } from "../../../sdk/src/errors/crypto.ts";
 import { ConfigError } from "./errors.ts";
 import { loadNodeKeys, pruneRetiredKeys, rotateNodeKey } from "./keys.ts";
 

@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Hex } from "viem";
 import {
   type EncryptionKeyPair,
   type EncryptionKeys,
   encryptionKeyPairOf,
   generateEncryptionKeyPair,
-} from "../../../sdk/src/crypto/keys.ts";
+} from "@cor-network/sdk";
+import type { Hex } from "viem";
 import { ConfigError } from "./errors.ts";
 
 /**
