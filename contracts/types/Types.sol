@@ -195,6 +195,14 @@ struct Reveal {
     string resultCid;
 }
 
+/// @notice One reveal of a root batch (revealRoot): the arguments of reveal whose task and slot the batch list gives.
+struct RootReveal {
+    bytes32 resultHash;
+    bytes32 salt;
+    uint32 tokens;
+    string resultCid;
+}
+
 /// @notice A task as returned by views: lanes unpacked.
 struct TaskView {
     uint32 sessionId;

@@ -148,6 +148,21 @@ abstract contract BaseTest is Test {
         return keccak256(abi.encode(taskId, miner, resultHash, tokens, salt));
     }
 
+    /// @dev Root of commitRoot's tree: positional binary tree over `leaves`, padded with zero leaves to a power of
+    /// two, node = keccak256(left ‖ right). Written independently of the contract (plain recursion on halves).
+    function _rootOf(bytes32[] memory leaves) internal pure returns (bytes32) {
+        uint256 size = 1;
+        while (size < leaves.length) size <<= 1;
+        return _subRoot(leaves, 0, size);
+    }
+
+    function _subRoot(bytes32[] memory leaves, uint256 from, uint256 width) private pure returns (bytes32) {
+        if (width == 1) return from < leaves.length ? leaves[from] : bytes32(0);
+        return keccak256(
+            abi.encodePacked(_subRoot(leaves, from, width / 2), _subRoot(leaves, from + width / 2, width / 2))
+        );
+    }
+
     /// @dev Commits `resultHash` with `tokens` output tokens for `slot`.
     function _commit(uint256 taskId, uint8 slot, bytes32 resultHash, uint32 tokens) internal {
         address miner = _accountOf(network.getTask(taskId).miners[slot]);
