@@ -729,6 +729,18 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
                     _tryReveal(miner, taskId, slot, w.resultHash, _salt(taskId, slot), w.tokens, "reveal twice");
                 }
             }
+            if (_batchOf[taskId][slot] != 0) {
+                // The same through the slot's root batch: another account, salt, token count or result does not
+                // rebuild the committed root (or name a committed batch); a second reveal is refused.
+                bytes32 salt = _salt(taskId, slot);
+                _tryRevealRootWith(outsider, taskId, slot, w.resultHash, salt, w.tokens, "root reveal by an outsider");
+                _tryRevealRootWith(address(0), taskId, slot, w.resultHash, keccak256("wrong"), w.tokens, "root salt");
+                _tryRevealRootWith(address(0), taskId, slot, w.resultHash, salt, w.tokens + 1, "root tokens");
+                _tryRevealRootWith(address(0), taskId, slot, keccak256("other"), salt, w.tokens, "root result");
+                if (t.revealedMask & (1 << slot) != 0 || t.droppedMask & (1 << slot) != 0) {
+                    _tryRevealRoot(taskId, slot, "root reveal twice");
+                }
+            }
         } else if (k == 2) {
             // A miner attests (not a validator); a validator attests twice.
             uint32 miner = t.miners[slot];
@@ -1154,15 +1166,30 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         }
     }
 
-    /// @dev revealRoot of one root-committed entry, the batch's other leaves given: must revert.
+    /// @dev revealRoot of one root-committed entry as committed, by its miner, the batch's other leaves given: must
+    /// revert.
     function _tryRevealRoot(uint256 taskId, uint8 slot, string memory what) internal {
+        Work memory w = _work[taskId][slot];
+        _tryRevealRootWith(address(0), taskId, slot, w.resultHash, _salt(taskId, slot), w.tokens, what);
+    }
+
+    /// @dev revealRoot of one root-committed entry with the given fields, by `caller` (0: the batch's miner): must
+    /// revert.
+    function _tryRevealRootWith(
+        address caller,
+        uint256 taskId,
+        uint8 slot,
+        bytes32 resultHash,
+        bytes32 salt,
+        uint32 tokens,
+        string memory what
+    ) internal {
         RootBatch storage b = _batches[_batchOf[taskId][slot] - 1];
         bytes32[] memory leaves = b.leaves;
         leaves[_entryOf(b, taskId, slot)] = 0;
-        Work memory w = _work[taskId][slot];
         RootReveal[] memory reveals = new RootReveal[](1);
-        reveals[0] = RootReveal(w.resultHash, _salt(taskId, slot), w.tokens, "bafkreiresult");
-        vm.prank(b.miner);
+        reveals[0] = RootReveal(resultHash, salt, tokens, "bafkreiresult");
+        vm.prank(caller == address(0) ? b.miner : caller);
         try network.revealRoot(b.root, b.taskIds, b.slots, leaves, reveals) {
             _violation("adversary", what, taskId, slot);
         } catch {
