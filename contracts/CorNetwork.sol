@@ -19,12 +19,12 @@ import {
     Params,
     Reveal,
     Role,
+    RootReveal,
     Session,
     SlashReason,
     Task,
     TaskState,
     TaskStatus,
-    TaskView,
     ValidationMode
 } from "./types/Types.sol";
 
@@ -194,7 +194,7 @@ contract CorNetwork is CorStorage, ITaskManager {
     // ================================================================== TASKS: PRECOMMIT AND REVEAL
     /// @inheritdoc ITaskManager
     function commit(uint256 taskId, uint8 slot, bytes32 commitment) external {
-        _commit(taskId, slot, commitment);
+        _commit(taskId, slot, commitment, true);
     }
 
     /// @inheritdoc ITaskManager
@@ -202,11 +202,25 @@ contract CorNetwork is CorStorage, ITaskManager {
         uint256 n = taskIds.length;
         if (n == 0 || slots.length != n || commitments.length != n) revert BatchLengthMismatch();
         for (uint256 i; i < n; ++i) {
-            _commit(taskIds[i], slots[i], commitments[i]);
+            _commit(taskIds[i], slots[i], commitments[i], true);
         }
     }
 
-    function _commit(uint256 taskId, uint8 slot, bytes32 commitment) internal {
+    /// @inheritdoc ITaskManager
+    function commitRoot(uint256[] calldata taskIds, uint8[] calldata slots, bytes32 root) external {
+        uint256 n = taskIds.length;
+        if (n == 0 || slots.length != n) revert BatchLengthMismatch();
+        for (uint256 i; i < n; ++i) {
+            _commit(taskIds[i], slots[i], root, false);
+        }
+        // Every listed slot was free and is now committed, so this list is the only one naming them: a root
+        // cannot be reused for another slot, and a slot has exactly one commitment.
+        _roots[keccak256(abi.encode(msg.sender, root, taskIds, slots))] = true;
+    }
+
+    /// @dev `stored`: the commitment is kept in the slot's hash word (commit, commitMany); commitRoot keeps one word
+    /// for the whole batch instead.
+    function _commit(uint256 taskId, uint8 slot, bytes32 commitment, bool stored) internal {
         Task storage t = _tasks[taskId];
         TaskState memory st = t.state.load();
         TaskStatus status = st.status;
@@ -217,7 +231,7 @@ contract CorNetwork is CorStorage, ITaskManager {
         uint8 bit = uint8(1 << slot);
         if (st.committedMask & bit != 0) revert AlreadyCommitted(taskId, slot);
 
-        _hashes[taskId][slot] = commitment;
+        if (stored) _hashes[taskId][slot] = commitment;
         st.committedMask |= bit;
         uint256 delay;
         unchecked {
@@ -247,7 +261,7 @@ contract CorNetwork is CorStorage, ITaskManager {
         uint32 tokens,
         string calldata resultCid
     ) external {
-        _reveal(taskId, slot, resultHash, salt, tokens, resultCid);
+        _reveal(taskId, slot, resultHash, salt, tokens, resultCid, false);
     }
 
     /// @inheritdoc ITaskManager
@@ -256,8 +270,68 @@ contract CorNetwork is CorStorage, ITaskManager {
         if (n == 0) revert BatchLengthMismatch();
         for (uint256 i; i < n; ++i) {
             Reveal calldata r = reveals[i];
-            _reveal(r.taskId, r.slot, r.resultHash, r.salt, r.tokens, r.resultCid);
+            _reveal(r.taskId, r.slot, r.resultHash, r.salt, r.tokens, r.resultCid, false);
         }
+    }
+
+    /// @inheritdoc ITaskManager
+    function revealRoot(
+        bytes32 root,
+        uint256[] calldata taskIds,
+        uint8[] calldata slots,
+        bytes32[] calldata leaves,
+        RootReveal[] calldata reveals
+    ) external {
+        uint256 n = taskIds.length;
+        uint256 m = reveals.length;
+        if (n == 0 || m == 0 || slots.length != n || (leaves.length != 0 && leaves.length != n)) {
+            revert BatchLengthMismatch();
+        }
+        if (!_roots[keccak256(abi.encode(msg.sender, root, taskIds, slots))]) revert RootNotCommitted(root);
+        // Rebuild the tree: leaf k is entry k's commitment (computed here for revealed entries), zero past n.
+        uint256 size = 1;
+        while (size < n) size <<= 1;
+        bytes32[] memory tree = new bytes32[](size);
+        uint256 j;
+        for (uint256 k; k < n; ++k) {
+            if (leaves.length != 0 && leaves[k] != 0) {
+                tree[k] = leaves[k];
+                continue;
+            }
+            if (j == m) revert BatchLengthMismatch();
+            RootReveal calldata r = reveals[j++];
+            tree[k] = _commitmentOf(taskIds[k], r.resultHash, r.tokens, r.salt);
+        }
+        if (j != m) revert BatchLengthMismatch();
+        for (; size > 1; size >>= 1) {
+            for (uint256 i; i < size >> 1; ++i) {
+                bytes32 a = tree[2 * i];
+                bytes32 b = tree[2 * i + 1];
+                bytes32 h;
+                assembly ("memory-safe") {
+                    mstore(0, a)
+                    mstore(0x20, b)
+                    h := keccak256(0, 0x40)
+                }
+                tree[i] = h;
+            }
+        }
+        if (tree[0] != root) revert RootMismatch(root);
+        j = 0;
+        for (uint256 k; k < n; ++k) {
+            if (leaves.length != 0 && leaves[k] != 0) continue;
+            RootReveal calldata r = reveals[j++];
+            _reveal(taskIds[k], slots[k], r.resultHash, r.salt, r.tokens, r.resultCid, true);
+        }
+    }
+
+    /// @dev What commit binds: task, miner account, result hash, output token count and salt.
+    function _commitmentOf(uint256 taskId, bytes32 resultHash, uint32 tokens, bytes32 salt)
+        internal
+        view
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(taskId, msg.sender, resultHash, tokens, salt));
     }
 
     function _reveal(
@@ -266,7 +340,8 @@ contract CorNetwork is CorStorage, ITaskManager {
         bytes32 resultHash,
         bytes32 salt,
         uint32 tokens,
-        string calldata resultCid
+        string calldata resultCid,
+        bool rooted
     ) internal {
         Task storage t = _tasks[taskId];
         TaskState memory st = t.state.load();
@@ -278,7 +353,9 @@ contract CorNetwork is CorStorage, ITaskManager {
         if (st.droppedMask & bit != 0) revert SlotDropped(taskId, slot);
         if (block.timestamp > st.deadline) revert DeadlinePassed(st.deadline);
         mapping(uint256 => bytes32) storage hashes = _hashes[taskId];
-        if (keccak256(abi.encode(taskId, msg.sender, resultHash, tokens, salt)) != hashes[slot]) {
+        // `rooted`: the slot was committed by commitRoot and revealRoot already checked the commitment against the
+        // root of the one batch that lists it (its hash word was never written).
+        if (!rooted && _commitmentOf(taskId, resultHash, tokens, salt) != hashes[slot]) {
             revert CommitmentMismatch(taskId, slot);
         }
         if (tokens > st.maxTokens) revert TokensExceedMax(tokens, st.maxTokens);
@@ -291,7 +368,7 @@ contract CorNetwork is CorStorage, ITaskManager {
             st.matchedMask = bit;
         } else if (tokens == st.leadTokens && hashes[st.lead - 1] == resultHash) {
             // Same result and same committed token count as the lead: identical results are paid the same.
-            delete hashes[slot];
+            if (!rooted) delete hashes[slot];
             st.matchedMask |= bit;
         } else {
             hashes[slot] = resultHash;
@@ -430,43 +507,6 @@ contract CorNetwork is CorStorage, ITaskManager {
     }
 
     // ================================================================== VIEWS
-    /// @notice See ICorNetwork.getTask.
-    function getTask(uint256 taskId) external view returns (TaskView memory v) {
-        Task storage t = _tasks[taskId];
-        TaskState memory st = t.state;
-        if (st.status == TaskStatus.None) return v;
-        uint256 r = st.redundancy;
-        v.sessionId = _sessionOf(taskId);
-        v.status = st.status;
-        v.deadline = st.deadline;
-        v.retries = st.retries;
-        v.attestations = st.attestations;
-        v.maxTokens = st.maxTokens;
-        v.committedMask = st.committedMask;
-        v.revealedMask = st.revealedMask;
-        v.droppedMask = st.droppedMask;
-        v.miners = new uint32[](r);
-        v.tokens = new uint32[](r);
-        v.hashes = new bytes32[](r);
-        for (uint256 i; i < r; ++i) {
-            v.miners[i] = t.miners.get32(i);
-            if (st.revealedMask & (1 << i) != 0) {
-                v.tokens[i] = _tokensOf(t, st, i);
-                v.hashes[i] = _resultOf(taskId, st, i);
-            } else {
-                v.hashes[i] = _hashes[taskId][i];
-            }
-        }
-        if (st.winner != 0) {
-            v.resultHash = _resultOf(taskId, st, st.winner - 1);
-            v.winnerNodeId = t.miners.get32(st.winner - 1);
-        }
-        v.assignerId = t.miners.get32(ASSIGNER_LANE);
-        if (st.status != TaskStatus.Finalized && st.status != TaskStatus.Failed) {
-            v.escrow = _escrow(st, _sessions[v.sessionId]);
-        }
-    }
-
     /// @notice See ICorNetwork.getAttestation.
     function getAttestation(uint256 taskId, uint256 index)
         external

@@ -412,4 +412,42 @@ contract CorRegistry is CorStorage, INodeRegistry, ISessionManager {
     function isSubmitter(uint32 sessionId, address account) external view returns (bool) {
         return account == _sessions[sessionId].owner || _submitters[sessionId][account];
     }
+
+    /// @notice See ICorNetwork.getTask. A slot committed by commitRoot shows a zero hash until it reveals (the batch's
+    /// root is in its TaskCommitted event).
+    function getTask(uint256 taskId) external view returns (TaskView memory v) {
+        Task storage t = _tasks[taskId];
+        TaskState memory st = t.state;
+        if (st.status == TaskStatus.None) return v;
+        uint256 r = st.redundancy;
+        v.sessionId = _sessionOf(taskId);
+        v.status = st.status;
+        v.deadline = st.deadline;
+        v.retries = st.retries;
+        v.attestations = st.attestations;
+        v.maxTokens = st.maxTokens;
+        v.committedMask = st.committedMask;
+        v.revealedMask = st.revealedMask;
+        v.droppedMask = st.droppedMask;
+        v.miners = new uint32[](r);
+        v.tokens = new uint32[](r);
+        v.hashes = new bytes32[](r);
+        for (uint256 i; i < r; ++i) {
+            v.miners[i] = t.miners.get32(i);
+            if (st.revealedMask & (1 << i) != 0) {
+                v.tokens[i] = _tokensOf(t, st, i);
+                v.hashes[i] = _resultOf(taskId, st, i);
+            } else {
+                v.hashes[i] = _hashes[taskId][i];
+            }
+        }
+        if (st.winner != 0) {
+            v.resultHash = _resultOf(taskId, st, st.winner - 1);
+            v.winnerNodeId = t.miners.get32(st.winner - 1);
+        }
+        v.assignerId = t.miners.get32(ASSIGNER_LANE);
+        if (st.status != TaskStatus.Finalized && st.status != TaskStatus.Failed) {
+            v.escrow = _escrow(st, _sessions[v.sessionId]);
+        }
+    }
 }

@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {console} from "forge-std/console.sol";
 
-import {AssignmentMode, Reveal, TaskStatus, ValidationMode} from "../contracts/types/Types.sol";
+import {AssignmentMode, Reveal, RootReveal, TaskStatus, ValidationMode} from "../contracts/types/Types.sol";
 import {BaseTest} from "./utils/BaseTest.sol";
 
 /// @notice Gas of a full task lifecycle (submit → assign → commit×R → reveal×R → settle), per transaction,
@@ -108,10 +108,11 @@ contract CorNetworkGasTest is BaseTest {
         _lifecycle(5, true, "embedding_r5");
     }
 
-    /// @dev Batched lifecycle of `n` R=3 fast-path tasks: submitMany (client), assignMany (router), commitMany and
-    /// revealMany (one per miner). Measures gas per task all-in: execution plus the 21,000 intrinsic gas of each of
-    /// the 8 transactions, divided by `n`.
-    function _batchedLifecycle(uint256 n, string memory name) internal {
+    /// @dev Batched lifecycle of `n` R=3 fast-path tasks: submitMany (client), assignMany (router), then per miner one
+    /// commit batch and one reveal batch: commitMany / revealMany (`rooted` false) or commitRoot / revealRoot (one
+    /// Merkle root per miner per batch). Measures gas per task all-in: execution plus the 21,000 intrinsic gas of
+    /// each of the 8 transactions, divided by `n`.
+    function _batchedLifecycle(uint256 n, bool rooted, string memory name) internal {
         uint8 r = 3;
         uint32 sessionId = _openSession(_config(r, ValidationMode.ExactMatch, AssignmentMode.Router), 100_000 ether);
         uint256 warm = _submit(sessionId);
@@ -149,23 +150,17 @@ contract CorNetworkGasTest is BaseTest {
                 );
             }
             vm.prank(minerAccounts[i]);
-            network.commitMany(taskIds, slots, commitments);
+            if (rooted) network.commitRoot(taskIds, slots, _rootOf(commitments));
+            else network.commitMany(taskIds, slots, commitments);
             _measureAllIn();
         }
         for (uint8 i; i < r; ++i) {
-            Reveal[] memory reveals = new Reveal[](n);
-            for (uint256 k; k < n; ++k) {
-                reveals[k] = Reveal({
-                    taskId: taskIds[k],
-                    slot: i,
-                    resultHash: keccak256(abi.encode("result", k)),
-                    salt: _salt(taskIds[k], i),
-                    tokens: 200,
-                    resultCid: "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
-                });
+            if (rooted) {
+                _revealRoot(i, taskIds);
+            } else {
+                vm.prank(minerAccounts[i]);
+                network.revealMany(_reveals(i, taskIds));
             }
-            vm.prank(minerAccounts[i]);
-            network.revealMany(reveals);
             _measureAllIn();
         }
         for (uint256 k; k < n; ++k) {
@@ -176,6 +171,42 @@ contract CorNetworkGasTest is BaseTest {
         console.log("%s gas per task, all in (incl. 21k/tx): %d", name, total / n);
     }
 
+    function _reveals(uint8 slot, uint256[] memory taskIds) internal pure returns (Reveal[] memory reveals) {
+        reveals = new Reveal[](taskIds.length);
+        for (uint256 k; k < taskIds.length; ++k) {
+            reveals[k] = Reveal({
+                taskId: taskIds[k],
+                slot: slot,
+                resultHash: keccak256(abi.encode("result", k)),
+                salt: _salt(taskIds[k], slot),
+                tokens: 200,
+                resultCid: "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
+            });
+        }
+    }
+
+    /// @dev Every entry of the batch at once: no leaves to pass (the contract rebuilds the whole tree).
+    function _revealRoot(uint8 slot, uint256[] memory taskIds) internal {
+        uint256 n = taskIds.length;
+        uint8[] memory slots = new uint8[](n);
+        bytes32[] memory commitments = new bytes32[](n);
+        RootReveal[] memory reveals = new RootReveal[](n);
+        for (uint256 k; k < n; ++k) {
+            slots[k] = slot;
+            bytes32 h = keccak256(abi.encode("result", k));
+            commitments[k] = _commitment(taskIds[k], minerAccounts[slot], h, 200, _salt(taskIds[k], slot));
+            reveals[k] = RootReveal({
+                resultHash: h,
+                salt: _salt(taskIds[k], slot),
+                tokens: 200,
+                resultCid: "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
+            });
+        }
+        bytes32 root = _rootOf(commitments);
+        vm.prank(minerAccounts[slot]);
+        network.revealRoot(root, taskIds, slots, new bytes32[](0), reveals);
+    }
+
     function _measureAllIn() internal {
         if (!isolated) return;
         total += vm.lastCallGas().gasTotalUsed;
@@ -183,7 +214,11 @@ contract CorNetworkGasTest is BaseTest {
     }
 
     function test_gas_batched8_fastPath_r3() public {
-        _batchedLifecycle(8, "batched8_fast_r3");
+        _batchedLifecycle(8, false, "batched8_fast_r3");
+    }
+
+    function test_gas_batched8_root_fastPath_r3() public {
+        _batchedLifecycle(8, true, "batched8_root_fast_r3");
     }
 
     function test_gas_single_fastPath_r3_allIn() public {

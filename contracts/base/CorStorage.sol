@@ -69,6 +69,8 @@ abstract contract CorStorage is Ownable2Step {
     mapping(uint256 taskId => mapping(uint256 index => uint256)) internal _attestations;
     /// @dev Miners that timed out on a task before committing: they cannot take it again.
     mapping(uint256 taskId => mapping(uint32 nodeId => bool)) internal _timedOutOn;
+    /// @dev Root batches committed by commitRoot: keccak256(abi.encode(miner account, root, taskIds, slots)).
+    mapping(bytes32 batch => bool) internal _roots;
 
     constructor(address token_, address owner_) Ownable(owner_) {
         token = token_;

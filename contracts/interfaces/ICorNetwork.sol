@@ -17,8 +17,9 @@ interface ICorNetwork is INodeRegistry, ISessionManager, ITaskManager {
     /// @notice Address of the CorRegistry code CorNetwork delegates its cold-path functions to.
     function registry() external view returns (address);
 
-    /// @notice A task with its slot table unpacked: miners, output tokens and hashes (commitments before reveal,
-    /// result hashes after), the accepted result hash and node once Finalized, the escrow while open.
+    /// @notice A task with its slot table unpacked: miners, output tokens and hashes (commitments before reveal, zero
+    /// for a slot committed by commitRoot, result hashes after), the accepted result hash and node once Finalized,
+    /// the escrow while open.
     function getTask(uint256 taskId) external view returns (TaskView memory);
 
     /// @notice The `index`-th attestation of a task: validator node id and one score (0..10000) per slot.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {FailReason, Outcome, Reveal, TaskStatus} from "../types/Types.sol";
+import {FailReason, Outcome, Reveal, RootReveal, TaskStatus} from "../types/Types.sol";
 
 /// @title Task queue, precommit/reveal and settlement of COR network
 /// @notice Task: Queued → Committing → Revealing → (Validating) → Finalized | Failed.
@@ -44,6 +44,10 @@ interface ITaskManager {
     error InconsistentScores(uint8 slot);
     /// @notice A batch call got arrays of different lengths, or none.
     error BatchLengthMismatch();
+    /// @notice The caller never committed this root over this list of (task, slot) (commitRoot).
+    error RootNotCommitted(bytes32 root);
+    /// @notice The tree rebuilt from the revealed commitments and the given leaves is not the committed root.
+    error RootMismatch(bytes32 root);
 
     // ------------------------------------------------------------------ events
     event TaskSubmitted(
@@ -138,6 +142,29 @@ interface ITaskManager {
 
     /// @notice Batched reveal (same rules per reveal, settling tasks whose last reveal it carries). All or nothing.
     function revealMany(Reveal[] calldata reveals) external;
+
+    /// @notice Batched commit under one Merkle root: each listed slot is committed with the same rules as commit
+    /// (phase, deadline, assigned to the caller, not yet committed; a slot listed twice reverts AlreadyCommitted),
+    /// but the batch stores one word instead of one commitment per slot. `root` is the root of the positional
+    /// binary tree whose leaf k is the commitment of entry k (taskIds[k], slots[k]) exactly as commit would post it,
+    /// padded with zero leaves to a power of two, each node keccak256(abi.encodePacked(left, right)); a one-entry
+    /// batch's root is its commitment. TaskCommitted carries `root` as the commitment of every listed slot. These
+    /// slots can only be revealed by revealRoot, with the same root and list. All or nothing.
+    function commitRoot(uint256[] calldata taskIds, uint8[] calldata slots, bytes32 root) external;
+
+    /// @notice Reveals slots committed by the caller's commitRoot(taskIds, slots, root) (else RootNotCommitted).
+    /// `leaves` empty: every entry is revealed, reveals[k] being entry k. Otherwise leaves[k] is entry k's
+    /// commitment when this call does not reveal it, and zero when it does (`reveals` then holds the revealed
+    /// entries in list order). The tree rebuilt from the revealed commitments and the given leaves must be `root`
+    /// (else RootMismatch, checked before any reveal). Then the same rules per reveal as reveal, except that the
+    /// commitment check is the root's. All or nothing.
+    function revealRoot(
+        bytes32 root,
+        uint256[] calldata taskIds,
+        uint8[] calldata slots,
+        bytes32[] calldata leaves,
+        RootReveal[] calldata reveals
+    ) external;
 
     /// @notice Claim mode: an eligible miner takes the first vacant slot.
     function claimTask(uint256 taskId) external returns (uint8 slot);

@@ -195,6 +195,14 @@ struct Reveal {
     string resultCid;
 }
 
+/// @notice One reveal of a root batch (revealRoot): the arguments of reveal whose task and slot the batch list gives.
+struct RootReveal {
+    bytes32 resultHash;
+    bytes32 salt;
+    uint32 tokens;
+    string resultCid;
+}
+
 /// @notice A task as returned by views: lanes unpacked.
 struct TaskView {
     uint32 sessionId;
@@ -208,7 +216,7 @@ struct TaskView {
     uint8 droppedMask;
     uint32[] miners;
     uint32[] tokens;
-    bytes32[] hashes; // commitment before reveal, result hash after
+    bytes32[] hashes; // commitment before reveal (zero if committed by commitRoot), result hash after
     bytes32 resultHash; // accepted result (zero until Finalized)
     uint32 winnerNodeId;
     uint32 assignerId; // node id of the router that assigned the task (0: assigned by the owner, claimed, dedicated)

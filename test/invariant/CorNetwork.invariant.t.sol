@@ -46,7 +46,7 @@ contract CorNetworkInvariantTest is BaseTest, CorStorageLens {
         handler.bootstrap(routerId, dedicated);
         _discover(network, handler.tasks()[0]);
 
-        bytes4[] memory selectors = new bytes4[](48);
+        bytes4[] memory selectors = new bytes4[](50);
         uint256 k;
         // Nodes and governance.
         selectors[k++] = CorNetworkHandler.register.selector;
@@ -75,6 +75,8 @@ contract CorNetworkInvariantTest is BaseTest, CorStorageLens {
         selectors[k++] = CorNetworkHandler.claim.selector;
         selectors[k++] = CorNetworkHandler.commit.selector;
         selectors[k++] = CorNetworkHandler.reveal.selector;
+        selectors[k++] = CorNetworkHandler.commitRoot.selector;
+        selectors[k++] = CorNetworkHandler.revealRoot.selector;
         selectors[k++] = CorNetworkHandler.attest.selector;
         selectors[k++] = CorNetworkHandler.finalize.selector;
         selectors[k++] = CorNetworkHandler.expire.selector;

@@ -11,6 +11,7 @@ import {
     Offer,
     Params,
     Role,
+    RootReveal,
     Session,
     SessionConfig,
     TaskStatus,
@@ -146,6 +147,108 @@ abstract contract BaseTest is Test {
         returns (bytes32)
     {
         return keccak256(abi.encode(taskId, miner, resultHash, tokens, salt));
+    }
+
+    /// @dev Root of commitRoot's tree: positional binary tree over `leaves`, padded with zero leaves to a power of
+    /// two, node = keccak256(left ‖ right). Written independently of the contract (plain recursion on halves).
+    function _rootOf(bytes32[] memory leaves) internal pure returns (bytes32) {
+        uint256 size = 1;
+        while (size < leaves.length) size <<= 1;
+        return _subRoot(leaves, 0, size);
+    }
+
+    function _subRoot(bytes32[] memory leaves, uint256 from, uint256 width) private pure returns (bytes32) {
+        if (width == 1) return from < leaves.length ? leaves[from] : bytes32(0);
+        return
+            keccak256(
+                abi.encodePacked(_subRoot(leaves, from, width / 2), _subRoot(leaves, from + width / 2, width / 2))
+            );
+    }
+
+    /// @dev Commitments of `miner` for entries (taskIds[k], slots[k]) with result `results[k]` and `tokens`.
+    function _rootLeaves(
+        address miner,
+        uint256[] memory taskIds,
+        uint8[] memory slots,
+        bytes32[] memory results,
+        uint32 tokens
+    ) internal pure returns (bytes32[] memory leaves) {
+        leaves = new bytes32[](taskIds.length);
+        for (uint256 k; k < taskIds.length; ++k) {
+            leaves[k] = _commitment(taskIds[k], miner, results[k], tokens, _salt(taskIds[k], slots[k]));
+        }
+    }
+
+    /// @dev commitRoot by `miner` over the entries; returns the root.
+    function _commitRoot(
+        address miner,
+        uint256[] memory taskIds,
+        uint8[] memory slots,
+        bytes32[] memory results,
+        uint32 tokens
+    ) internal returns (bytes32 root) {
+        root = _rootOf(_rootLeaves(miner, taskIds, slots, results, tokens));
+        vm.prank(miner);
+        network.commitRoot(taskIds, slots, root);
+    }
+
+    /// @dev The reveals of the entries whose bit is set in `mask`, in list order, and the leaves argument for them
+    /// (empty when `mask` covers every entry).
+    function _rootReveals(
+        address miner,
+        uint256[] memory taskIds,
+        uint8[] memory slots,
+        bytes32[] memory results,
+        uint32 tokens,
+        uint256 mask
+    ) internal pure returns (bytes32[] memory leaves, RootReveal[] memory reveals) {
+        uint256 n = taskIds.length;
+        bool all = mask & ((1 << n) - 1) == (1 << n) - 1;
+        bytes32[] memory commitments = _rootLeaves(miner, taskIds, slots, results, tokens);
+        leaves = new bytes32[](all ? 0 : n);
+        uint256 m;
+        for (uint256 k; k < n; ++k) {
+            if (mask & (1 << k) != 0) ++m;
+        }
+        reveals = new RootReveal[](m);
+        m = 0;
+        for (uint256 k; k < n; ++k) {
+            if (mask & (1 << k) == 0) {
+                leaves[k] = commitments[k];
+                continue;
+            }
+            reveals[m++] = RootReveal(results[k], _salt(taskIds[k], slots[k]), tokens, "bafkreiresult");
+        }
+    }
+
+    /// @dev revealRoot by `miner` of the entries in `mask`, against the root of the same entries.
+    function _revealRoot(
+        address miner,
+        uint256[] memory taskIds,
+        uint8[] memory slots,
+        bytes32[] memory results,
+        uint32 tokens,
+        uint256 mask
+    ) internal {
+        bytes32 root = _rootOf(_rootLeaves(miner, taskIds, slots, results, tokens));
+        (bytes32[] memory leaves, RootReveal[] memory reveals) =
+            _rootReveals(miner, taskIds, slots, results, tokens, mask);
+        vm.prank(miner);
+        network.revealRoot(root, taskIds, slots, leaves, reveals);
+    }
+
+    function _fill8(uint256 n, uint8 v) internal pure returns (uint8[] memory a) {
+        a = new uint8[](n);
+        for (uint256 k; k < n; ++k) {
+            a[k] = v;
+        }
+    }
+
+    function _fill32(uint256 n, bytes32 v) internal pure returns (bytes32[] memory a) {
+        a = new bytes32[](n);
+        for (uint256 k; k < n; ++k) {
+            a[k] = v;
+        }
     }
 
     /// @dev Commits `resultHash` with `tokens` output tokens for `slot`.

@@ -21,6 +21,7 @@ import {
     Outcome,
     Params,
     Role,
+    RootReveal,
     Session,
     SessionConfig,
     SessionStatus,
@@ -68,6 +69,19 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     }
 
     mapping(uint256 taskId => mapping(uint8 slot => Work)) internal _work;
+
+    /// @dev A commitRoot batch: its committer, root, list and leaves (the commitments it committed to).
+    struct RootBatch {
+        address miner;
+        bytes32 root;
+        uint256[] taskIds;
+        uint8[] slots;
+        bytes32[] leaves;
+    }
+
+    RootBatch[] internal _batches;
+    /// @dev 1 + index in _batches of the batch that committed a slot; 0 for a slot committed by commit.
+    mapping(uint256 taskId => mapping(uint8 slot => uint256)) internal _batchOf;
 
     // ------------------------------------------------------------------ ghost state
     mapping(uint32 sessionId => uint256) public ghostDeposited;
@@ -591,6 +605,21 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         if (taskId != 0) _commit(seed, taskId, kind);
     }
 
+    /// @dev One miner commits several slots (up to 4 tasks) under one root, each with a result chosen like commit's.
+    function commitRoot(uint256 seed, uint256 kind) external step("commitRoot") {
+        (seed, kind) = (_mix(seed), _mix(kind));
+        uint256 taskId = _pickTask(seed, _isCommitting);
+        if (taskId != 0) _commitRoot(seed, taskId, kind);
+    }
+
+    /// @dev Reveals every entry of one root batch that can be revealed now (the others passed as leaves).
+    function revealRoot(uint256 seed) external step("revealRoot") {
+        seed = _mix(seed);
+        uint256 n = _batches.length;
+        if (n == 0) return;
+        _revealBatch(seed % n, type(uint256).max);
+    }
+
     function reveal(uint256 seed) external step("reveal") {
         seed = _mix(seed);
         uint256 taskId = _pickTask(seed, _isRevealing);
@@ -621,7 +650,8 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
             }
         } else if (status == TaskStatus.Committing) {
             for (uint256 i; i < r && _taskStatus(taskId) == TaskStatus.Committing; ++i) {
-                _commit(seed, taskId, kind >> (8 * i));
+                if ((kind >> (200 + i)) & 3 == 0) _commitRoot(seed >> i, taskId, kind >> (8 * i));
+                else _commit(seed, taskId, kind >> (8 * i));
             }
         } else if (status == TaskStatus.Revealing) {
             for (uint256 i; i < r && _taskStatus(taskId) == TaskStatus.Revealing; ++i) {
@@ -699,6 +729,18 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
                     _tryReveal(miner, taskId, slot, w.resultHash, _salt(taskId, slot), w.tokens, "reveal twice");
                 }
             }
+            if (_batchOf[taskId][slot] != 0) {
+                // The same through the slot's root batch: another account, salt, token count or result does not
+                // rebuild the committed root (or name a committed batch); a second reveal is refused.
+                bytes32 salt = _salt(taskId, slot);
+                _tryRevealRootWith(outsider, taskId, slot, w.resultHash, salt, w.tokens, "root reveal by an outsider");
+                _tryRevealRootWith(address(0), taskId, slot, w.resultHash, keccak256("wrong"), w.tokens, "root salt");
+                _tryRevealRootWith(address(0), taskId, slot, w.resultHash, salt, w.tokens + 1, "root tokens");
+                _tryRevealRootWith(address(0), taskId, slot, keccak256("other"), salt, w.tokens, "root result");
+                if (t.revealedMask & (1 << slot) != 0 || t.droppedMask & (1 << slot) != 0) {
+                    _tryRevealRoot(taskId, slot, "root reveal twice");
+                }
+            }
         } else if (k == 2) {
             // A miner attests (not a validator); a validator attests twice.
             uint32 miner = t.miners[slot];
@@ -759,7 +801,13 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         _passDeadline(taskId, delay);
         if (t.status == TaskStatus.Revealing && miner != address(0)) {
             Work memory w = _work[taskId][slot];
-            _tryReveal(miner, taskId, slot, w.resultHash, _salt(taskId, slot), w.tokens, "reveal after the deadline");
+            if (_batchOf[taskId][slot] != 0) {
+                _tryRevealRoot(taskId, slot, "reveal after the deadline");
+            } else {
+                _tryReveal(
+                    miner, taskId, slot, w.resultHash, _salt(taskId, slot), w.tokens, "reveal after the deadline"
+                );
+            }
         } else if (t.status == TaskStatus.Queued || t.status == TaskStatus.Committing) {
             if (miner != address(0)) {
                 bytes32 c = _commitment(taskId, miner, keccak256(abi.encode("result", taskId)), 1, _salt(taskId, slot));
@@ -794,6 +842,7 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
             Work memory w = _work[taskId][s];
             _tryCommit(miner, taskId, s, keccak256(abi.encode(seed)), "commit on a terminal task");
             _tryReveal(miner, taskId, s, w.resultHash, _salt(taskId, s), w.tokens, "reveal on a terminal task");
+            if (_batchOf[taskId][s] != 0) _tryRevealRoot(taskId, s, "reveal on a terminal task");
         }
         uint32 v = _pickNode(seed, _isActiveValidator);
         if (v != 0) _tryAttest(_accountOf(v), taskId, new uint16[](r), "attest on a terminal task");
@@ -856,23 +905,129 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         network.claimTask(taskId);
     }
 
-    /// @dev Commits a result chosen by `kind`: mostly the honest one, else the honest result with an inflated
-    /// token count, the garbage every dishonest miner of the task agrees on (a sybil ring), a garbage of its own,
-    /// or the honest result it will never reveal.
+    /// @dev Commits a result chosen by `kind` (see _chooseWork).
     function _commit(uint256 seed, uint256 taskId, uint256 kind) internal {
         TaskView memory t = network.getTask(taskId);
         if (block.timestamp > t.deadline) return;
         (uint8 slot, address miner) = _slotWhere(taskId, t, seed >> 128, _canCommit);
         if (miner == address(0)) return;
-        Work memory w = Work(_honestHash(taskId), _honestTokens(taskId, t.maxTokens), false);
-        kind %= 12;
-        if (kind == 6) w.tokens = w.tokens == t.maxTokens ? w.tokens - 1 : w.tokens + 1;
-        else if (kind == 7) w.resultHash = keccak256(abi.encode("ring", taskId));
-        else if (kind == 8) (w.resultHash, w.tokens) = (keccak256(abi.encode(seed)), uint32(seed % (t.maxTokens + 1)));
-        else if (kind == 9) w.withhold = true;
+        Work memory w = _chooseWork(seed, taskId, t.maxTokens, kind);
         _work[taskId][slot] = w;
         vm.prank(miner);
         network.commit(taskId, slot, _commitment(taskId, miner, w.resultHash, w.tokens, _salt(taskId, slot)));
+    }
+
+    /// @dev Mostly the honest result, else the honest result with an inflated token count, the garbage every
+    /// dishonest miner of the task agrees on (a sybil ring), a garbage of its own, or the honest result it will
+    /// never reveal.
+    function _chooseWork(uint256 seed, uint256 taskId, uint24 maxTokens, uint256 kind)
+        internal
+        pure
+        returns (Work memory w)
+    {
+        w = Work(_honestHash(taskId), _honestTokens(taskId, maxTokens), false);
+        kind %= 12;
+        if (kind == 6) w.tokens = w.tokens == maxTokens ? w.tokens - 1 : w.tokens + 1;
+        else if (kind == 7) w.resultHash = keccak256(abi.encode("ring", taskId));
+        else if (kind == 8) (w.resultHash, w.tokens) = (keccak256(abi.encode(seed)), uint32(seed % (maxTokens + 1)));
+        else if (kind == 9) w.withhold = true;
+    }
+
+    /// @dev The miner of a committable slot of `taskId` commits it and its committable slots of up to 3 other live
+    /// tasks under one root (commitRoot), each entry's result chosen by its own byte of `kind`.
+    function _commitRoot(uint256 seed, uint256 taskId, uint256 kind) internal {
+        TaskView memory t = network.getTask(taskId);
+        if (block.timestamp > t.deadline) return;
+        (uint8 slot, address miner) = _slotWhere(taskId, t, seed >> 128, _canCommit);
+        if (miner == address(0)) return;
+        RootBatch storage b = _batches.push();
+        b.miner = miner;
+        _rootEntries(b, seed, taskId, slot);
+        uint256 n = b.taskIds.length;
+        b.leaves = new bytes32[](n);
+        for (uint256 k; k < n; ++k) {
+            (uint256 id, uint8 s) = (b.taskIds[k], b.slots[k]);
+            Work memory w = _chooseWork(seed >> k, id, network.getTask(id).maxTokens, kind >> (8 * k));
+            _work[id][s] = w;
+            _batchOf[id][s] = _batches.length;
+            b.leaves[k] = _commitment(id, miner, w.resultHash, w.tokens, _salt(id, s));
+        }
+        b.root = _rootOf(b.leaves);
+        vm.prank(miner);
+        network.commitRoot(b.taskIds, b.slots, b.root);
+    }
+
+    /// @dev The batch's list: (taskId, slot) first, then the committer's committable slot of up to 3 other tasks.
+    function _rootEntries(RootBatch storage b, uint256 seed, uint256 taskId, uint8 slot) internal {
+        b.taskIds.push(taskId);
+        b.slots.push(slot);
+        uint32 nodeId = network.nodeIdOf(b.miner);
+        uint256 live = _live.length;
+        for (uint256 j; j < live && b.taskIds.length < 4; ++j) {
+            uint256 other = _live[_at(seed >> 64, j, live)];
+            if (other == taskId || !_isCommitting(other, _taskWord(other))) continue;
+            TaskView memory o = network.getTask(other);
+            for (uint8 i; i < o.miners.length; ++i) {
+                if (o.miners[i] == nodeId && _canCommit(other, o, i)) {
+                    b.taskIds.push(other);
+                    b.slots.push(i);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// @dev Reveals the entries of batch `index` that the honest path may reveal now and that `mask` selects.
+    function _revealBatch(uint256 index, uint256 mask) internal {
+        RootBatch storage b = _batches[index];
+        uint256 n = b.taskIds.length;
+        bytes32[] memory leaves = new bytes32[](n);
+        RootReveal[] memory reveals = new RootReveal[](n);
+        uint256 m;
+        for (uint256 k; k < n; ++k) {
+            if (mask & (1 << k) == 0 || !_revealableNow(b, k)) {
+                leaves[k] = b.leaves[k];
+                continue;
+            }
+            Work memory w = _work[b.taskIds[k]][b.slots[k]];
+            reveals[m++] = RootReveal(w.resultHash, _salt(b.taskIds[k], b.slots[k]), w.tokens, "bafkreiresult");
+        }
+        if (m == 0) return;
+        assembly ("memory-safe") {
+            mstore(reveals, m)
+        }
+        vm.prank(b.miner);
+        network.revealRoot(b.root, b.taskIds, b.slots, leaves, reveals);
+    }
+
+    /// @dev Entry k can be revealed by the honest path now: Revealing, in time, committed and not revealed,
+    /// dropped or withheld on purpose, by the current registration of its miner.
+    function _revealableNow(RootBatch storage b, uint256 k) internal view returns (bool) {
+        (uint256 taskId, uint8 slot) = (b.taskIds[k], b.slots[k]);
+        TaskView memory t = network.getTask(taskId);
+        return t.status == TaskStatus.Revealing && block.timestamp <= t.deadline && _canReveal(taskId, t, slot)
+            && network.nodeIdOf(b.miner) == t.miners[slot];
+    }
+
+    /// @dev commitRoot's tree: positional, zero leaves up to a power of two, node = keccak256(left ‖ right).
+    function _rootOf(bytes32[] memory leaves) internal pure returns (bytes32) {
+        uint256 size = 1;
+        while (size < leaves.length) size <<= 1;
+        bytes32[] memory level = new bytes32[](size);
+        for (uint256 k; k < leaves.length; ++k) {
+            level[k] = leaves[k];
+        }
+        for (; size > 1; size >>= 1) {
+            for (uint256 i; i < size / 2; ++i) {
+                level[i] = keccak256(abi.encodePacked(level[2 * i], level[2 * i + 1]));
+            }
+        }
+        return level[0];
+    }
+
+    /// @dev The index of (taskId, slot) in its batch.
+    function _entryOf(RootBatch storage b, uint256 taskId, uint8 slot) internal view returns (uint256 k) {
+        while (b.taskIds[k] != taskId || b.slots[k] != slot) ++k;
     }
 
     function _reveal(uint256 seed, uint256 taskId) internal {
@@ -880,6 +1035,12 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
         if (block.timestamp > t.deadline) return;
         (uint8 slot, address miner) = _slotWhere(taskId, t, seed >> 128, _canReveal);
         if (miner == address(0)) return;
+        uint256 batch = _batchOf[taskId][slot];
+        if (batch != 0) {
+            // A root-committed slot: revealRoot of this entry alone, the other leaves given.
+            _revealBatch(batch - 1, 1 << _entryOf(_batches[batch - 1], taskId, slot));
+            return;
+        }
         Work memory w = _work[taskId][slot];
         vm.prank(miner);
         network.reveal(taskId, slot, w.resultHash, _salt(taskId, slot), w.tokens, "bafkreiresult");
@@ -998,6 +1159,38 @@ contract CorNetworkHandler is CommonBase, StdCheats, StdUtils, CorStorageLens {
     ) internal {
         vm.prank(caller);
         try network.reveal(taskId, slot, resultHash, salt, tokens, "bafkreiresult") {
+            _violation("adversary", what, taskId, slot);
+        } catch {
+            _dropRevertedLogs();
+            ++refused[_currentAction(what)];
+        }
+    }
+
+    /// @dev revealRoot of one root-committed entry as committed, by its miner, the batch's other leaves given: must
+    /// revert.
+    function _tryRevealRoot(uint256 taskId, uint8 slot, string memory what) internal {
+        Work memory w = _work[taskId][slot];
+        _tryRevealRootWith(address(0), taskId, slot, w.resultHash, _salt(taskId, slot), w.tokens, what);
+    }
+
+    /// @dev revealRoot of one root-committed entry with the given fields, by `caller` (0: the batch's miner): must
+    /// revert.
+    function _tryRevealRootWith(
+        address caller,
+        uint256 taskId,
+        uint8 slot,
+        bytes32 resultHash,
+        bytes32 salt,
+        uint32 tokens,
+        string memory what
+    ) internal {
+        RootBatch storage b = _batches[_batchOf[taskId][slot] - 1];
+        bytes32[] memory leaves = b.leaves;
+        leaves[_entryOf(b, taskId, slot)] = 0;
+        RootReveal[] memory reveals = new RootReveal[](1);
+        reveals[0] = RootReveal(resultHash, salt, tokens, "bafkreiresult");
+        vm.prank(caller == address(0) ? b.miner : caller);
+        try network.revealRoot(b.root, b.taskIds, b.slots, leaves, reveals) {
             _violation("adversary", what, taskId, slot);
         } catch {
             _dropRevertedLogs();
