@@ -1,6 +1,7 @@
 // cor: run any COR network role against any RPC URL, or talk to a router from the terminal.
 //   cor miner|router|validator|oracle [flags]   start one agent (flags override the COR_ env vars)
 //   cor network [flags]                         start a whole local network (npm start adds dashboard + gateway)
+//   cor gateway [flags] | cor keys <cmd>        the API gateway and its keys (gateway/cli.ts)
 //   cor submit "prompt" [--router URL]          stream a completion through a router
 import { parseArgs } from "node:util";
 
@@ -29,6 +30,17 @@ const ROLE_FLAGS = {
   "encryption-key": "encryptionKey",
   "key-wait-ms": "keyWaitMs",
   encrypted: "encrypted",
+  "batch-ms": "batchMs",
+  "dispatch-per-router": "dispatchPerRouter",
+  "dispatch-ttl-ms": "dispatchTtlMs",
+  deposit: "deposit",
+  price: "price",
+  "max-tokens": "maxTokens",
+  "max-prompt-bytes": "maxPromptBytes",
+  "window-seconds": "windowSeconds",
+  "final-timeout-ms": "finalTimeoutMs",
+  "interval-ms": "intervalMs",
+  "healthcheck-budget": "healthCheckBudget",
 } as const;
 
 const HELP: Record<string, string> = {
@@ -58,10 +70,16 @@ Run 'cor <command> --help' for the flags of a command. Every flag also reads a C
 miner:     --model PATH|hf:URI [COR_MODEL]  --threads N [COR_THREADS=1]  --concurrency N  --behavior honest|garbage|silent
            offer: --min-price COR [COR_MIN_PRICE=0]  --capacity N [COR_CAPACITY=16]  --modes Router,Claim,Dedicated [COR_MODES]
 miner:     --key-wait-ms N [COR_KEY_WAIT_MS=20000]: how long an encrypted task waits for its key grant
-router:    --redundancy R [COR_REDUNDANCY=1]  --validation None|ExactMatch|Embedding  --encrypted true|false [COR_ENCRYPTED=false]
+           --batch-ms N [COR_BATCH_MS=250, 0 = off]: commits/reveals collected into one commitMany/revealMany
+           --dispatch-per-router N [COR_DISPATCH_PER_ROUTER=2, 0 = off]  --dispatch-ttl-ms N [COR_DISPATCH_TTL_MS=20000]
+router:    --redundancy R [COR_REDUNDANCY=1]  --validation None|ExactMatch|Embedding|Replay  --encrypted true|false [COR_ENCRYPTED=false]
+           house sessions: --deposit COR [COR_ROUTER_DEPOSIT=1000]  --price WEI [COR_PRICE_WEI=1000000000000]
+           --window-seconds N [COR_WINDOW_SECONDS=30]  --max-tokens N [COR_MAX_TOKENS=512]
+           --max-prompt-bytes N [COR_MAX_PROMPT_BYTES=16384]  --final-timeout-ms N [COR_FINAL_TIMEOUT_MS=120000]
 validator: --model PATH [COR_MODEL: replays Replay sessions on this GGUF's sha256]  --replay on|off [COR_REPLAY=on]
            --embed-model GGUF [COR_EMBED_MODEL, default: wink word vectors]  --threads N [COR_THREADS=1]
-oracle:    --healthcheck-seconds N [COR_HEALTHCHECK_SECONDS, 0 = off]`,
+oracle:    --healthcheck-seconds N [COR_HEALTHCHECK_SECONDS, 0 = off]  --healthcheck-budget COR [COR_HEALTHCHECK_BUDGET=100]
+           --interval-ms N [COR_ORACLE_INTERVAL_MS=1000]: deadline scan period`,
   network: `Usage: cor network [--automine] [--no-indexer] [--miners N] [--model PATH] [--rpc-port N] [--router-port N]
 Starts anvil (1-second blocks, or --automine) on --rpc-port (8545), deploys the contracts with the forge script,
 and runs N miners (3; health on 8091..), a router on --router-port (8080), a validator (8094), the oracle (8095)

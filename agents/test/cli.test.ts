@@ -37,6 +37,12 @@ describe("cor CLI", () => {
         /COR_RPC_URL must be a URL, got "not-a-url"; COR_PRIVATE_KEY must be a 0x-prefixed 32-byte hex string/,
       ],
       [["network", "--bogus"], /Unknown option '--bogus'/],
+      // Every config field has its flag (the help lists them): a bad value names its env var.
+      [
+        ["oracle", "--private-key", `0x${"1".repeat(64)}`, "--interval-ms", "soon"],
+        /COR_ORACLE_INTERVAL_MS must be a whole number/,
+      ],
+      [["miner", "--private-key", `0x${"1".repeat(64)}`, "--batch-ms", "x"], /COR_BATCH_MS must be a whole number/],
       [["submit"], /a prompt is required/],
       [["submit", "hi", "--max-tokens", "zero"], /--max-tokens must be a positive integer/],
       [["submit", "hi", "--router", "http://127.0.0.1:9"], /cannot reach router/],
