@@ -33,6 +33,14 @@ export {
   validationModeValue,
 } from "./enums.ts";
 export { getTaskLogs, type TaskLog } from "./logs.ts";
+export {
+  merkleRootOf,
+  type RootBatch,
+  type RootEntry,
+  type RootRevealArg,
+  revealRootArgs,
+  rootBatchOf,
+} from "./merkle.ts";
 export { NotAssignedError } from "./slot.ts";
 export { COR_DECIMALS, displayCor, formatCor, parseCor } from "./units.ts";
 export type { ApproveParameters, NetworkParameter, WriteParameters } from "./write.ts";
