@@ -6,7 +6,7 @@
 // (every network transaction mined during the run, from the block receipts, / finalized tasks).
 // Last line (R=3): `tasks/s=<x> p99_ms=<y> errors=<z>`.
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createPublicClient, createWalletClient, erc20Abi, type Hex, http, parseEther, toHex } from "viem";
@@ -91,6 +91,8 @@ const main = async () => {
     rmSync(root, { recursive: true, force: true });
   };
   process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
+  // A failure (an agent not healthy, an RPC error) must not leave anvil and the agents running.
+  fail = (err) => stopAll().finally(() => fatal(err));
 
   for (let i = 0; i < MINERS; i++)
     await start("miner", keys[i], { threads: "1", concurrency: values.concurrency as string });
@@ -164,8 +166,11 @@ const main = async () => {
     const tps = ok / wall;
     const p50 = pct(latencies, 50);
     const p99 = pct(latencies, 99);
+    const load = loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ");
     const phase = [
-      `R=${R}: ${ok} tasks finalized in ${wall.toFixed(1)} s → ${tps.toFixed(2)} tasks/s; latency p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; errors ${errCount}; gas/task ${ok ? (Number(gas) / ok / 1000).toFixed(0) : "-"}k all-in (${txs} network txs in blocks ${fromBlock}–${toBlock})`,
+      `R=${R}: ${ok} tasks finalized in ${wall.toFixed(1)} s → ${tps.toFixed(2)} tasks/s; latency p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; errors ${errCount}; gas/task ${ok ? (Number(gas) / ok / 1000).toFixed(0) : "-"}k all-in (${txs} network txs in blocks ${fromBlock}–${toBlock}); load average ${load}`,
     ];
     for (const [msg, n] of errors) phase.push(`  error ×${n}: ${msg}`);
     process.stderr.write(`${phase.join("\n")}\n`); // as it goes, in case a later phase fails
@@ -178,7 +183,9 @@ const main = async () => {
   process.exit(0);
 };
 
-main().catch((err) => {
-  process.stderr.write(`bench-load: ${err.stack ?? err}\n`);
+const fatal = (err: unknown) => {
+  process.stderr.write(`bench-load: ${(err as Error).stack ?? err}\n`);
   process.exit(1);
-});
+};
+let fail: (err: unknown) => unknown = fatal;
+main().catch((err) => fail(err));
