@@ -2,6 +2,16 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  type ContentStore,
+  contentHash,
+  type Deployment,
+  iCorNetworkAbi,
+  TaskStatus,
+  toSessionConfig,
+} from "@cor-network/sdk";
+import { createEmbeddedStore } from "@cor-network/sdk/storage";
+import { type Anvil, anvilKey, deployCore, freePort, repoRoot, startAnvil } from "@cor-network/sdk/testing";
 import pino from "pino";
 import {
   type Address,
@@ -20,12 +30,6 @@ import WebSocket from "ws";
 import { chainSnapshot, graphqlSnapshot } from "../../indexer/test/compare.ts";
 import { indexedBlock } from "../../indexer/test/harness.ts";
 import { connect as chainish } from "../../indexer/test/scenario.ts";
-import type { Deployment } from "../../sdk/src/deployments.ts";
-import { iCorNetworkAbi } from "../../sdk/src/generated/abis.ts";
-import { contentHash, TaskStatus } from "../../sdk/src/protocol.ts";
-import { type ContentStore, createEmbeddedStore } from "../../sdk/src/storage/index.ts";
-import { type Anvil, anvilKey, deployCore, freePort, repoRoot, startAnvil } from "../../sdk/src/testing/anvil.ts";
-import { toSessionConfig } from "../../sdk/src/utils/sessionConfig.ts";
 import { agentArgs, superviseIndexer } from "../src/network/index.ts";
 import { type Supervised, supervise } from "../src/network/supervisor.ts";
 

@@ -13,18 +13,19 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  assignTask,
+  type ContentStore,
+  createSession,
+  getTask,
+  iCorNetworkAbi,
+  Outcome,
+  parseCor,
+  submitTask,
+} from "@cor-network/sdk";
+import { anvilKey, type CorTestNetwork, setupNetwork, tempContentStore } from "@cor-network/sdk/testing";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assignTask } from "../../sdk/src/actions/assignTask.ts";
-import { createSession } from "../../sdk/src/actions/createSession.ts";
-import { getTask } from "../../sdk/src/actions/getTask.ts";
-import { submitTask } from "../../sdk/src/actions/submitTask.ts";
-import { iCorNetworkAbi } from "../../sdk/src/generated/abis.ts";
-import { Outcome } from "../../sdk/src/protocol.ts";
-import type { ContentStore } from "../../sdk/src/storage/index.ts";
-import { anvilKey } from "../../sdk/src/testing/anvil.ts";
-import { type CorTestNetwork, setupNetwork, tempContentStore } from "../../sdk/src/testing/fixture.ts";
-import { parseCor } from "../../sdk/src/utils/units.ts";
 import { startMiner } from "../src/miner/index.ts";
 import { startOracle } from "../src/oracle/index.ts";
 import { startValidator } from "../src/validator/index.ts";

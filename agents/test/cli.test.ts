@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { repoRoot } from "@cor-network/sdk/testing";
 import { describe, expect, it } from "vitest";
-import { repoRoot } from "../../sdk/src/testing/anvil.ts";
 
 const cor = (...args: string[]) =>
   spawnSync(process.execPath, [join(repoRoot(), "agents/bin/cor.js"), ...args], {

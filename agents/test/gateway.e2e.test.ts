@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import { iCorNetworkAbi, toSessionConfig } from "@cor-network/sdk";
+import { anvilKey, freePort } from "@cor-network/sdk/testing";
 import { generateText, streamText } from "ai";
 import OpenAI from "openai";
 import { createPublicClient, createWalletClient, erc20Abi, http, maxUint256, parseEther } from "viem";
@@ -8,9 +10,6 @@ import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { iCorNetworkAbi } from "../../sdk/src/generated/abis.ts";
-import { anvilKey, freePort } from "../../sdk/src/testing/anvil.ts";
-import { toSessionConfig } from "../../sdk/src/utils/sessionConfig.ts";
 import { bindSessionTypedData } from "../src/gateway/binding.ts";
 import { type Gateway, startGateway } from "../src/gateway/index.ts";
 import { getUsage, usageOf } from "../src/gateway/usage.ts";

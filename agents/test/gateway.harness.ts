@@ -2,11 +2,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Deployment } from "@cor-network/sdk";
+import { type Anvil, anvilKey, deployCore, freePort, repoRoot, startAnvil } from "@cor-network/sdk/testing";
 import { createPublicClient, createWalletClient, erc20Abi, type Hex, http, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
-import type { Deployment } from "../../sdk/src/deployments.ts";
-import { type Anvil, anvilKey, deployCore, freePort, repoRoot, startAnvil } from "../../sdk/src/testing/anvil.ts";
 import { startMiner } from "../src/miner/index.ts";
 import { startRouter } from "../src/router/index.ts";
 

@@ -2,6 +2,18 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  type ContentStore,
+  contentHash,
+  type Deployment,
+  iCorNetworkAbi,
+  Outcome,
+  TaskStatus,
+  toSessionConfig,
+  ValidationMode,
+} from "@cor-network/sdk";
+import { createEmbeddedStore } from "@cor-network/sdk/storage";
+import { type Anvil, anvilKey, deployCore, freePort, repoRoot, startAnvil } from "@cor-network/sdk/testing";
 import OpenAI from "openai";
 import {
   type Address,
@@ -16,12 +28,6 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Deployment } from "../../sdk/src/deployments.ts";
-import { iCorNetworkAbi } from "../../sdk/src/generated/abis.ts";
-import { contentHash, Outcome, TaskStatus, ValidationMode } from "../../sdk/src/protocol.ts";
-import { type ContentStore, createEmbeddedStore } from "../../sdk/src/storage/index.ts";
-import { type Anvil, anvilKey, deployCore, freePort, repoRoot, startAnvil } from "../../sdk/src/testing/anvil.ts";
-import { toSessionConfig } from "../../sdk/src/utils/sessionConfig.ts";
 import { startMiner } from "../src/miner/index.ts";
 import { startOracle } from "../src/oracle/index.ts";
 import { startRouter } from "../src/router/index.ts";

@@ -1,31 +1,33 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createWalletClient, erc20Abi, http, type PublicClient, parseEther, publicActions } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { foundry } from "viem/chains";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sealPrompt } from "../../sdk/src/crypto/envelope.ts";
-import { type EncryptionKeys, generateEncryptionKeyPair } from "../../sdk/src/crypto/keys.ts";
-import type { Deployment } from "../../sdk/src/deployments.ts";
 import {
   assignTask,
+  type ContentStore,
   contentHash,
   createSession,
+  type Deployment,
   deliverTaskKeys,
   EncryptionKeyRequiredError,
+  type EncryptionKeys,
   fetchResult,
+  generateEncryptionKeyPair,
   getNode,
   getSession,
   getTask,
   iCorNetworkAbi,
   NotARecipientError,
+  sealPrompt,
   submitTask,
   TaskFailedError,
   waitForTaskResult,
-} from "../../sdk/src/index.ts";
-import { type ContentStore, createEmbeddedStore } from "../../sdk/src/storage/index.ts";
-import { type Anvil, anvilKey, deployCore, freePort, startAnvil } from "../../sdk/src/testing/anvil.ts";
+} from "@cor-network/sdk";
+import { createEmbeddedStore } from "@cor-network/sdk/storage";
+import { type Anvil, anvilKey, deployCore, freePort, startAnvil } from "@cor-network/sdk/testing";
+import { createWalletClient, erc20Abi, http, type PublicClient, parseEther, publicActions } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { foundry } from "viem/chains";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMiner } from "../src/miner/index.ts";
 import { startRouter } from "../src/router/index.ts";
 import { pruneRetiredKeys, rotateNodeKey } from "../src/shared/keys.ts";

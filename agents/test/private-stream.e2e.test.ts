@@ -1,18 +1,23 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  type ContentStore,
+  contentHash,
+  type Deployment,
+  iCorNetworkAbi,
+  Role,
+  TaskStatus,
+  toSessionConfig,
+} from "@cor-network/sdk";
+import { createEmbeddedStore } from "@cor-network/sdk/storage";
+import { type Anvil, anvilKey, deployCore, startAnvil } from "@cor-network/sdk/testing";
 import pino from "pino";
 import { createPublicClient, createWalletClient, erc20Abi, type Hex, http, maxUint256, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import type { Deployment } from "../../sdk/src/deployments.ts";
-import { iCorNetworkAbi } from "../../sdk/src/generated/abis.ts";
-import { contentHash, Role, TaskStatus } from "../../sdk/src/protocol.ts";
-import { type ContentStore, createEmbeddedStore } from "../../sdk/src/storage/index.ts";
-import { type Anvil, anvilKey, deployCore, startAnvil } from "../../sdk/src/testing/anvil.ts";
-import { toSessionConfig } from "../../sdk/src/utils/sessionConfig.ts";
 import { startMiner } from "../src/miner/index.ts";
 import { createMinerLink } from "../src/router/link.ts";
 import { type MinerMessage, streamChallengeText } from "../src/shared/stream.ts";

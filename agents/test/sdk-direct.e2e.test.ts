@@ -1,14 +1,21 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  assignTask,
+  type ContentStore,
+  createSession,
+  type Deployment,
+  getNode,
+  submitTask,
+  waitForTaskResult,
+} from "@cor-network/sdk";
+import { createEmbeddedStore } from "@cor-network/sdk/storage";
+import { type Anvil, anvilKey, deployCore, startAnvil } from "@cor-network/sdk/testing";
 import { createWalletClient, erc20Abi, http, parseEther, publicActions } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Deployment } from "../../sdk/src/deployments.ts";
-import { assignTask, createSession, getNode, submitTask, waitForTaskResult } from "../../sdk/src/index.ts";
-import { type ContentStore, createEmbeddedStore } from "../../sdk/src/storage/index.ts";
-import { type Anvil, anvilKey, deployCore, startAnvil } from "../../sdk/src/testing/anvil.ts";
 import { startMiner } from "../src/miner/index.ts";
 
 // Direct mode: a dapp drives the whole flow with the SDK against the contracts and IPFS, no router involved;
