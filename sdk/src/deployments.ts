@@ -1,4 +1,5 @@
 import type { Address, Hex } from "viem";
+import { BaseError } from "./errors/base.ts";
 
 /** What `script/01_DeployCore.s.sol` writes to deployments/<chainId>.json: the one source of addresses. */
 export type Deployment = {
@@ -64,8 +65,9 @@ export const deployments = {
 /** Chain ids with a registry entry. */
 export type KnownChainId = keyof typeof deployments;
 
+export type UnknownDeploymentErrorType = UnknownDeploymentError & { name: "UnknownDeploymentError" };
 /** Thrown by {@link getDeployment} for a chain without a (deployed) registry entry. */
-export class UnknownDeploymentError extends Error {
+export class UnknownDeploymentError extends BaseError {
   override name = "UnknownDeploymentError";
   readonly chainId: number;
   constructor(chainId: number, reason: "unknown" | "placeholder") {
@@ -73,6 +75,7 @@ export class UnknownDeploymentError extends Error {
       reason === "unknown"
         ? `No known COR network deployment on chain ${chainId} (known: ${Object.keys(deployments).join(", ")}): pass your own Deployment, or read one from a file with loadDeployment from @cor-network/sdk/node.`
         : `The COR network entry for chain ${chainId} is a placeholder: the contracts are not deployed there yet.`,
+      { docsSlug: "deployments", retryable: false },
     );
     this.chainId = chainId;
   }
