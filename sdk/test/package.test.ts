@@ -109,8 +109,10 @@ beforeAll(async () => {
   );
   lap("packed and installed");
   for (const pkg of ["viem", "@wagmi/core", "@types/node"]) {
-    mkdirSync(dirname(join(app, "node_modules", pkg)), { recursive: true });
-    symlinkSync(join(root, "node_modules", pkg), join(app, "node_modules", pkg), "dir");
+    const target = join(app, "node_modules", pkg);
+    mkdirSync(dirname(target), { recursive: true });
+    rmSync(target, { recursive: true, force: true }); // a copy an SDK dependency pulled in
+    symlinkSync(join(root, "node_modules", pkg), target, "dir");
   }
   cpSync(fixtures, app, { recursive: true });
 
