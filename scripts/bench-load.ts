@@ -9,11 +9,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { anvilKey, deployCore, freePort, startAnvil } from "@cor-network/sdk/testing";
 import { createPublicClient, createWalletClient, erc20Abi, type Hex, http, parseEther, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { spawnAgent, waitHealthy } from "../agents/src/network/index.ts";
-import { anvilKey, deployCore, freePort, startAnvil } from "../sdk/src/testing/anvil.ts";
 
 const { values } = parseArgs({
   options: {

@@ -1,4 +1,4 @@
-// Router benchmark (prints figures; not a test). Run: node --import tsx scripts/bench-router.ts
+// Router benchmark (prints figures; not a test). Run: node --conditions=source --import tsx scripts/bench-router.ts
 //  1. streaming throughput through the router vs node-llama-cpp called directly, same model, prompt and
 //     token budget, measured in this run (target ratio ≥ 0.97);
 //  2. latency each hop adds, per token (target p50 ≤ 1 ms per hop; LiteLLM reports 3.25 ms):
@@ -10,6 +10,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { anvilKey, deployCore, freePort, startAnvil } from "@cor-network/sdk/testing";
 import { createPublicClient, createWalletClient, erc20Abi, http, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
@@ -17,7 +18,6 @@ import WebSocket from "ws";
 import { createInferenceEngine, resolveModelPath } from "../agents/src/inference/index.ts";
 import { spawnAgent, waitHealthy } from "../agents/src/network/index.ts";
 import { streamChallengeText } from "../agents/src/shared/stream.ts";
-import { anvilKey, deployCore, freePort, startAnvil } from "../sdk/src/testing/anvil.ts";
 
 process.env.COR_LOG_LEVEL = "warn";
 const PROMPT = "Once upon a time, there was a little girl named Lily. She";

@@ -1,7 +1,7 @@
+import { AssignmentMode, contentHash } from "@cor-network/sdk";
 import pino from "pino";
 import type { Address, Hex } from "viem";
 import { describe, expect, it } from "vitest";
-import { AssignmentMode, contentHash } from "../../../sdk/src/protocol.ts";
 import type { GenerateRequest } from "../inference/index.ts";
 import { createMinerDispatch, type DispatchSession } from "./dispatch.ts";
 

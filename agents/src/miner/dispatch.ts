@@ -1,5 +1,5 @@
+import { AssignmentMode, contentHash } from "@cor-network/sdk";
 import type { Address, Hex } from "viem";
-import { AssignmentMode, contentHash } from "../../../sdk/src/protocol.ts";
 import type { GenerateResult, InferenceEngine, SamplingParams } from "../inference/index.ts";
 import type { Logger } from "../shared/logger.ts";
 import type { DispatchRequest, StreamServer } from "./stream.ts";
