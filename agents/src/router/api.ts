@@ -1,9 +1,8 @@
 import { timingSafeEqual } from "node:crypto";
+import { type Deployment, escrowOf, taskIdOf } from "@cor-network/sdk";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Hex } from "viem";
-import type { Deployment } from "../../../sdk/src/deployments.ts";
-import { escrowOf, taskIdOf } from "../../../sdk/src/protocol.ts";
 import { renderChatPrompt } from "../inference/chat.ts";
 import { jsonSafe, safeStringify } from "../shared/json.ts";
 import type { Logger } from "../shared/logger.ts";

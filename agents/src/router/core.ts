@@ -1,17 +1,25 @@
-import { type Address, erc20Abi, type Hex, maxUint256, parseEther } from "viem";
-import type { EncryptionKeys } from "../../../sdk/src/crypto/keys.ts";
-import type { Deployment } from "../../../sdk/src/deployments.ts";
-import { AssignmentMode, contentHash, NodeStatus, TaskStatus, ValidationMode } from "../../../sdk/src/protocol.ts";
-import type { ContentStore } from "../../../sdk/src/storage/index.ts";
-import { toSessionConfig } from "../../../sdk/src/utils/sessionConfig.ts";
+import {
+  AssignmentMode,
+  type ContentStore,
+  contentHash,
+  createSession,
+  type Deployment,
+  type EncryptionKeys,
+  getNode,
+  getSession,
+  getTask,
+  iCorNetworkAbi,
+  NodeStatus,
+  NotFoundError,
+  type SessionConfigInput,
+} from "@cor-network/sdk";
+import { type Address, type Hex, parseEventLogs } from "viem";
 import { batchWindowFromEnv, createAssignBatcher } from "../shared/batch.ts";
 import {
   type BatchInfo,
   type Clients,
-  eventArgs,
   followEvents,
   type NetworkLog,
-  networkAbi,
   networkReader,
   type TxSender,
 } from "../shared/chain.ts";
@@ -87,8 +95,8 @@ export const createRouterCore = (opts: {
   const read = networkReader(clients);
   // ---- speculative start (dispatch.ts): prompts it submitted, miners chosen when they were dispatched
   const dispatcher = createDispatcher({ send: (id, msg) => links.get(id)?.send(msg) ?? false, logger });
-  const predictor = createTaskIdPredictor(async (id) =>
-    Number((await read<{ taskCount: number }>("getSession", [id])).taskCount),
+  const predictor = createTaskIdPredictor(
+    async (sessionId) => (await getSession(clients.publicClient, { network: deployment.network, sessionId })).taskCount,
   );
   const prompts = new Map<string, KnownPrompt>();
   const chosen = new Map<string, number[]>();
@@ -162,10 +170,13 @@ export const createRouterCore = (opts: {
   const refreshMiner = async (id: number) => {
     const m = state.miners.get(id);
     if (!m) return;
-    const node = await read<{ status: number; score: number; speed: number }>("getNode", [id]);
-    m.status = Number(node.status);
-    m.score = Number(node.score);
-    m.speed = Number(node.speed);
+    const node = await getNode(clients.publicClient, { network: deployment.network, nodeId: id }).catch((err) => {
+      if (err instanceof NotFoundError) return undefined; // unregistered since
+      throw err;
+    });
+    m.status = node ? NodeStatus[node.status] : NodeStatus.Unregistered;
+    m.score = node?.score ?? 0;
+    m.speed = node?.speed ?? 0;
     if (m.status === NodeStatus.Unregistered) state.miners.delete(id);
     syncLink(id);
   };
@@ -203,11 +214,11 @@ export const createRouterCore = (opts: {
   };
   const assignOnce = async (taskId: bigint) => {
     const key = taskId.toString();
-    const task = await read<{ status: number; miners: readonly number[]; sessionId: number }>("getTask", [taskId]);
-    if (task.status !== TaskStatus.Queued) return;
-    const session = state.sessions.get(Number(task.sessionId));
+    const task = await getTask(clients.publicClient, { network: deployment.network, taskId });
+    if (task.status !== "Queued") return;
+    const session = state.sessions.get(task.sessionId);
     if (!session) return;
-    const current = task.miners.map(Number);
+    const current = task.slots.map((s) => s.nodeId);
     const vacant = current.filter((id) => id === 0).length;
     pool.release(key); // its own reservation must not count against the miners it was dispatched to
     const picked = pool.pick(state, session, vacant, current, chosen.get(key));
@@ -308,28 +319,19 @@ export const createRouterCore = (opts: {
         s.routerId === nodeId &&
         s.redundancy === cfg.redundancy
       ) {
-        const full = await read<{ status: number; encrypted: boolean }>("getSession", [id]);
-        if (Number(full.status) === 1 && Boolean(full.encrypted) === Boolean(cfg.encrypted)) {
+        const full = await getSession(clients.publicClient, { network: deployment.network, sessionId: id });
+        if (full.status === "Open" && full.encrypted === Boolean(cfg.encrypted)) {
           logger.info(`Reusing house session=${id} model=${modelId.slice(0, 10)}…`);
           return id;
         }
       }
     }
-    const allowance = await clients.publicClient.readContract({
-      address: deployment.token,
-      abi: erc20Abi,
-      functionName: "allowance",
-      args: [clients.account.address, deployment.network],
+    // The SDK action approves the deposit when the allowance is short (simulated first), then creates the session.
+    const { sessionId: id } = await createSession(tx.client, {
+      network: tx.network,
+      ...houseSessionInput(modelId, cfg, nodeId),
+      deposit: cfg.deposit,
     });
-    if (allowance < cfg.deposit)
-      await tx.writeTo(deployment.token, erc20Abi, "approve", [deployment.network, maxUint256], "approve");
-    const hash = await tx.write(
-      "createSession",
-      [houseSessionConfig(modelId, cfg, nodeId), cfg.deposit],
-      "create house session",
-    );
-    const receipt = await clients.publicClient.getTransactionReceipt({ hash });
-    const id = Number(eventArgs(receipt.logs, "SessionCreated").sessionId);
     logger.info(`Opened house session=${id} model=${modelId.slice(0, 10)}… R=${cfg.redundancy}`);
     return id;
   };
@@ -382,21 +384,25 @@ export const createRouterCore = (opts: {
     }
   };
 
+  /** A submission's revert, as the API reads it: `submit session=… reverted: <ErrorName>` (the SDK's decoded error). */
+  const submitFailed =
+    (sessionId: number) =>
+    (err: unknown): never => {
+      const name = revertName(err);
+      if (name) throw new AgentError(`submit session=${sessionId} reverted: ${name}`, { cause: err, retryable: false });
+      throw err;
+    };
   /** Simulates a submission: a revert (deposit, authorization, session) surfaces before anything is sent. */
   const checkSubmit = async (args: readonly [number, Hex, string, number]) => {
-    try {
-      await clients.publicClient.simulateContract({
+    await clients.publicClient
+      .simulateContract({
         address: deployment.network,
-        abi: networkAbi,
+        abi: iCorNetworkAbi,
         functionName: "submitTask",
         args,
         account: clients.account,
-      });
-    } catch (err) {
-      const name = revertName(err);
-      if (name) throw new AgentError(`submit session=${args[0]} reverted: ${name}`, { cause: err, retryable: false });
-      throw err;
-    }
+      })
+      .catch(submitFailed(args[0]));
   };
 
   /**
@@ -441,9 +447,14 @@ export const createRouterCore = (opts: {
     const args = [sessionId, promptHash, cid, maxTokens] as const;
     const house = routed && !taskKey && session.owner.toLowerCase() === self.account.toLowerCase();
     if (house) await Promise.all([checkSubmit(args), predictor.prepare(sessionId)]);
-    // From here to tx.write nothing is awaited: the predicted id follows the order of the transaction queue.
+    // From here to writeContract nothing is awaited: the predicted id follows the order of the transaction queue.
     const predicted = house ? predictor.next(sessionId) : undefined;
-    const mined = tx.write("submitTask", args, `submit session=${sessionId}`);
+    const mined = tx.client.writeContract({
+      address: deployment.network,
+      abi: iCorNetworkAbi,
+      functionName: "submitTask",
+      args,
+    });
     const known: KnownPrompt = { sessionId, prompt, promptHash, maxTokens };
     if (predicted !== undefined) {
       const key = predicted.toString();
@@ -457,8 +468,10 @@ export const createRouterCore = (opts: {
     const settled = (async () => {
       let taskId: bigint | undefined;
       try {
-        const receipt = await clients.publicClient.getTransactionReceipt({ hash: await mined });
-        taskId = eventArgs(receipt.logs, "TaskSubmitted").taskId as bigint;
+        const receipt = await tx.client.waitForTransactionReceipt({ hash: await mined.catch(submitFailed(sessionId)) });
+        [{ taskId }] = parseEventLogs({ abi: iCorNetworkAbi, logs: receipt.logs, eventName: "TaskSubmitted" }).map(
+          (l) => l.args,
+        );
       } finally {
         if (predicted !== undefined) predictor.settled(sessionId, predicted, taskId);
       }
@@ -567,18 +580,15 @@ export const createRouterCore = (opts: {
 };
 export type RouterCore = ReturnType<typeof createRouterCore>;
 
-/** The config of a house session: the one place that builds it (the ABI's SessionConfig). */
-export const houseSessionConfig = (modelId: Hex, cfg: HouseConfig, routerId: number) =>
-  toSessionConfig({
-    modelId,
-    redundancy: cfg.redundancy,
-    validation: cfg.validation,
-    assignment: "Router",
-    pricePerToken: cfg.price,
-    maxTokens: cfg.maxTokens,
-    windows: { precommit: cfg.windowSeconds, reveal: cfg.windowSeconds, attest: cfg.windowSeconds },
-    routerId,
-    encrypted: cfg.encrypted ?? false,
-  });
-
-export { eventArgs, parseEther, ValidationMode };
+/** The config of a house session: the one place that builds it (SessionConfigInput for the SDK's createSession). */
+export const houseSessionInput = (modelId: Hex, cfg: HouseConfig, routerId: number): SessionConfigInput => ({
+  modelId,
+  redundancy: cfg.redundancy,
+  validation: cfg.validation,
+  assignment: "Router",
+  pricePerToken: cfg.price,
+  maxTokens: cfg.maxTokens,
+  windows: { precommit: cfg.windowSeconds, reveal: cfg.windowSeconds, attest: cfg.windowSeconds },
+  routerId,
+  encrypted: cfg.encrypted ?? false,
+});

@@ -1,8 +1,8 @@
+import { AssignmentMode, ValidationMode } from "@cor-network/sdk";
 import { loadDeployment } from "@cor-network/sdk/node";
+import { createContentStore } from "@cor-network/sdk/storage";
 import { serve } from "@hono/node-server";
 import { type Hex, parseEther } from "viem";
-import { AssignmentMode, ValidationMode } from "../../../sdk/src/protocol.ts";
-import { createContentStore } from "../../../sdk/src/storage/index.ts";
 import { createClients, createTxSender } from "../shared/chain.ts";
 import { readConfig } from "../shared/config.ts";
 import { AgentError } from "../shared/errors.ts";

@@ -1,5 +1,5 @@
+import { AssignmentMode, NodeStatus } from "@cor-network/sdk";
 import type { Hex } from "viem";
-import { AssignmentMode, NodeStatus } from "../../../sdk/src/protocol.ts";
 import { loadOf, type MinerRecord, type RouterState } from "./state.ts";
 
 /** Liveness of a miner as this router sees it now (never rebuilt from history). */

@@ -1,16 +1,17 @@
-import { deliverTaskKeys, recoverTaskKey } from "../../../sdk/src/actions/deliverTaskKeys.ts";
-import { getRecipientKeys } from "../../../sdk/src/actions/getRecipientKeys.ts";
 import {
+  type ContentStore,
+  deliverTaskKeys,
+  type EncryptionKeys,
+  getRecipientKeys,
+  InvalidEnvelopeError,
   isEnvelope,
   openFrame,
   openResult,
   sealPrompt,
   streamKeyOf,
   type TaskKey,
-} from "../../../sdk/src/crypto/envelope.ts";
-import type { EncryptionKeys } from "../../../sdk/src/crypto/keys.ts";
-import { InvalidEnvelopeError } from "../../../sdk/src/errors/crypto.ts";
-import type { ContentStore } from "../../../sdk/src/storage/index.ts";
+} from "@cor-network/sdk";
+import { recoverTaskKey } from "../../../sdk/src/actions/deliverTaskKeys.ts"; // not in the SDK entry yet
 import { type Clients, networkReader } from "../shared/chain.ts";
 import type { Logger } from "../shared/logger.ts";
 

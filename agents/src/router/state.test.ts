@@ -1,6 +1,6 @@
+import { AssignmentMode, NodeStatus, Role, TaskStatus } from "@cor-network/sdk";
 import type { Hex } from "viem";
 import { describe, expect, it } from "vitest";
-import { AssignmentMode, NodeStatus, Role, TaskStatus } from "../../../sdk/src/protocol.ts";
 import type { NetworkLog } from "../shared/chain.ts";
 import { safeStringify } from "../shared/json.ts";
 import { createMinerPool } from "./pool.ts";

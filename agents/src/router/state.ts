@@ -1,5 +1,5 @@
+import { AssignmentMode, NodeStatus, Role, TaskStatus } from "@cor-network/sdk";
 import type { Hex } from "viem";
-import { AssignmentMode, NodeStatus, Role, TaskStatus } from "../../../sdk/src/protocol.ts";
 import type { NetworkLog } from "../shared/chain.ts";
 
 /** A miner as the registry describes it (chain state only; liveness lives in the pool). */
