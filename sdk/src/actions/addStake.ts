@@ -1,18 +1,7 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { writeNetworkPulling } from "../utils/allowance.ts";
-import type { AnyClient, ApproveParameters, WriteParameters } from "../utils/write.ts";
+import type { AnyClient, ApproveParameters, NetworkWriteErrorType, WriteParameters } from "../utils/write.ts";
 
 export type AddStakeParameters = WriteParameters &
   ApproveParameters & {
@@ -28,11 +17,7 @@ export type AddStakeReturnType = {
   approvalHash: Hash | undefined;
 };
 
-export type AddStakeErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type AddStakeErrorType = NetworkWriteErrorType;
 
 /**
  * Adds stake to the signer's node (approving the network first when needed, after a simulation: a call that would

@@ -1,18 +1,7 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
-import { type AnyClient, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type AssignTaskParameters = WriteParameters & {
   taskId: bigint;
@@ -30,11 +19,7 @@ export type AssignTaskReturnType = {
   hash: Hash;
 };
 
-export type AssignTaskErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type AssignTaskErrorType = NetworkWriteErrorType;
 
 /**
  * Router mode: the session's router (or its owner) fills every vacant slot of a Queued task with miners that

@@ -1,19 +1,8 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { type EmptyBatchErrorType, requireItems } from "../utils/batch.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
-import { type AnyClient, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type AssignTasksParameters = WriteParameters & {
   /** One entry per task: its id and one eligible miner node id per vacant slot, in slot order. */
@@ -26,12 +15,7 @@ export type AssignTasksReturnType = {
   hash: Hash;
 };
 
-export type AssignTasksErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | EmptyBatchErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type AssignTasksErrorType = NetworkWriteErrorType | EmptyBatchErrorType;
 
 /**
  * Router mode, batched (`assignMany`): fills the vacant slots of several Queued tasks in one transaction. Same

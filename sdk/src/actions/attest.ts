@@ -1,18 +1,7 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { settlementOf, type TaskSettlement } from "../utils/settlement.ts";
-import { type AnyClient, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type AttestParameters = WriteParameters & {
   /** A Validating task (Embedding or Replay session). */
@@ -30,11 +19,7 @@ export type AttestReturnType = TaskSettlement & {
   hash: Hash;
 };
 
-export type AttestErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type AttestErrorType = NetworkWriteErrorType;
 
 /**
  * Validator side: posts the signer's score per slot for a Validating task before its attest deadline. The

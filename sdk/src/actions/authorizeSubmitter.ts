@@ -1,16 +1,5 @@
-import type {
-  Account,
-  Address,
-  Chain,
-  Client,
-  Hash,
-  Transport,
-  WaitForTransactionReceiptErrorType,
-  WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
-import { type AnyClient, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import type { Account, Address, Chain, Client, Hash, Transport } from "viem";
+import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type AuthorizeSubmitterParameters = WriteParameters & {
   sessionId: number;
@@ -22,11 +11,7 @@ export type AuthorizeSubmitterParameters = WriteParameters & {
 
 export type AuthorizeSubmitterReturnType = { hash: Hash };
 
-export type AuthorizeSubmitterErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type AuthorizeSubmitterErrorType = NetworkWriteErrorType;
 
 /**
  * The session owner lets another address submit tasks that the session pays for (a router acting for web2

@@ -6,16 +6,19 @@ import {
   parseEventLogs,
   type ReadContractErrorType,
   type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
 } from "viem";
 import { readContract } from "viem/actions";
 import { getAction } from "viem/utils";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
-import { type AnyClient, accountAddress, resolveAccount, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import {
+  type AnyClient,
+  accountAddress,
+  type NetworkWriteErrorType,
+  resolveAccount,
+  type WriteParameters,
+  writeNetwork,
+} from "../utils/write.ts";
 
 export type ClaimTaskParameters = WriteParameters & {
   /** A Queued task of a Claim session. */
@@ -36,12 +39,7 @@ export type ClaimTaskReturnType = {
   hash: Hash;
 };
 
-export type ClaimTaskErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | ReadContractErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type ClaimTaskErrorType = NetworkWriteErrorType | ReadContractErrorType;
 
 /**
  * Claim mode, miner side: takes the first vacant slot of a Queued task. The contract checks the miner's

@@ -1,17 +1,6 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { type AnyClient, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type CloseSessionParameters = WriteParameters & {
   sessionId: number;
@@ -23,11 +12,7 @@ export type CloseSessionReturnType = {
   hash: Hash;
 };
 
-export type CloseSessionErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type CloseSessionErrorType = NetworkWriteErrorType;
 
 /**
  * The owner closes a session: no new tasks, the free balance is refunded at once. Escrow still held by open

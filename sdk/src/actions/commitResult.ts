@@ -7,16 +7,19 @@ import {
   parseEventLogs,
   type Transport,
   toHex,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
 } from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
 import { commitmentOf, contentHashOf as contentHash } from "../utils/hash.ts";
 import { type NotAssignedError, resolveSlot } from "../utils/slot.ts";
-import { type AnyClient, accountAddress, resolveAccount, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import {
+  type AnyClient,
+  accountAddress,
+  type NetworkWriteErrorType,
+  resolveAccount,
+  type WriteParameters,
+  writeNetwork,
+} from "../utils/write.ts";
 
 type ResultSource =
   | {
@@ -52,12 +55,7 @@ export type CommitResultReturnType = {
   hash: Hash;
 };
 
-export type CommitResultErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | NotAssignedError
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type CommitResultErrorType = NetworkWriteErrorType | NotAssignedError;
 
 /** 32 cryptographically random bytes as hex: a fresh commitment salt. */
 export const randomSalt = (): Hex => toHex(globalThis.crypto.getRandomValues(new Uint8Array(32)));

@@ -1,22 +1,17 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  type Hex,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { type Account, type Chain, type Client, type Hash, type Hex, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { type EmptyBatchErrorType, requireItems } from "../utils/batch.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
 import { commitmentOf, contentHashOf as contentHash } from "../utils/hash.ts";
 import { type NotAssignedError, resolveSlot } from "../utils/slot.ts";
-import { type AnyClient, accountAddress, resolveAccount, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import {
+  type AnyClient,
+  accountAddress,
+  type NetworkWriteErrorType,
+  resolveAccount,
+  type WriteParameters,
+  writeNetwork,
+} from "../utils/write.ts";
 import { randomSalt } from "./commitResult.ts";
 
 /** One commitment of a batch: the result (or its contentHash) and its token count, as in commitResult. */
@@ -37,13 +32,7 @@ export type CommitResultsReturnType = {
   hash: Hash;
 };
 
-export type CommitResultsErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | EmptyBatchErrorType
-  | NotAssignedError
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type CommitResultsErrorType = NetworkWriteErrorType | EmptyBatchErrorType | NotAssignedError;
 
 /**
  * Miner side, batched (`commitMany`): precommits to results of several tasks in one transaction. Same rules as

@@ -1,19 +1,8 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { writeNetworkPulling } from "../utils/allowance.ts";
 import { type SessionConfigInput, type SessionConfigStruct, toSessionConfig } from "../utils/sessionConfig.ts";
-import type { AnyClient, ApproveParameters, WriteParameters } from "../utils/write.ts";
+import type { AnyClient, ApproveParameters, NetworkWriteErrorType, WriteParameters } from "../utils/write.ts";
 
 export {
   type SessionConfigInput,
@@ -39,11 +28,7 @@ export type CreateSessionReturnType = {
   approvalHash: Hash | undefined;
 };
 
-export type CreateSessionErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type CreateSessionErrorType = NetworkWriteErrorType;
 
 /**
  * Opens a session: approves the network for the deposit (when needed: simulated first, so a call that would revert

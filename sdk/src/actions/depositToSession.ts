@@ -1,18 +1,7 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { writeNetworkPulling } from "../utils/allowance.ts";
-import type { AnyClient, ApproveParameters, WriteParameters } from "../utils/write.ts";
+import type { AnyClient, ApproveParameters, NetworkWriteErrorType, WriteParameters } from "../utils/write.ts";
 
 export type DepositToSessionParameters = WriteParameters &
   ApproveParameters & {
@@ -28,11 +17,7 @@ export type DepositToSessionReturnType = {
   approvalHash: Hash | undefined;
 };
 
-export type DepositToSessionErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type DepositToSessionErrorType = NetworkWriteErrorType;
 
 /**
  * Tops up an open session (anyone may). Approves the network first when needed (after simulating the deposit: a

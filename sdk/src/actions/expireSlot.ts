@@ -1,19 +1,8 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
 import { settlementOf, type TaskSettlement } from "../utils/settlement.ts";
-import { type AnyClient, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type ExpireSlotParameters = WriteParameters & {
   /** A Queued, Committing or Revealing task whose phase deadline has passed. */
@@ -31,11 +20,7 @@ export type ExpireSlotReturnType = TaskSettlement & {
   hash: Hash;
 };
 
-export type ExpireSlotErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type ExpireSlotErrorType = NetworkWriteErrorType;
 
 /**
  * Anyone expires a slot whose deadline passed (contract `expire`): a late committer is removed and the task goes

@@ -1,16 +1,6 @@
-import type {
-  Account,
-  Chain,
-  Client,
-  Hash,
-  Transport,
-  WaitForTransactionReceiptErrorType,
-  WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import type { Account, Chain, Client, Hash, Transport } from "viem";
 import { settlementOf, type TaskSettlement } from "../utils/settlement.ts";
-import { type AnyClient, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type FinalizeTaskParameters = WriteParameters & {
   /** A Validating task whose attest deadline has passed below quorum. */
@@ -19,11 +9,7 @@ export type FinalizeTaskParameters = WriteParameters & {
 
 export type FinalizeTaskReturnType = TaskSettlement & { hash: Hash };
 
-export type FinalizeTaskErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type FinalizeTaskErrorType = NetworkWriteErrorType;
 
 /**
  * Anyone (the oracle agent, usually) closes a Validating task that missed its validator quorum after the attest

@@ -1,20 +1,8 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  type Hex,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { type Account, type Chain, type Client, type Hash, type Hex, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { writeNetworkPulling } from "../utils/allowance.ts";
 import { assignmentModeValue, type RoleName, roleValue } from "../utils/enums.ts";
-import type { AnyClient, ApproveParameters, WriteParameters } from "../utils/write.ts";
+import type { AnyClient, ApproveParameters, NetworkWriteErrorType, WriteParameters } from "../utils/write.ts";
 
 const ZERO_KEY = `0x${"0".repeat(64)}` as Hex;
 
@@ -62,11 +50,7 @@ export type RegisterNodeReturnType = {
   approvalHash: Hash | undefined;
 };
 
-export type RegisterNodeErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type RegisterNodeErrorType = NetworkWriteErrorType;
 
 /**
  * Registers the signer as a node: approves the network for the stake (when needed: simulated first, so a call

@@ -1,21 +1,17 @@
-import type {
-  Account,
-  Chain,
-  Client,
-  Hash,
-  Hex,
-  Transport,
-  WaitForTransactionReceiptErrorType,
-  WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import type { Account, Chain, Client, Hash, Hex, Transport } from "viem";
 import type { ContentStore, StorageError } from "../storage/index.ts";
 import type { TaskStatusName } from "../utils/enums.ts";
 import { contentHashOf as contentHash } from "../utils/hash.ts";
 import { settlementOf, type TaskSettlement } from "../utils/settlement.ts";
 import { type NotAssignedError, resolveSlot } from "../utils/slot.ts";
-import { type AnyClient, accountAddress, resolveAccount, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import {
+  type AnyClient,
+  accountAddress,
+  type NetworkWriteErrorType,
+  resolveAccount,
+  type WriteParameters,
+  writeNetwork,
+} from "../utils/write.ts";
 
 type RevealSource =
   | {
@@ -61,13 +57,7 @@ export type RevealResultReturnType = {
   hash: Hash;
 };
 
-export type RevealResultErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | NotAssignedError
-  | StorageError
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type RevealResultErrorType = NetworkWriteErrorType | NotAssignedError | StorageError;
 
 /**
  * Miner side, step 2: reveals the committed result hash with its salt, the result CID and the output token

@@ -1,16 +1,4 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  type Hex,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { type Account, type Chain, type Client, type Hash, type Hex, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import type { ContentStore, StorageError } from "../storage/index.ts";
 import {
@@ -22,7 +10,14 @@ import {
 import { failReasonName, type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
 import { contentHashOf as contentHash } from "../utils/hash.ts";
 import { type NotAssignedError, resolveSlot } from "../utils/slot.ts";
-import { type AnyClient, accountAddress, resolveAccount, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import {
+  type AnyClient,
+  accountAddress,
+  type NetworkWriteErrorType,
+  resolveAccount,
+  type WriteParameters,
+  writeNetwork,
+} from "../utils/write.ts";
 import type { RevealResultReturnType } from "./revealResult.ts";
 
 /** One reveal of a batch, as in revealResult: the result (uploaded to `store`) or its hash and CID. */
@@ -59,14 +54,11 @@ export type RevealResultsReturnType = {
 };
 
 export type RevealResultsErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
+  | NetworkWriteErrorType
   | EmptyBatchErrorType
   | StoreRequiredErrorType
   | NotAssignedError
-  | StorageError
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+  | StorageError;
 
 /**
  * Miner side, batched (`revealMany`): reveals committed results of several tasks in one transaction. Same rules

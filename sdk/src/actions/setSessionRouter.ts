@@ -1,15 +1,5 @@
-import type {
-  Account,
-  Chain,
-  Client,
-  Hash,
-  Transport,
-  WaitForTransactionReceiptErrorType,
-  WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
-import { type AnyClient, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import type { Account, Chain, Client, Hash, Transport } from "viem";
+import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type SetSessionRouterParameters = WriteParameters & {
   sessionId: number;
@@ -19,11 +9,7 @@ export type SetSessionRouterParameters = WriteParameters & {
 
 export type SetSessionRouterReturnType = { hash: Hash };
 
-export type SetSessionRouterErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type SetSessionRouterErrorType = NetworkWriteErrorType;
 
 /**
  * Session owner: changes which router may assign the session's tasks. Reverts `NotSessionOwner`,

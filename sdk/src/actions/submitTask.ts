@@ -7,20 +7,17 @@ import {
   type Hex,
   parseEventLogs,
   type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
 } from "viem";
 import type { Recipient } from "../crypto/envelope.ts";
 import { sealPrompt, type TaskKey } from "../crypto/envelope.ts";
 import type { EncryptionKeys } from "../crypto/keys.ts";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
 import { EncryptionKeyRequiredError, type InvalidEnvelopeErrorType } from "../errors/crypto.ts";
-import type { AccountRequiredErrorType, NotFoundErrorType } from "../errors/task.ts";
+import type { NotFoundErrorType } from "../errors/task.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import type { ContentStore, StorageError } from "../storage/index.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
 import { contentHashOf as contentHash } from "../utils/hash.ts";
-import { type AnyClient, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 import { type DeliverTaskKeysReturnType, deliverTaskKeys } from "./deliverTaskKeys.ts";
 import { getRecipientKeys } from "./getRecipientKeys.ts";
 import { getSession } from "./getSession.ts";
@@ -88,14 +85,7 @@ export type SubmitTaskReturnType = {
   keyDelivery?: DeliverTaskKeysReturnType | undefined;
 };
 
-export type SubmitTaskErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | NotFoundErrorType
-  | StorageError
-  | InvalidEnvelopeErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type SubmitTaskErrorType = NetworkWriteErrorType | NotFoundErrorType | StorageError | InvalidEnvelopeErrorType;
 
 /**
  * @internal What to store for a prompt (submitTask, submitTaskWagmi): the plaintext, or with `encryption` an

@@ -1,17 +1,6 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  type Hex,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
+import { type Account, type Chain, type Client, type Hash, type Hex, parseEventLogs, type Transport } from "viem";
 import { EncryptionKeyRequiredError, type EncryptionKeyRequiredErrorType } from "../errors/crypto.ts";
-import type { AccountRequiredErrorType, NotFoundErrorType } from "../errors/task.ts";
+import type { NotFoundErrorType } from "../errors/task.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import type { ContentStore, StorageError } from "../storage/index.ts";
 import {
@@ -22,7 +11,7 @@ import {
 } from "../utils/batch.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
 import { contentHashOf as contentHash } from "../utils/hash.ts";
-import { type AnyClient, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 import { getSession } from "./getSession.ts";
 
 /** One task of a batch: prompt text/bytes (uploaded to `store`) or an already uploaded CID with its hash. */
@@ -57,15 +46,12 @@ export type SubmitTasksReturnType = {
 };
 
 export type SubmitTasksErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
+  | NetworkWriteErrorType
   | EmptyBatchErrorType
   | EncryptionKeyRequiredErrorType
   | StoreRequiredErrorType
   | NotFoundErrorType
-  | StorageError
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+  | StorageError;
 
 /**
  * Submits several tasks to one session in one transaction (`submitMany`): same rules as {@link submitTask} for

@@ -1,17 +1,6 @@
-import type {
-  Account,
-  Address,
-  Chain,
-  Client,
-  Hash,
-  Transport,
-  WaitForTransactionReceiptErrorType,
-  WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import type { Account, Address, Chain, Client, Hash, Transport } from "viem";
 import { resolveToken, writeToken } from "../utils/allowance.ts";
-import { type AnyClient, resolveAccount, type WriteParameters } from "../utils/write.ts";
+import { type AnyClient, type NetworkWriteErrorType, resolveAccount, type WriteParameters } from "../utils/write.ts";
 
 export type TransferCorParameters = WriteParameters & {
   /** Recipient. */
@@ -24,11 +13,7 @@ export type TransferCorParameters = WriteParameters & {
 
 export type TransferCorReturnType = { hash: Hash };
 
-export type TransferCorErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type TransferCorErrorType = NetworkWriteErrorType;
 
 /**
  * Sends COR to an address (the network's token, read from the network unless given): e.g. funding a node's or a

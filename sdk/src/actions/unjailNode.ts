@@ -1,27 +1,12 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { type AnyClient, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type UnjailNodeParameters = WriteParameters;
 
 export type UnjailNodeReturnType = { nodeId: number; hash: Hash };
 
-export type UnjailNodeErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type UnjailNodeErrorType = NetworkWriteErrorType;
 
 /**
  * Returns the signer's Jailed node to Active (contract `unjail`) once the jail time is over and its stake is back

@@ -1,18 +1,6 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  type Hex,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { type Account, type Chain, type Client, type Hash, type Hex, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { type AnyClient, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type UpdateModelsParameters = WriteParameters & {
   /** Registered model ids to start serving (default none). */
@@ -23,11 +11,7 @@ export type UpdateModelsParameters = WriteParameters & {
 
 export type UpdateModelsReturnType = { nodeId: number; added: readonly Hex[]; removed: readonly Hex[]; hash: Hash };
 
-export type UpdateModelsErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type UpdateModelsErrorType = NetworkWriteErrorType;
 
 /**
  * Miner side: changes the models the signer's node serves. Reverts `NotRegistered`, `InvalidRole` (not a miner),

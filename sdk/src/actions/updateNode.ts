@@ -1,18 +1,6 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  type Hex,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { type Account, type Chain, type Client, type Hash, type Hex, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { type AnyClient, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type UpdateNodeParameters = WriteParameters & {
   /** The node's new X25519 public key for prompt encryption (a rotated key). */
@@ -23,11 +11,7 @@ export type UpdateNodeParameters = WriteParameters & {
 
 export type UpdateNodeReturnType = { nodeId: number; encryptionKey: Hex; endpoint: string; hash: Hash };
 
-export type UpdateNodeErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type UpdateNodeErrorType = NetworkWriteErrorType;
 
 /**
  * Publishes the signer's node encryption key and endpoint (both replaced). Sessions encrypt new tasks' keys to the

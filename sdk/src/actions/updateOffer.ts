@@ -1,18 +1,7 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import type { NodeInfo } from "../utils/decode.ts";
-import { type AnyClient, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 import { type OfferInput, toOffer } from "./registerNode.ts";
 
 export type UpdateOfferParameters = WriteParameters & {
@@ -27,11 +16,7 @@ export type UpdateOfferReturnType = {
   hash: Hash;
 };
 
-export type UpdateOfferErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type UpdateOfferErrorType = NetworkWriteErrorType;
 
 /**
  * Miner side: replaces the work the signer's node consents to (min price per token, open tasks at once, assignment

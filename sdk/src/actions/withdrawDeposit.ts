@@ -1,17 +1,6 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import type { AccountRequiredErrorType } from "../errors/task.ts";
+import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { type AnyClient, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type WithdrawDepositParameters = WriteParameters & {
   sessionId: number;
@@ -25,11 +14,7 @@ export type WithdrawDepositReturnType = {
   hash: Hash;
 };
 
-export type WithdrawDepositErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type WithdrawDepositErrorType = NetworkWriteErrorType;
 
 /**
  * The session owner withdraws part of the free balance (open or closed session): e.g. escrow that came back

@@ -1,19 +1,16 @@
-import {
-  type Account,
-  type Chain,
-  type Client,
-  type Hash,
-  parseEventLogs,
-  type Transport,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
+import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { readContract } from "viem/actions";
 import { getAction } from "viem/utils";
-import type { ContractRevertedErrorType } from "../errors/contract.ts";
-import { type AccountRequiredErrorType, NotFoundError, type NotFoundErrorType } from "../errors/task.ts";
+import { NotFoundError, type NotFoundErrorType } from "../errors/task.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { type AnyClient, accountAddress, resolveAccount, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import {
+  type AnyClient,
+  accountAddress,
+  type NetworkWriteErrorType,
+  resolveAccount,
+  type WriteParameters,
+  writeNetwork,
+} from "../utils/write.ts";
 
 export type WithdrawRewardsParameters = WriteParameters & {
   /** Node whose rewards to pull; default the signer's current node. Pass it after the node unregistered. */
@@ -27,12 +24,7 @@ export type WithdrawRewardsReturnType = {
   hash: Hash;
 };
 
-export type WithdrawRewardsErrorType =
-  | ContractRevertedErrorType
-  | AccountRequiredErrorType
-  | NotFoundErrorType
-  | WriteContractErrorType
-  | WaitForTransactionReceiptErrorType;
+export type WithdrawRewardsErrorType = NetworkWriteErrorType | NotFoundErrorType;
 
 /**
  * Pays a node's unclaimed rewards (miner work, validator and router fees) to its account, the signer.

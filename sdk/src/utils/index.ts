@@ -43,4 +43,4 @@ export {
 } from "./merkle.ts";
 export { NotAssignedError } from "./slot.ts";
 export { COR_DECIMALS, displayCor, formatCor, parseCor } from "./units.ts";
-export type { ApproveParameters, NetworkParameter, WriteParameters } from "./write.ts";
+export type { ApproveParameters, NetworkParameter, NetworkWriteErrorType, WriteParameters } from "./write.ts";

@@ -8,11 +8,13 @@ import type {
   Hash,
   TransactionReceipt,
   Transport,
+  WaitForTransactionReceiptErrorType,
+  WriteContractErrorType,
 } from "viem";
 import { waitForTransactionReceipt, writeContract } from "viem/actions";
 import { getAction } from "viem/utils";
-import { TransactionRevertedError, withContractErrors } from "../errors/contract.ts";
-import { AccountRequiredError } from "../errors/task.ts";
+import { type ContractRevertedErrorType, TransactionRevertedError, withContractErrors } from "../errors/contract.ts";
+import { AccountRequiredError, type AccountRequiredErrorType } from "../errors/task.ts";
 import type { iCorNetworkAbi } from "../generated/abis.ts";
 import { networkAbiWithErrors } from "./abi.ts";
 
@@ -46,6 +48,13 @@ export type NetworkWriteArgs<name extends NetworkWriteFunctionName> = ContractFu
 >;
 
 export type AnyClient = Client<Transport, Chain | undefined, Account | undefined>;
+
+/** What any network write can throw: a decoded revert, no signer, viem's write and receipt errors. */
+export type NetworkWriteErrorType =
+  | ContractRevertedErrorType
+  | AccountRequiredErrorType
+  | WriteContractErrorType
+  | WaitForTransactionReceiptErrorType;
 
 /** The account that signs: the parameter, else the client's. Throws AccountRequiredError. */
 export function resolveAccount(client: AnyClient, account: Account | Address | undefined): Account | Address {
