@@ -7,16 +7,20 @@ import type { Logger } from "./logger.ts";
 type Waiter<T> = { item: T; resolve: (hash: Hex) => void; reject: (err: unknown) => void };
 
 /**
- * Collects items for `windowMs` (from the first one) and sends them as one batched transaction; items that
- * arrive while a batch is being mined ride the next one, sent as soon as that one is mined. When the
- * batch fails (one bad item reverts the whole call), every item is sent on its own, so one bad task never
- * blocks the others: each caller gets its own single-call outcome. `windowMs <= 0` sends every item alone.
- * Transactions go through the agent's one TxSender, so nonces stay serialized.
+ * Collects items for `windowMs` (from the first one) and sends them as one batched transaction. The agent's
+ * TxSender is pipelined (several transactions of one agent ride the same block), so the next window opens as soon
+ * as a batch is broadcast: at most `maxInFlight` batches wait to be mined at once; items beyond that wait for one
+ * of them and then go out at once (no second window). When a batch fails (one bad item reverts the whole call),
+ * every item is sent on its own, so one bad task never blocks the others: each caller gets its own single-call
+ * outcome. `windowMs <= 0` sends every item alone. Nonces stay correct: every transaction goes through the one
+ * TxSender.
  */
 export const createBatcher = <T>(opts: {
   windowMs: number;
   /** Largest batch (bounds calldata and gas); a full batch is sent at once. */
   maxItems?: number;
+  /** Batches broadcast and not yet mined at once (default 4); 1 = the next batch waits for the last one to be mined. */
+  maxInFlight?: number;
   sendOne: (item: T) => Promise<Hex>;
   sendMany: (items: T[]) => Promise<Hex>;
   logger: Logger;
@@ -26,16 +30,18 @@ export const createBatcher = <T>(opts: {
 }) => {
   const sameAs = new Map<string, Promise<Hex>>();
   const maxItems = opts.maxItems ?? 16;
+  const maxInFlight = opts.maxInFlight ?? 4;
   const pending: Waiter<T>[] = [];
   let timer: NodeJS.Timeout | undefined;
-  let sending = false;
+  let inFlight = 0;
   const one = (w: Waiter<T>) => opts.sendOne(w.item).then(w.resolve, w.reject);
   const flush = async () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    if (sending || pending.length === 0) return;
+    if (inFlight >= maxInFlight || pending.length === 0) return;
     const batch = pending.splice(0, maxItems);
-    sending = true;
+    inFlight++;
+    if (pending.length) void flush(); // more than a full batch had waited: the rest goes now too (up to maxInFlight)
     try {
       if (batch.length === 1) await one(batch[0]);
       else
@@ -52,8 +58,8 @@ export const createBatcher = <T>(opts: {
           },
         );
     } finally {
-      sending = false;
-      if (pending.length) void flush(); // they waited for this batch to be mined: no extra window
+      inFlight--;
+      if (pending.length && inFlight < maxInFlight && !timer) void flush(); // they waited for a batch slot
     }
   };
   return {
@@ -65,7 +71,7 @@ export const createBatcher = <T>(opts: {
       if (queued) return queued;
       const p = new Promise<Hex>((resolve, reject) => {
         pending.push({ item, resolve, reject });
-        if (sending) return; // goes with the next batch, when this one is mined
+        if (inFlight >= maxInFlight) return; // goes when a batch in flight is mined
         if (pending.length >= maxItems) void flush();
         else timer ??= setTimeout(() => void flush(), opts.windowMs);
       });

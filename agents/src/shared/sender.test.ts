@@ -12,6 +12,7 @@ import { anvilKey, type CorTestNetwork, openSession, registerMiners, setupNetwor
 import { type Address, encodeFunctionData, erc20Abi, type Hash, type Hex, maxUint256, parseGwei } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { createBatcher } from "./batch.ts";
 import { createClients, createTxSender, type TxSenderOptions } from "./chain.ts";
 import { createLogger } from "./logger.ts";
 
@@ -85,6 +86,7 @@ const minedTxOf = async (address: Address, nonce: number) => {
 
 test("N concurrent writes from one sender land in at most 2 blocks with consecutive nonces", async () => {
   const { tx, address } = await senderFor(10);
+  await approve(tx, 1, 0n); // warm: the sender holds its nonce and fees, as an agent does after its first write
   const first = await nonceOf(address, "pending");
   const hashes = await Promise.all(Array.from({ length: 10 }, (_, i) => approve(tx, 1, BigInt(i + 1))));
   const mined = await txsOf(hashes);
@@ -305,6 +307,39 @@ test("a nonce taken by another process resyncs; a replaced transaction is sent a
     const mined = await txsOf(await Promise.all(dropped));
     expect(mined.map((x) => x.nonce)).toEqual([nonce + 2, nonce + 3]);
     expect(await allowance(6)).toBe(6n);
+  } finally {
+    await resumeMining();
+  }
+});
+
+test("batches ride the pipelined sender: the next window's batch is broadcast before the last one is mined", async () => {
+  const { tx, address } = await senderFor(18);
+  // A batch here is one approval for the sum of its items: a real transaction per batch, whatever the items.
+  const batcher = createBatcher<bigint>({
+    windowMs: 100,
+    logger,
+    label: "approveMany",
+    sendOne: (n) => approve(tx, 1, n),
+    sendMany: (ns) =>
+      approve(
+        tx,
+        1,
+        ns.reduce((a, b) => a + b, 0n),
+      ),
+  });
+  await pauseMining();
+  try {
+    const first = [1n, 2n, 3n].map((n) => batcher.add(n));
+    await pooled(address, 1);
+    const second = [10n, 20n].map((n) => batcher.add(n));
+    await pooled(address, 2); // the first batch is still unmined
+    await resumeMining();
+    const hashes = await Promise.all([...first, ...second]);
+    expect(new Set(hashes.slice(0, 3)).size).toBe(1);
+    expect(new Set(hashes.slice(3)).size).toBe(1);
+    const [a, b] = await txsOf([hashes[0], hashes[3]]);
+    expect(b.block).toBe(a.block);
+    expect(b.nonce).toBe(a.nonce + 1);
   } finally {
     await resumeMining();
   }
