@@ -7,7 +7,6 @@ import {
   type ContractFunctionName,
   createPublicClient,
   createWalletClient,
-  decodeEventLog,
   defineChain,
   encodeFunctionData,
   type Hash,
@@ -26,10 +25,8 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { getTransactionError } from "viem/utils";
-import { AgentError, isRetryable, revertName } from "./errors.ts";
+import { AgentError, isRetryable } from "./errors.ts";
 import type { Logger } from "./logger.ts";
-
-export const networkAbi = iCorNetworkAbi;
 
 export type Clients = {
   chain: Chain;
@@ -62,7 +59,7 @@ export const networkReader =
   <T>(functionName: string, args: readonly unknown[]): Promise<T> =>
     clients.publicClient.readContract({
       address: clients.deployment.network,
-      abi: networkAbi as Abi,
+      abi: iCorNetworkAbi as Abi,
       functionName,
       args,
     }) as Promise<T>;
@@ -326,24 +323,11 @@ export const createTxSender = (clients: Clients, logger: Logger, options: TxSend
     (receipts.get(p.hash) as Awaited<ReturnType<typeof base.waitForTransactionReceipt>> | undefined) ??
     base.waitForTransactionReceipt(p);
   const client = base.extend(() => ({ writeContract, waitForTransactionReceipt }));
-  /** Legacy string-named writes (router only, until it moves onto SDK actions): a revert becomes an AgentError. */
-  const legacy = (call: ContractCall, label: string) =>
-    send(call).catch((err) => {
-      const name = revertName(err);
-      if (name) throw new AgentError(`${label} reverted: ${name}`, { cause: err, retryable: false });
-      throw err;
-    });
   return {
     /** The wallet client for SDK actions; every write it makes goes through this sender. */
     client,
     /** The network address SDK actions take (`deployment.network`). */
     network: clients.deployment.network,
-    /** @deprecated Use an SDK action with `client`. Queues a network write; resolves with the tx hash once mined. */
-    write: (functionName: string, args: readonly unknown[], label = functionName): Promise<Hex> =>
-      legacy({ address: clients.deployment.network, abi: networkAbi as Abi, functionName, args }, label),
-    /** @deprecated Use an SDK action with `client`. */
-    writeTo: (address: Address, abi: Abi, functionName: string, args: readonly unknown[], label = functionName) =>
-      legacy({ address, abi, functionName, args }, label),
   };
 };
 export type TxSender = ReturnType<typeof createTxSender>;
@@ -409,7 +393,7 @@ export const followEvents = (
         const to = next + 2000n > head ? head : next + 2000n;
         const logs = (await clients.publicClient.getContractEvents({
           address: clients.deployment.network,
-          abi: networkAbi,
+          abi: iCorNetworkAbi,
           fromBlock: next,
           toBlock: to,
         })) as unknown as NetworkLog[];
@@ -451,19 +435,3 @@ export const followEvents = (
 /** Chain time: the latest block's timestamp (deadlines compare against it, not the local clock). */
 export const chainTime = async (clients: Clients): Promise<bigint> =>
   (await clients.publicClient.getBlock({ blockTag: "latest" })).timestamp;
-
-/** The args of the first `eventName` event of the network in a receipt's logs (throws if there is none). */
-export const eventArgs = (
-  logs: readonly { data: Hex; topics: readonly Hex[] }[],
-  eventName: string,
-): Record<string, unknown> => {
-  for (const log of logs) {
-    try {
-      const decoded = decodeEventLog({ abi: networkAbi, data: log.data, topics: log.topics as [Hex, ...Hex[]] });
-      if (decoded.eventName === eventName) return decoded.args as Record<string, unknown>;
-    } catch {
-      // not one of ours (e.g. a token Transfer)
-    }
-  }
-  throw new AgentError(`Receipt has no ${eventName} event`);
-};
