@@ -1,10 +1,14 @@
+import { createWalletClient, custom, http } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { writeContract } from "viem/actions";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { addStake } from "../actions/addStake.ts";
+import { createSession } from "../actions/createSession.ts";
 import { depositToSession } from "../actions/depositToSession.ts";
 import { registerNode } from "../actions/registerNode.ts";
 import { ContractRevertedError, isContractError } from "../errors/contract.ts";
 import { corTokenAbi } from "../generated/abis.ts";
+import { anvilKey } from "../testing/anvil.ts";
 import { type CorTestNetwork, setupNetwork } from "../testing/fixture.ts";
 import { allowanceSlot, throwIfReverted } from "./allowance.ts";
 import { parseCor } from "./units.ts";
@@ -78,4 +82,38 @@ test("only a revert of the call itself stops before the approval", () => {
   });
   expect(() => throwIfReverted(allowance)).not.toThrow();
   expect(() => throwIfReverted(new Error("eth_call: state override not supported"))).not.toThrow();
+});
+
+test("a node that refuses state overrides falls back to approve-then-send, which still works", async () => {
+  const { network, modelId } = net.deployment;
+  // The real anvil behind a transport that rejects eth_call with a state override, as some RPC providers do.
+  const upstream = http(net.rpcUrl)({ chain: net.chain });
+  const overrides: unknown[] = [];
+  const strict = createWalletClient({
+    account: privateKeyToAccount(anvilKey(8)),
+    chain: net.chain,
+    transport: custom(
+      {
+        request: async ({ method, params }) => {
+          if (method === "eth_call" && Array.isArray(params) && params[2] !== undefined) {
+            overrides.push(params[2]);
+            throw new Error("eth_call: state overrides are not supported by this node");
+          }
+          return upstream.request({ method, params } as never);
+        },
+      },
+      { retryCount: 0 },
+    ),
+  });
+  await net.fund(8, parseCor("2"));
+  const bad = await createSession(strict, { network, modelId, deposit: parseCor("1"), redundancy: 8 }).catch((e) => e);
+  expect(overrides).toHaveLength(1);
+  // The revert is still decoded (by the call's own gas estimate), but only after the approval went out.
+  expect(isContractError(bad, "InvalidRedundancy")).toBe(true);
+  expect(await allowance(8)).toBe(parseCor("1"));
+
+  const { sessionId, approvalHash } = await createSession(strict, { network, modelId, deposit: parseCor("1") });
+  expect(sessionId).toBeGreaterThan(0);
+  expect(approvalHash).toBeUndefined(); // the earlier approval covers it
+  expect(await net.balanceOf(8)).toBe(parseCor("1"));
 });
