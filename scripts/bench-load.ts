@@ -150,10 +150,7 @@ const main = async () => {
     let gas = 0n;
     let txs = 0;
     for (let b = fromBlock; b <= toBlock; b++) {
-      const receipts = (await pub.request({
-        method: "eth_getBlockReceipts" as never,
-        params: [toHex(b)] as never,
-      })) as { to: string | null; gasUsed: Hex }[];
+      const receipts = await pub.request({ method: "eth_getBlockReceipts", params: [toHex(b)] });
       for (const r of receipts ?? []) {
         if (r.to?.toLowerCase() !== deployment.network.toLowerCase()) continue;
         gas += BigInt(r.gasUsed);
