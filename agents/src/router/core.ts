@@ -27,6 +27,7 @@ import { AgentError, revertName } from "../shared/errors.ts";
 import { createSafeEmitter } from "../shared/events.ts";
 import type { Logger } from "../shared/logger.ts";
 import type { StreamMessage } from "../shared/stream.ts";
+import { createAdmission } from "./admission.ts";
 import { createDispatcher, createTaskIdPredictor, type KnownPrompt } from "./dispatch.ts";
 import { createMinerLink, type MinerLink, streamUrlOf } from "./link.ts";
 import { createMinerPool } from "./pool.ts";
@@ -294,7 +295,7 @@ export const createRouterCore = (opts: {
     const effects: Effect[] = [];
     for (const log of logs) effects.push(...reduce(state, log, { live: info.live, ...self }));
     await apply(effects, info);
-    if (admissionWaiters.size) wakeAdmission(); // a settlement or an offer change may have freed capacity
+    if (admission.waiting()) wakeAdmission(); // a settlement or an offer change may have freed capacity
   };
 
   /** Sessions the router owns and routes for, one per model, funded from its own balance ("house" sessions). */
@@ -337,52 +338,31 @@ export const createRouterCore = (opts: {
   };
 
   /**
-   * Admission (backpressure): a task is submitted only when R live miners have capacity left on their on-chain
-   * Offers (counting this router's assignments not mined yet). When all are busy the request waits, FIFO, until
-   * a task settles or a miner comes back, at most `admitTimeoutMs`, with at most `maxWaiting` requests waiting;
-   * beyond that it is refused at once (HTTP 503) instead of queueing without bound.
+   * Admission (backpressure, admission.ts): a task is submitted only when R live miners have capacity left on their
+   * on-chain Offers (counting this router's assignments not mined yet); the picks are reserved before anything is
+   * awaited, so a burst cannot oversubscribe a miner. Too few live miners: refused at once.
    */
   let tickets = 0;
-  const admitTimeoutMs = opts.admitTimeoutMs ?? 30_000;
-  const maxWaiting = opts.maxWaiting ?? 256;
-  const admissionWaiters = new Set<() => void>();
-  const wakeAdmission = () => {
-    const waiters = [...admissionWaiters];
-    admissionWaiters.clear();
-    for (const w of waiters) w();
-  };
-  const admit = async (sessionId: number, session: SessionView, ticket: string): Promise<number[]> => {
-    const deadline = Date.now() + admitTimeoutMs;
-    for (;;) {
-      const picked = pool.pick(state, session, session.redundancy);
-      if (picked.length >= session.redundancy) {
-        pool.reserve(ticket, picked); // before anything is awaited: a burst cannot oversubscribe a miner
-        return picked;
-      }
-      const live = pool.liveFor(state, session);
-      if (live < session.redundancy) {
-        throw new AgentError(
-          `Could not assign a task of session ${sessionId}: ${live} of ${session.redundancy} miners live`,
-          { retryable: true },
-        );
-      }
-      if (admissionWaiters.size >= maxWaiting || Date.now() >= deadline) {
-        throw new AgentError(
-          `Could not assign a task of session ${sessionId}: every live miner is at its offered capacity (${admissionWaiters.size} requests waiting)`,
-          { retryable: true },
-        );
-      }
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          admissionWaiters.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, Math.max(1, deadline - Date.now()));
-        admissionWaiters.add(wake);
-      });
-    }
-  };
+  const admission = createAdmission({ timeoutMs: opts.admitTimeoutMs, maxWaiting: opts.maxWaiting });
+  const wakeAdmission = admission.wake;
+  const admit = (sessionId: number, session: SessionView, ticket: string): Promise<number[]> =>
+    admission.admit(
+      () => {
+        const picked = pool.pick(state, session, session.redundancy);
+        if (picked.length >= session.redundancy) {
+          pool.reserve(ticket, picked);
+          return { picked };
+        }
+        const live = pool.liveFor(state, session);
+        if (live < session.redundancy)
+          return {
+            refuse: `Could not assign a task of session ${sessionId}: ${live} of ${session.redundancy} miners live`,
+          };
+        return undefined;
+      },
+      (waiting) =>
+        `Could not assign a task of session ${sessionId}: every live miner is at its offered capacity (${waiting} requests waiting)`,
+    );
 
   /** A submission's revert, as the API reads it: `submit session=… reverted: <ErrorName>` (the SDK's decoded error). */
   const submitFailed =
