@@ -3,9 +3,12 @@ import { isContractError } from "../errors/contract.ts";
 import { type CorTestNetwork, setupNetwork, tempContentStore } from "../testing/fixture.ts";
 import { openSession, registerMiners, runTask } from "../testing/flow.ts";
 import { parseCor } from "../utils/units.ts";
+import { commitResult } from "./commitResult.ts";
 import { expireSlot } from "./expireSlot.ts";
 import { getNode } from "./getNode.ts";
 import { getTask } from "./getTask.ts";
+import { revealResult } from "./revealResult.ts";
+import { submitTask } from "./submitTask.ts";
 
 let net: CorTestNetwork;
 let store: Awaited<ReturnType<typeof tempContentStore>>;
@@ -66,4 +69,42 @@ test("an expiry past the retry limit fails the task with RetriesExhausted", asyn
   expect(status).toBe("Failed");
   expect(failed?.reason).toBe("RetriesExhausted");
   expect(failed?.refund).toBeGreaterThan(0n);
+});
+
+test("expiring a slot nobody took fails the task with NoMiners (no miner to blame)", async () => {
+  const { network } = net.deployment;
+  const sessionId = await openSession(net, 1, { deposit: parseCor("1"), maxTokens: 16, windows: { precommit } });
+  const { taskId } = await submitTask(net.client(1), { network, sessionId, prompt: "Once upon a time", store });
+  await net.increaseTime(precommit + 1);
+  const { expired, status, failed } = await expireSlot(net.client(5), { network, taskId, slot: 0 });
+  expect(expired).toBeUndefined();
+  expect(status).toBe("Failed");
+  expect(failed?.reason).toBe("NoMiners");
+});
+
+test("expiring a late revealer drops and slashes it; the other reveal then settles the task", async () => {
+  const { network } = net.deployment;
+  const reveal = 30;
+  const [a, b] = await registerMiners(net, [6, 7]); // fresh miners: the first tests cost the others reputation
+  const sessionId = await openSession(net, 1, {
+    deposit: parseCor("1"),
+    redundancy: 2,
+    maxTokens: 16,
+    windows: { precommit, reveal },
+  });
+  const { taskId } = await runTask(net, { owner: 1, sessionId, miners: [a, b], store });
+  const [first, second] = [
+    await commitResult(net.client(6), { network, taskId, result: "same", tokens: 1 }),
+    await commitResult(net.client(7), { network, taskId, result: "same", tokens: 1 }),
+  ];
+  expect(second.status).toBe("Revealing");
+  await revealResult(net.client(6), { network, taskId, salt: first.salt, result: "same", tokens: 1, store });
+  await net.increaseTime(reveal + 1);
+  const stakeBefore = (await getNode(net.publicClient, { network, nodeId: b })).stake;
+
+  const { expired, status, finalized } = await expireSlot(net.client(5), { network, taskId, slot: 1 });
+  expect(expired).toMatchObject({ nodeId: b, phase: "Revealing" });
+  expect(status).toBe("Finalized");
+  expect(finalized).toMatchObject({ winnerSlot: 0, winnerNodeId: a });
+  expect((await getNode(net.publicClient, { network, nodeId: b })).stake).toBeLessThan(stakeBefore);
 });
