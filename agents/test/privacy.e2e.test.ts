@@ -288,7 +288,7 @@ describe("encrypted sessions, router path (OpenAI API → router → miners)", (
         .map((c) => c.choices?.[0]?.text ?? "")
         .join("");
       expect(streamed).toBe(text);
-      expect(observer.traffic().includes(Buffer.from('"piece":"enc:'))).toBe(true);
+      expect(observer.traffic().includes(Buffer.from('"pieces":["enc:'))).toBe(true); // sealed token frames
       await expectNoLeak([prompt, text]);
     }, 120_000);
   }
