@@ -234,7 +234,7 @@ export const errorDescriptions: Record<string, Describe> = {
     message: `This slot was assigned to node ${n(a.assignedNodeId)}, but this account is now ${Number(a.currentNodeId) === 0 ? "unregistered" : `node ${n(a.currentNodeId)}`}: work committed under an earlier registration can never be revealed or paid.`,
   }),
   ZeroCommitment: () => ({
-    message: "The commitment must not be zero: use commitmentOf(taskId, miner, resultHash, salt).",
+    message: "The commitment must not be zero: use commitmentOf(taskId, miner, resultHash, tokens, salt).",
   }),
   AlreadyCommitted: (a) => ({ message: `Slot ${n(a.slot)} of ${task(a.taskId)} has already committed.` }),
   AlreadyRevealed: (a) => ({ message: `Slot ${n(a.slot)} of ${task(a.taskId)} has already revealed.` }),
@@ -243,7 +243,14 @@ export const errorDescriptions: Record<string, Describe> = {
   }),
   CommitmentMismatch: (a) => ({
     message: `The reveal of slot ${n(a.slot)} of ${task(a.taskId)} does not match its commitment: reveal exactly the resultHash and salt that were committed, from the same account.`,
-    hints: ["commitment = keccak256(abi.encode(taskId, minerAccount, resultHash, salt)), see commitmentOf()."],
+    hints: ["commitment = keccak256(abi.encode(taskId, minerAccount, resultHash, tokens, salt)), see commitmentOf()."],
+  }),
+  RootNotCommitted: (a) => ({
+    message: `No commitRoot of root ${a.root} by this account over this list of (task, slot): reveal with the same root, task ids and slots the account committed, in the same order.`,
+    hints: ["Slots committed with commitRoot can only be revealed with revealRoot (see utils/merkle.ts)."],
+  }),
+  RootMismatch: (a) => ({
+    message: `The revealed results and the given leaves do not rebuild the committed root ${a.root}: reveal exactly the committed results (hash, tokens, salt) and pass the other entries' commitments as leaves.`,
   }),
   TokensExceedMax: (a) => ({
     message: `${n(a.tokens)} output tokens is more than the task's maxTokens of ${n(a.maxTokens)}.`,
