@@ -17,7 +17,7 @@ import { parseMessage } from "../shared/validate.ts";
 type Peer = { nonce: Hex; routerNodeId?: number; timer?: NodeJS.Timeout };
 type TokensFrame = Extract<StreamMessage, { type: "tokens" }>;
 /** Pieces generated but not sent yet (one frame in the making). */
-type Pending = { index: number; pieces: string[]; at: number[]; first: number };
+type Pending = { index: number; pieces: string[]; at: number[] };
 type TaskStream = {
   nodeId: number;
   routers: Set<number>;
@@ -25,6 +25,8 @@ type TaskStream = {
   frames: TokensFrame[];
   pending?: Pending;
   timer?: NodeJS.Timeout;
+  /** When the last frame left (ms): frames leave at most once per `flushMs`. */
+  lastSent: number;
 };
 
 /** One generated piece as the miner's generation loop reports it. */
@@ -44,10 +46,11 @@ export const preciseNow = () => Math.round((performance.timeOrigin + performance
  * message and is closed. A task's tokens and its result hash and CID go only to the routers entitled to that
  * task (`open(taskId, routers)`); a router that (re)connects mid-task first receives the frames it missed.
  *
- * Tokens are coalesced: consecutive pieces of a task go out in one `tokens` frame when `flushMs` has passed
- * since the frame's first piece (checked on each new piece and by a timer for the tail), when it holds
- * `maxPieces`, or when the task is done. One frame and one JSON encoding per token cost more than generating
- * the token on a small model (issue 12); the added latency stays below `flushMs` plus a timer tick.
+ * Tokens are coalesced: a piece goes out at once when the task's last frame left at least `flushMs` ago;
+ * otherwise it joins the frame in the making, which leaves `flushMs` after the previous one (a timer), when it
+ * holds `maxPieces`, or when the task is done. So a slow generation pays no added latency, and a fast one sends
+ * at most one frame per `flushMs` (one frame and one JSON encoding per token cost more than generating the token
+ * on a small model, issue 12), each piece waiting less than `flushMs` plus a timer tick.
  */
 export const createStreamServer = (opts: {
   server: Server;
@@ -56,7 +59,7 @@ export const createStreamServer = (opts: {
   /** Checks a router's claim: undefined when `account` is node `nodeId`, an active router; else the reason. */
   checkRouter: (nodeId: number, account: Address) => Promise<string | undefined>;
   authTimeoutMs?: number;
-  /** Longest a piece waits for more to share its frame (ms, default 1; 0 sends every piece at once). */
+  /** Least time between two frames of a task (ms, default 1; 0 sends every piece in its own frame at once). */
   flushMs?: number;
   /** Most pieces per frame (default 64). */
   maxPieces?: number;
@@ -165,6 +168,7 @@ export const createStreamServer = (opts: {
     t.pending = undefined;
     const frame: TokensFrame = { type: "tokens", taskId, nodeId: t.nodeId, index: p.index, pieces: p.pieces, at: p.at };
     t.frames.push(frame);
+    t.lastSent = preciseNow();
     deliver(t, frame);
   };
 
@@ -177,7 +181,7 @@ export const createStreamServer = (opts: {
       const ids = routers.filter((id) => id > 0);
       const t = tasks.get(taskId);
       if (!t) {
-        tasks.set(taskId, { nodeId, routers: new Set(ids), frames: [] });
+        tasks.set(taskId, { nodeId, routers: new Set(ids), frames: [], lastSent: 0 });
         return;
       }
       const added = ids.filter((id) => !t.routers.has(id));
@@ -198,11 +202,12 @@ export const createStreamServer = (opts: {
         flush(msg.taskId, t);
         p = undefined;
       }
-      if (!p) t.pending = p = { index: msg.index, pieces: [], at: [], first: now };
+      if (!p) t.pending = p = { index: msg.index, pieces: [], at: [] };
       p.pieces.push(msg.piece);
       p.at.push(now);
-      if (flushMs <= 0 || p.pieces.length >= maxPieces || now - p.first >= flushMs) flush(msg.taskId, t);
-      else t.timer ??= setTimeout(() => flush(msg.taskId, t), flushMs);
+      const since = now - t.lastSent;
+      if (flushMs <= 0 || p.pieces.length >= maxPieces || since >= flushMs) flush(msg.taskId, t);
+      else t.timer ??= setTimeout(() => flush(msg.taskId, t), Math.max(1, Math.ceil(flushMs - since)));
     },
     /** The result is committed: tell the entitled routers, then forget the task's tokens. */
     done: (msg: Extract<StreamMessage, { type: "done" }>) => {
