@@ -3,34 +3,35 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  assignTask,
+  authorizeSubmitter,
   type ContentStore,
   contentHash,
+  createSession,
   type Deployment,
+  getNode,
+  getParams,
+  getTask,
   iCorNetworkAbi,
   Outcome,
-  TaskStatus,
-  toSessionConfig,
-  ValidationMode,
+  parseCor,
+  type SessionConfigInput,
+  setSessionRouter,
+  submitTask,
+  type TaskStatusName,
+  transferCor,
 } from "@cor-network/sdk";
 import { createEmbeddedStore } from "@cor-network/sdk/storage";
 import { type Anvil, anvilKey, deployCore, freePort, repoRoot, startAnvil } from "@cor-network/sdk/testing";
 import OpenAI from "openai";
-import {
-  type Address,
-  createPublicClient,
-  createWalletClient,
-  erc20Abi,
-  type Hex,
-  http,
-  maxUint256,
-  parseEther,
-} from "viem";
+import { createPublicClient, createTestClient, createWalletClient, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMiner } from "../src/miner/index.ts";
 import { startOracle } from "../src/oracle/index.ts";
 import { startRouter } from "../src/router/index.ts";
+import { nodeIdOfAccount } from "../src/shared/node.ts";
 import { startValidator } from "../src/validator/index.ts";
 
 // End-to-end on real parts: anvil + the forge-deployed contracts, the embedded IPFS store, node-llama-cpp on
@@ -61,38 +62,14 @@ const publicClient = () => createPublicClient({ chain: chain(), transport: http(
 const wallet = (key: Hex) =>
   createWalletClient({ account: privateKeyToAccount(key), chain: chain(), transport: http(anvil.rpcUrl) });
 
-const write = async (key: Hex, functionName: string, args: readonly unknown[]) => {
-  const w = wallet(key);
-  const hash = await w.writeContract({ address: deployment.network, abi: iCorNetworkAbi, functionName, args } as never);
-  const receipt = await publicClient().waitForTransactionReceipt({ hash });
-  expect(receipt.status).toBe("success");
-  return receipt;
-};
-const read = <T>(functionName: string, args: readonly unknown[]) =>
-  publicClient().readContract({
-    address: deployment.network,
-    abi: iCorNetworkAbi,
-    functionName,
-    args,
-  } as never) as Promise<T>;
-
-type TaskView = {
-  status: number;
-  miners: readonly number[];
-  committedMask: number;
-  revealedMask: number;
-  resultHash: Hex;
-  winnerNodeId: number;
-};
-type NodeView = {
-  status: number;
-  stake: bigint;
-  rewards: bigint;
-  accepted: number;
-  rejected: number;
-  timedOut: number;
-  score: number;
-};
+/** The client's wallet: it opens sessions, submits and (as the owner) assigns, through SDK actions. */
+const client = () => wallet(KEYS.client);
+const network = () => deployment.network;
+const task = (taskId: bigint) => getTask(publicClient(), { network: network(), taskId });
+const node = (nodeId: number) => getNode(publicClient(), { network: network(), nodeId });
+const assign = (taskId: bigint, nodeIds: number[]) => assignTask(client(), { network: network(), taskId, nodeIds });
+const routeBy = (sessionId: number, routerId: number) =>
+  setSessionRouter(client(), { network: network(), sessionId, routerId });
 
 const waitFor = async <T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> => {
   const started = Date.now();
@@ -103,10 +80,10 @@ const waitFor = async <T>(fn: () => Promise<T | undefined>, what: string, timeou
     await new Promise((r) => setTimeout(r, 150));
   }
 };
-const waitStatus = (taskId: bigint, status: number, timeoutMs = 60_000) =>
+const waitStatus = (taskId: bigint, status: TaskStatusName, timeoutMs = 60_000) =>
   waitFor(
     async () => {
-      const t = await read<TaskView>("getTask", [taskId]);
+      const t = await task(taskId);
       return t.status === status ? t : undefined;
     },
     `task ${taskId} status ${status}`,
@@ -115,39 +92,34 @@ const waitStatus = (taskId: bigint, status: number, timeoutMs = 60_000) =>
 
 /** Moves chain time forward (automine anvil only advances time when it mines). */
 const advance = async (seconds: number) => {
-  const c = publicClient();
-  await c.request({ method: "evm_increaseTime" as never, params: [seconds] as never });
-  await c.request({ method: "evm_mine" as never, params: [] as never });
+  const c = createTestClient({ mode: "anvil", chain: chain(), transport: http(anvil.rpcUrl) });
+  await c.increaseTime({ seconds });
+  await c.mine({ blocks: 1 });
 };
 
-const sessionConfig = (o: { r: number; validation: number; routerId?: number }) =>
-  toSessionConfig({
-    modelId: deployment.modelId,
-    redundancy: o.r,
-    validation: o.validation,
-    assignment: "Router",
-    pricePerToken: 10n ** 12n,
-    maxTokens: 64,
-    windows: { precommit: 30, reveal: 30, attest: 30 },
-    routerId: o.routerId ?? 0,
-  });
+const sessionConfig = (o: {
+  r: number;
+  validation: "ExactMatch" | "Embedding";
+  routerId?: number;
+}): SessionConfigInput => ({
+  modelId: deployment.modelId,
+  redundancy: o.r,
+  validation: o.validation,
+  assignment: "Router",
+  pricePerToken: 10n ** 12n,
+  maxTokens: 64,
+  windows: { precommit: 30, reveal: 30, attest: 30 },
+  routerId: o.routerId ?? 0,
+});
 
-const openSession = async (cfg: ReturnType<typeof sessionConfig>, deposit = parseEther("10")) => {
-  const before = Number(await read("sessionCount", []));
-  await write(KEYS.client, "createSession", [cfg, deposit]);
-  return before + 1;
-};
+const openSession = async (cfg: SessionConfigInput, deposit = parseCor("10")) =>
+  (await createSession(client(), { network: network(), deposit, ...cfg })).sessionId;
 
-const submit = async (sessionId: number, prompt: string, maxTokens = 32) => {
-  const bytes = new TextEncoder().encode(prompt);
-  const { cid } = await store.add(bytes);
-  const session = await read<{ taskCount: number }>("getSession", [sessionId]);
-  await write(KEYS.client, "submitTask", [sessionId, contentHash(bytes), cid, maxTokens]);
-  return (BigInt(sessionId) << 32n) | BigInt(Number(session.taskCount) + 1);
-};
+const submit = async (sessionId: number, prompt: string, maxTokens = 32) =>
+  (await submitTask(client(), { network: network(), sessionId, prompt, store, maxTokens })).taskId;
 
 const resultText = async (taskId: bigint): Promise<string> => {
-  const t = await read<TaskView>("getTask", [taskId]);
+  const t = await task(taskId);
   const logs = await publicClient().getContractEvents({
     address: deployment.network,
     abi: iCorNetworkAbi,
@@ -155,9 +127,9 @@ const resultText = async (taskId: bigint): Promise<string> => {
     args: { taskId },
     fromBlock: 0n,
   });
-  const winner = logs.find((l) => Number((l.args as { nodeId: number }).nodeId) === Number(t.winnerNodeId));
-  if (!winner) throw new Error(`no TaskRevealed log of the winner node ${t.winnerNodeId}`);
-  const bytes = await store.get((winner.args as { resultCid: string }).resultCid);
+  const winner = logs.find((l) => l.args.nodeId === t.winnerNodeId);
+  if (!winner?.args.resultCid) throw new Error(`no TaskRevealed log of the winner node ${t.winnerNodeId}`);
+  const bytes = await store.get(winner.args.resultCid);
   expect(contentHash(bytes)).toBe(t.resultHash); // the client's verification against the chain
   return new TextDecoder().decode(bytes);
 };
@@ -196,23 +168,9 @@ beforeAll(async () => {
   store = await createEmbeddedStore({ directory: ipfsDir });
   const owner = wallet(anvilKey(0));
   for (const key of Object.values(KEYS).flat()) {
-    const hash = await owner.writeContract({
-      address: deployment.token,
-      abi: erc20Abi,
-      functionName: "transfer",
-      args: [privateKeyToAccount(key).address, parseEther("10000")],
-    });
-    await publicClient().waitForTransactionReceipt({ hash });
+    const to = privateKeyToAccount(key).address;
+    await transferCor(owner, { network: deployment.network, token: deployment.token, to, amount: parseCor("10000") });
   }
-  const client = wallet(KEYS.client);
-  await publicClient().waitForTransactionReceipt({
-    hash: await client.writeContract({
-      address: deployment.token,
-      abi: erc20Abi,
-      functionName: "approve",
-      args: [deployment.network, maxUint256],
-    }),
-  });
 
   const common = { rpcUrl: anvil.rpcUrl, deployment: join(root, "deployment.json"), ipfsDir };
   for (const [name, key, behavior] of [
@@ -255,38 +213,38 @@ afterAll(async () => {
 
 describe("local network end to end", () => {
   it("R=1: a task finalizes on the fast path and the client verifies the text against the chain", async () => {
-    const sessionId = await openSession(sessionConfig({ r: 1, validation: ValidationMode.ExactMatch }));
+    const sessionId = await openSession(sessionConfig({ r: 1, validation: "ExactMatch" }));
     const taskId = await submit(sessionId, "Once upon a time, there was a little girl named Lily. She");
-    await write(KEYS.client, "assignTask", [taskId, [ids.honest0]]); // the owner assigns: no router needed
-    await waitStatus(taskId, TaskStatus.Finalized);
+    await assign(taskId, [ids.honest0]); // the owner assigns: no router needed
+    await waitStatus(taskId, "Finalized");
     expect(await resultText(taskId)).toMatch(/^ loved to play outside in the park/);
   });
 
   it("R=3: identical results finalize at once and every miner is paid", async () => {
-    const sessionId = await openSession(sessionConfig({ r: 3, validation: ValidationMode.ExactMatch }));
-    const before = await Promise.all(["honest0", "honest1", "honest2"].map((n) => read<NodeView>("getNode", [ids[n]])));
+    const sessionId = await openSession(sessionConfig({ r: 3, validation: "ExactMatch" }));
+    const before = await Promise.all(["honest0", "honest1", "honest2"].map((n) => node(ids[n])));
     const taskId = await submit(sessionId, "One day, a little dog");
-    await write(KEYS.client, "assignTask", [taskId, [ids.honest0, ids.honest1, ids.honest2]]);
-    const t = await waitStatus(taskId, TaskStatus.Finalized);
-    const after = await Promise.all(["honest0", "honest1", "honest2"].map((n) => read<NodeView>("getNode", [ids[n]])));
+    await assign(taskId, [ids.honest0, ids.honest1, ids.honest2]);
+    const t = await waitStatus(taskId, "Finalized");
+    const after = await Promise.all(["honest0", "honest1", "honest2"].map((n) => node(ids[n])));
     after.forEach((n, i) => {
       expect(n.accepted).toBe(before[i].accepted + 1);
       expect(n.rewards > before[i].rewards).toBe(true);
     });
-    expect(t.revealedMask).toBe(7);
+    expect(t.slots.every((x) => x.revealed)).toBe(true);
     expect((await resultText(taskId)).length).toBeGreaterThan(0);
   });
 
   it("a dishonest miner's garbage is rejected and slashed by the validator; the honest result is final", async () => {
-    const sessionId = await openSession(sessionConfig({ r: 3, validation: ValidationMode.Embedding }));
-    const garbageBefore = await read<NodeView>("getNode", [ids.garbage]);
+    const sessionId = await openSession(sessionConfig({ r: 3, validation: "Embedding" }));
+    const garbageBefore = await node(ids.garbage);
     const taskId = await submit(sessionId, "Tom had a red ball. He");
-    await write(KEYS.client, "assignTask", [taskId, [ids.honest1, ids.garbage, ids.honest2]]);
-    const t = await waitStatus(taskId, TaskStatus.Finalized, 90_000);
-    const garbage = await read<NodeView>("getNode", [ids.garbage]);
+    await assign(taskId, [ids.honest1, ids.garbage, ids.honest2]);
+    const t = await waitStatus(taskId, "Finalized", 90_000);
+    const garbage = await node(ids.garbage);
     expect(garbage.rejected).toBe(garbageBefore.rejected + 1);
     expect(garbage.stake < garbageBefore.stake).toBe(true); // slashed
-    expect([ids.honest1, ids.honest2]).toContain(Number(t.winnerNodeId));
+    expect([ids.honest1, ids.honest2]).toContain(t.winnerNodeId);
     const attestations = await publicClient().getContractEvents({
       address: deployment.network,
       abi: iCorNetworkAbi,
@@ -295,31 +253,31 @@ describe("local network end to end", () => {
       fromBlock: 0n,
     });
     expect(attestations).toHaveLength(1);
-    const scores = (attestations[0].args as { scores: readonly number[] }).scores.map(Number);
+    const scores = [...(attestations[0].args.scores ?? [])];
     // The acceptance bar is the protocol's (params.embeddingBarBps), not the session's.
-    const bar = (await read<{ embeddingBarBps: number }>("params", [])).embeddingBarBps;
+    const bar = (await getParams(publicClient(), { network: network() })).bars.embedding;
     expect(scores[1]).toBeLessThan(bar);
     expect(scores[0]).toBeGreaterThanOrEqual(bar);
   });
 
   it("a miner that never answers is expired by the oracle and its slot is reassigned by the router", async () => {
-    const sessionId = await openSession(sessionConfig({ r: 2, validation: ValidationMode.ExactMatch }));
-    const silentBefore = await read<NodeView>("getNode", [ids.silent]);
+    const sessionId = await openSession(sessionConfig({ r: 2, validation: "ExactMatch" }));
+    const silentBefore = await node(ids.silent);
     const taskId = await submit(sessionId, "The sun was hot and");
     // The owner picks the first miners itself, then hands the session to the router for the rest.
-    await write(KEYS.client, "assignTask", [taskId, [ids.honest0, ids.silent]]);
-    await write(KEYS.client, "setSessionRouter", [sessionId, routerNodeId]);
+    await assign(taskId, [ids.honest0, ids.silent]);
+    await routeBy(sessionId, routerNodeId);
     await waitFor(
-      async () => ((await read<TaskView>("getTask", [taskId])).committedMask === 1 ? true : undefined),
+      async () => ((await task(taskId)).slots.map((x) => x.committed).join() === "true,false" ? true : undefined),
       "honest commit",
     );
     await advance(31); // past the precommit window: the oracle expires the silent slot
-    const t = await waitStatus(taskId, TaskStatus.Finalized, 60_000);
-    const silent = await read<NodeView>("getNode", [ids.silent]);
+    const t = await waitStatus(taskId, "Finalized", 60_000);
+    const silent = await node(ids.silent);
     expect(silent.timedOut).toBe(silentBefore.timedOut + 1);
     // It never committed to the work: reputation only, no stake (v2 consent rule).
     expect(silent.stake).toBe(silentBefore.stake);
-    expect(t.miners).not.toContain(ids.silent);
+    expect(t.slots.map((x) => x.nodeId)).not.toContain(ids.silent);
     const expired = await publicClient().getContractEvents({
       address: deployment.network,
       abi: iCorNetworkAbi,
@@ -327,7 +285,7 @@ describe("local network end to end", () => {
       args: { taskId, nodeId: ids.silent },
       fromBlock: 0n,
     });
-    expect(Number((expired[0].args as { outcome: number }).outcome)).toBe(Outcome.TimedOut);
+    expect(expired[0].args.outcome).toBe(Outcome.TimedOut);
   });
 
   it("a miner killed -9 after committing reveals from its journal when restarted; the task finalizes", async () => {
@@ -336,31 +294,27 @@ describe("local network end to end", () => {
     let child = spawnChildMiner(dataDir, port);
     const childId = await waitFor(
       async () => {
-        const id = Number(await read("nodeIdOf", [privateKeyToAccount(KEYS.child).address]));
+        const id = await nodeIdOfAccount(publicClient(), network(), privateKeyToAccount(KEYS.child).address);
         return id ? id : undefined;
       },
       "child miner registration",
       90_000,
     );
-    const sessionId = await openSession(sessionConfig({ r: 2, validation: ValidationMode.ExactMatch }));
+    const sessionId = await openSession(sessionConfig({ r: 2, validation: "ExactMatch" }));
     const taskId = await submit(sessionId, "Anna found a small box.");
     // The second slot is the silent miner, so the task waits in Committing after the child commits.
-    await write(KEYS.client, "assignTask", [taskId, [childId, ids.silent]]);
-    await write(KEYS.client, "setSessionRouter", [sessionId, routerNodeId]);
-    await waitFor(
-      async () => ((await read<TaskView>("getTask", [taskId])).committedMask & 1 ? true : undefined),
-      "child commit",
-      90_000,
-    );
+    await assign(taskId, [childId, ids.silent]);
+    await routeBy(sessionId, routerNodeId);
+    await waitFor(async () => ((await task(taskId)).slots[0].committed ? true : undefined), "child commit", 90_000);
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));
     await advance(31); // the silent slot expires and the router gives it to a live miner, which commits
-    await waitStatus(taskId, TaskStatus.Revealing, 60_000);
+    await waitStatus(taskId, "Revealing", 60_000);
     child = spawnChildMiner(dataDir, port); // restarted: rebuilds from the chain + journal and reveals
     try {
-      const t = await waitStatus(taskId, TaskStatus.Finalized, 90_000);
-      expect(t.revealedMask).toBe(3);
-      expect(Number(t.miners[0])).toBe(childId);
+      const t = await waitStatus(taskId, "Finalized", 90_000);
+      expect(t.slots.map((x) => x.revealed)).toEqual([true, true]);
+      expect(t.slots[0].nodeId).toBe(childId);
     } finally {
       child.kill("SIGTERM");
     }
@@ -388,7 +342,7 @@ describe("local network end to end", () => {
     const bytes = await store.get(cor?.result_cid as string);
     expect(contentHash(bytes)).toBe(cor?.result_hash);
     expect(new TextDecoder().decode(bytes)).toBe(text); // the streamed text is the text the chain accepted
-    const t = await read<TaskView>("getTask", [BigInt(cor?.task_id as string)]);
+    const t = await task(BigInt(cor?.task_id as string));
     expect(t.resultHash).toBe(cor?.result_hash);
 
     const plain = await openai.completions.create({ model: "stories260K", prompt: "Once upon a time", max_tokens: 16 });
@@ -440,11 +394,9 @@ describe("local network end to end", () => {
       expect(res.body.error.type).toMatch(/_error$/);
     }
     // An unfunded session: the Cortensor-style route refuses before touching the chain.
-    const empty = await openSession(
-      sessionConfig({ r: 1, validation: ValidationMode.ExactMatch, routerId: routerNodeId }),
-      0n,
-    );
-    await write(KEYS.client, "authorizeSubmitter", [empty, privateKeyToAccount(KEYS.router).address as Address, true]);
+    const empty = await openSession(sessionConfig({ r: 1, validation: "ExactMatch", routerId: routerNodeId }), 0n);
+    const submitter = privateKeyToAccount(KEYS.router).address;
+    await authorizeSubmitter(client(), { network: network(), sessionId: empty, submitter });
     const unfunded = await post(
       "/api/v1/completions",
       JSON.stringify({ session_id: empty, prompt: "hi", max_tokens: 8 }),
