@@ -61,7 +61,7 @@ import {
 const TASKS = Number(process.env.BENCH_TASKS ?? 1500);
 const WAVE = Number(process.env.BENCH_WAVE ?? 500);
 const BATCH = Number(process.env.BENCH_BATCH ?? 100);
-const SHAPES = (process.env.BENCH_SHAPES ?? "spread,batched,single").split(",") as Shape[];
+const SHAPES = (process.env.BENCH_SHAPES ?? "spread,batched,single").split(",").filter(Boolean) as Shape[];
 const APPS = (process.env.BENCH_APPS ?? "baseline,current,empty").split(",") as AppName[];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const BASELINE_REV = process.env.BENCH_BASELINE_REV ?? "957c044";
@@ -69,6 +69,7 @@ const LIVE_RATE = Number(process.env.BENCH_LIVE_RATE ?? 20);
 const SPREAD_RATE = Number(process.env.BENCH_SPREAD_RATE ?? 25);
 const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 30);
 const POLLING = (process.env.BENCH_POLLING ?? "200").split(",").map(Number);
+const LIVE_APPS = (process.env.BENCH_LIVE_APPS ?? "current,empty").split(",") as AppName[];
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 600_000);
 const WITH_PG = process.env.BENCH_PG !== "0" && postgresAvailable();
 const COR = 10n ** 18n;
@@ -477,6 +478,9 @@ type BackfillRun = {
   handlersMs: number;
   flushMs: number;
   topHandlers: string;
+  /** Store reads served from memory vs read from the database (a miss costs a query). */
+  cacheHits: number;
+  cacheMisses: number;
 };
 
 // ---------------------------------------------------------------------------------------------- 1. backfill
@@ -544,7 +548,7 @@ const backfill = async (shape: Shape) => {
             const run = await backfillOnce({ app, db, pg, anvil, file, events, tasks, round, shape });
             runs.push(run);
             out(
-              `  round ${round + 1} ${db.padEnd(10)} ${app.padEnd(8)} ${fmt(events / run.seconds).padStart(6)} events/s (${fmt(run.seconds, 2)} s, ponder CPU ${fmt(run.cpu, 2)} s; raw data ${fmt(run.extractMs / 1000, 2)} s, handlers ${fmt(run.handlersMs / 1000, 2)} s, flush ${fmt(run.flushMs / 1000, 2)} s)`,
+              `  round ${round + 1} ${db.padEnd(10)} ${app.padEnd(8)} ${fmt(events / run.seconds).padStart(6)} events/s (${fmt(run.seconds, 2)} s, ponder CPU ${fmt(run.cpu, 2)} s; raw data ${fmt(run.extractMs / 1000, 2)} s, handlers ${fmt(run.handlersMs / 1000, 2)} s, flush ${fmt(run.flushMs / 1000, 2)} s; store reads ${fmt(run.cacheHits)} from memory, ${fmt(run.cacheMisses)} from the database)`,
             );
           }
         }
@@ -638,6 +642,7 @@ const backfillOnce = async (opts: {
     const metrics = await (await fetch(`${ponder.url}/metrics`)).text();
     const groups = metricValues(metrics, "ponder_historical_concurrency_group_duration", "group");
     const transform = metricValues(metrics, "ponder_historical_transform_duration", "step");
+    const cache = metricValues(metrics, "ponder_indexing_cache_requests_total", "type");
     return {
       app: opts.app,
       round: opts.round,
@@ -647,6 +652,8 @@ const backfillOnce = async (opts: {
       extractMs: groups.get("extract") ?? 0,
       handlersMs: transform.get("index") ?? 0,
       flushMs: transform.get("load") ?? 0,
+      cacheHits: (cache.get("hit") ?? 0) + (cache.get("complete") ?? 0),
+      cacheMisses: cache.get("miss") ?? 0,
       topHandlers: metricSums(metrics, "ponder_indexing_function_duration", "event")
         .slice(0, 6)
         .map(([k, v]) => `${k.replace("CorNetwork:", "")} ${fmt(v)} ms`)
@@ -724,12 +731,14 @@ const live = async () => {
     await d.rpc("evm_setBlockGasLimit", [toHex(2_000_000_000)]);
     const sessions = await setupNetwork(d, deployment);
     await d.rpc("evm_setIntervalMining", [1]);
-    for (const [p, polling] of POLLING.entries()) {
+    const settings = POLLING.flatMap((polling) => LIVE_APPS.map((app) => ({ polling, app })));
+    for (const [p, { polling, app }] of settings.entries()) {
       const ponder = await startPonder({
         rpcUrl: anvil.rpcUrl,
         deploymentFile: file,
-        schema: `bench_live_${polling}_${process.pid}`,
+        schema: `bench_live_${app}_${polling}_${process.pid}`,
         env: { PONDER_POLLING_MS: String(polling) },
+        appDir: appDir(app),
       });
       try {
         const head = async () => Number(await d.publicClient.getBlockNumber({ cacheTime: 0 }));
@@ -760,12 +769,42 @@ const live = async () => {
           await sleep(50);
         }
         const lags = [...indexedAt.entries()].map(([b, t]) => t - minedAt.get(b)!);
-        const data = await graphql<{ tasks: { totalCount: number } }>(
-          ponder.url,
-          "{ tasks(where: { status: Finalized }) { totalCount } }",
-        );
+        // Then let it catch up, and check every task made it (the empty app has no rows to count).
+        const caughtUpFrom = Date.now();
+        while ((await indexedBlock(ponder.url)) < lastHead) await sleep(100);
+        const catchUp = (Date.now() - caughtUpFrom) / 1000;
+        const finalized =
+          app === "empty"
+            ? "-"
+            : String(
+                (
+                  await graphql<{ tasks: { totalCount: number } }>(
+                    ponder.url,
+                    "{ tasks(where: { status: Finalized }) { totalCount } }",
+                  )
+                ).tasks.totalCount,
+              );
+        // ponder's own time per realtime block ("Indexed block" lines: fetch, handlers, commit).
+        const perBlock = ponder
+          .logs()
+          .split("\n")
+          .filter((line) => line.includes('"msg":"Indexed block"') && !line.includes('"event_count":0'))
+          .map((line) => Number(/"duration":([0-9.]+)/.exec(line)?.[1] ?? 0));
+        const metrics = await (await fetch(`${ponder.url}/metrics`)).text();
+        const misses = [
+          ...metricValues(
+            metrics
+              .split("\n")
+              .filter((line) => line.includes('type="miss"'))
+              .join("\n"),
+            "ponder_indexing_cache_requests_total",
+            "table",
+          ),
+        ]
+          .map(([table, n]) => `${table} ${n}`)
+          .join(", ");
         out(
-          `pollingInterval ${polling} ms: ${fmt(load.sent())} tasks over ${minedAt.size} blocks (${data.tasks.totalCount} Finalized in the index); block indexed after it was mined p50 ${fmt(pct(lags, 50))} ms, p90 ${fmt(pct(lags, 90))} ms, max ${fmt(Math.max(...lags))} ms; blocks behind the head: p50 ${pct(behind, 50)}, p99 ${pct(behind, 99)}, max ${behindMax}`,
+          `${app.padEnd(8)} polling ${polling} ms: ${fmt(load.sent())} tasks over ${minedAt.size} blocks (${finalized} Finalized in the index, caught up ${fmt(catchUp, 1)} s after the last block); block indexed after it was mined p50 ${fmt(pct(lags, 50))} ms, p90 ${fmt(pct(lags, 90))} ms, max ${fmt(Math.max(...lags))} ms; blocks behind the head p50 ${pct(behind, 50)}, p99 ${pct(behind, 99)}, max ${behindMax}; ponder per block with events p50 ${fmt(pct(perBlock, 50))} ms; store reads from the database: ${misses || "none"}`,
         );
       } finally {
         await ponder.stop();
