@@ -4,18 +4,19 @@ import { join } from "node:path";
 import {
   assignTask,
   type ContentStore,
+  type CreateSessionParameters,
   contentHash,
   createSession,
   type Deployment,
   deliverTaskKeys,
   EncryptionKeyRequiredError,
   type EncryptionKeys,
+  expireSlot,
   fetchResult,
   generateEncryptionKeyPair,
   getNode,
   getSession,
   getTask,
-  iCorNetworkAbi,
   NotARecipientError,
   sealPrompt,
   submitTask,
@@ -24,7 +25,15 @@ import {
 } from "@cor-network/sdk";
 import { createEmbeddedStore } from "@cor-network/sdk/storage";
 import { type Anvil, anvilKey, deployCore, freePort, startAnvil } from "@cor-network/sdk/testing";
-import { createWalletClient, erc20Abi, http, type PublicClient, parseEther, publicActions } from "viem";
+import {
+  createTestClient,
+  createWalletClient,
+  erc20Abi,
+  http,
+  type PublicClient,
+  parseEther,
+  publicActions,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -79,17 +88,12 @@ const expectNoLeak = async (plaintexts: string[]) => {
 };
 
 /** Expires slot `slot` of a task after its deadline (what the oracle agent does), from the deployer account. */
-const expireSlot = async (taskId: bigint, slot: number) => {
+const expireLate = async (taskId: bigint, slot: number) => {
   const owner = clientOf(0);
-  await owner.request({ method: "evm_increaseTime" as never, params: [120] as never });
-  await owner.request({ method: "evm_mine" as never, params: [] as never });
-  const hash = await owner.writeContract({
-    address: deployment.network,
-    abi: iCorNetworkAbi,
-    functionName: "expire",
-    args: [taskId, slot],
-  });
-  await owner.waitForTransactionReceipt({ hash });
+  const testClient = createTestClient({ mode: "anvil", chain: owner.chain, transport: http(anvil.rpcUrl) });
+  await testClient.increaseTime({ seconds: 120 });
+  await testClient.mine({ blocks: 1 });
+  await expireSlot(owner, { network: deployment.network, taskId, slot });
 };
 
 beforeAll(async () => {
@@ -191,7 +195,7 @@ const waitSealed = (
     encryption: { keys: clientKeys },
     ...extra,
   });
-const newSession = async (config: Record<string, unknown>) =>
+const newSession = async (config: Partial<CreateSessionParameters>) =>
   createSession(clientOf(11), {
     network: network(),
     token: deployment.token,
@@ -200,7 +204,7 @@ const newSession = async (config: Record<string, unknown>) =>
     deposit: parseEther("5"),
     encrypted: true,
     ...config,
-  } as never);
+  });
 
 describe("encrypted sessions, SDK direct mode", () => {
   it("R=3, the owner assigns after submission: keys are granted on TaskAssigned, the client gets the verified result, nobody else sees a byte", async () => {
@@ -312,7 +316,7 @@ describe("bad envelopes and keys lose no escrow", () => {
     sessionId: number,
     before: bigint,
   ) => {
-    await expireSlot(sub.taskId, 0);
+    await expireLate(sub.taskId, 0);
     const err = await waitForTaskResult(clientOf(11), {
       network: network(),
       taskId: sub.taskId,
@@ -356,7 +360,7 @@ describe("bad envelopes and keys lose no escrow", () => {
     const sub = await submitSealed(sessionId, prompt, 16);
     await assignTask(client, { network: network(), taskId: sub.taskId, nodeIds: [miners[2].nodeId] });
     await new Promise((r) => setTimeout(r, 4500)); // miner 3 waits 3 s for a grant that never comes
-    await expireSlot(sub.taskId, 0);
+    await expireLate(sub.taskId, 0);
     await assignTask(client, { network: network(), taskId: sub.taskId, nodeIds: [miners[1].nodeId] });
     // The client comes back online: its watcher sees both TaskAssigned events and grants the key.
     const result = await waitSealed(sub, { timeout: 60_000 });

@@ -81,7 +81,7 @@ describe("SDK direct mode with real miners", () => {
       redundancy: 3,
       maxTokens: 64,
       deposit: parseEther("1"),
-    } as never);
+    });
     const { taskId, blockNumber } = await submitTask(client, {
       network: deployment.network,
       sessionId,
@@ -114,7 +114,7 @@ describe("SDK direct mode with real miners", () => {
       dedicatedMiners: [minerIds[1], minerIds[2]],
       maxTokens: 64,
       deposit: parseEther("1"),
-    } as never);
+    });
     const d = await submitTask(client, {
       network: deployment.network,
       sessionId: dedicated.sessionId,
@@ -139,7 +139,7 @@ describe("SDK direct mode with real miners", () => {
       assignment: "Claim",
       maxTokens: 64,
       deposit: parseEther("1"),
-    } as never);
+    });
     const c = await submitTask(client, {
       network: deployment.network,
       sessionId: claim.sessionId,
