@@ -1,4 +1,13 @@
-import { type Account, type Chain, type Client, type Hash, type Hex, parseEventLogs, type Transport } from "viem";
+import {
+  type Account,
+  type Address,
+  type Chain,
+  type Client,
+  type Hash,
+  type Hex,
+  parseEventLogs,
+  type Transport,
+} from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { type EmptyBatchErrorType, requireItems } from "../utils/batch.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
@@ -35,6 +44,26 @@ export type CommitResultsReturnType = {
 export type CommitResultsErrorType = NetworkWriteErrorType | EmptyBatchErrorType | NotAssignedError;
 
 /**
+ * @internal Each item's result hash, salt (fresh when not given), slot (from the slot table when not given) and
+ * commitment (commitmentOf), in order: shared by commitResults and commitResultsRoot.
+ */
+export async function prepareCommits(
+  client: AnyClient,
+  p: { network: Address; miner: Address; items: readonly CommitResultsItem[] },
+): Promise<CommitResultsReturnType["commits"]> {
+  return Promise.all(
+    p.items.map(async (item) => {
+      const resultHash = item.resultHash ?? contentHash(item.result as string | Uint8Array);
+      const salt = item.salt ?? randomSalt();
+      const slot =
+        item.slot ?? (await resolveSlot(client, { network: p.network, taskId: item.taskId, account: p.miner }));
+      const commitment = commitmentOf(item.taskId, p.miner, resultHash, item.tokens, salt);
+      return { taskId: item.taskId, slot, resultHash, salt, commitment, status: "Committing" as TaskStatusName };
+    }),
+  );
+}
+
+/**
  * Miner side, batched (`commitMany`): precommits to results of several tasks in one transaction. Same rules as
  * {@link commitResult} for each, all or nothing (one bad item reverts the batch: retry the others singly).
  *
@@ -53,15 +82,7 @@ export async function commitResults<chain extends Chain | undefined, account ext
   const { network } = parameters;
   requireItems("commitResults", parameters.commits);
   const miner = accountAddress(resolveAccount(c, parameters.account));
-  const commits = await Promise.all(
-    parameters.commits.map(async (item) => {
-      const resultHash = item.resultHash ?? contentHash(item.result as string | Uint8Array);
-      const salt = item.salt ?? randomSalt();
-      const slot = item.slot ?? (await resolveSlot(c, { network, taskId: item.taskId, account: miner }));
-      const commitment = commitmentOf(item.taskId, miner, resultHash, item.tokens, salt);
-      return { taskId: item.taskId, slot, resultHash, salt, commitment, status: "Committing" as TaskStatusName };
-    }),
-  );
+  const commits = await prepareCommits(c, { network, miner, items: parameters.commits });
   const { hash, receipt } = await writeNetwork(c, {
     network,
     functionName: "commitMany",

@@ -63,6 +63,12 @@ export {
   commitResults,
 } from "./commitResults.ts";
 export {
+  type CommitResultsRootErrorType,
+  type CommitResultsRootParameters,
+  type CommitResultsRootReturnType,
+  commitResultsRoot,
+} from "./commitResultsRoot.ts";
+export {
   type CreateSessionErrorType,
   type CreateSessionParameters,
   type CreateSessionReturnType,
@@ -171,6 +177,12 @@ export {
   type RevealResultsReturnType,
   revealResults,
 } from "./revealResults.ts";
+export {
+  type RevealResultsRootErrorType,
+  type RevealResultsRootParameters,
+  type RevealResultsRootReturnType,
+  revealResultsRoot,
+} from "./revealResultsRoot.ts";
 export {
   type SetSessionRouterErrorType,
   type SetSessionRouterParameters,

@@ -8,6 +8,7 @@ import { claimTask } from "../actions/claimTask.ts";
 import { closeSession } from "../actions/closeSession.ts";
 import { commitResult } from "../actions/commitResult.ts";
 import { commitResults } from "../actions/commitResults.ts";
+import { commitResultsRoot } from "../actions/commitResultsRoot.ts";
 import { createSession } from "../actions/createSession.ts";
 import { depositToSession } from "../actions/depositToSession.ts";
 import { expireSlot } from "../actions/expireSlot.ts";
@@ -16,6 +17,7 @@ import { registerNode } from "../actions/registerNode.ts";
 import { requestExit } from "../actions/requestExit.ts";
 import { revealResult } from "../actions/revealResult.ts";
 import { revealResults } from "../actions/revealResults.ts";
+import { revealResultsRoot } from "../actions/revealResultsRoot.ts";
 import { setSessionRouter } from "../actions/setSessionRouter.ts";
 import { submitTask } from "../actions/submitTask.ts";
 import { submitTasks } from "../actions/submitTasks.ts";
@@ -56,8 +58,10 @@ const walletCorActions = {
   claimTask,
   commitResult,
   commitResults,
+  commitResultsRoot,
   revealResult,
   revealResults,
+  revealResultsRoot,
   attest,
   expireSlot,
   finalizeTask,
