@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import { iCorNetworkAbi, toSessionConfig } from "@cor-network/sdk";
+import { authorizeSubmitter, createSession, parseCor } from "@cor-network/sdk";
 import { anvilKey, freePort } from "@cor-network/sdk/testing";
 import { generateText, streamText } from "ai";
 import OpenAI from "openai";
-import { createPublicClient, createWalletClient, erc20Abi, http, maxUint256, parseEther } from "viem";
+import { createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -363,28 +363,14 @@ describe("gateway: limits, metering, revocation", () => {
 describe("gateway: Cortensor-style API with session ownership proof", () => {
   it("a key spends a session only after its owner signed the binding (EIP-712)", async () => {
     const chain = { ...foundry, rpcUrls: { default: { http: [cluster.anvil.rpcUrl] } } };
-    const pc = createPublicClient({ chain, transport: http(cluster.anvil.rpcUrl) });
     const ownerAccount = privateKeyToAccount(cluster.keys.client);
     const owner = createWalletClient({ account: ownerAccount, chain, transport: http(cluster.anvil.rpcUrl) });
-    const wait = async (hash: `0x${string}`) =>
-      expect((await pc.waitForTransactionReceipt({ hash })).status).toBe("success");
     const { deployment } = cluster;
-    await wait(
-      await owner.writeContract({
-        address: deployment.token,
-        abi: erc20Abi,
-        functionName: "approve",
-        args: [deployment.network, maxUint256],
-      }),
-    );
-    const before = Number(
-      await pc.readContract({
-        address: deployment.network,
-        abi: iCorNetworkAbi,
-        functionName: "sessionCount",
-      } as never),
-    );
-    const config = toSessionConfig({
+    const network = deployment.network;
+    const { sessionId } = await createSession(owner, {
+      network,
+      token: deployment.token,
+      deposit: parseCor("10"),
       modelId: deployment.modelId,
       redundancy: 1,
       validation: "ExactMatch",
@@ -393,24 +379,8 @@ describe("gateway: Cortensor-style API with session ownership proof", () => {
       maxTokens: 32,
       routerId: cluster.routers[1].nodeId,
     });
-    await wait(
-      await owner.writeContract({
-        address: deployment.network,
-        abi: iCorNetworkAbi,
-        functionName: "createSession",
-        args: [config, parseEther("10")],
-      } as never),
-    );
-    const sessionId = before + 1;
     for (const key of cluster.keys.routers) {
-      await wait(
-        await owner.writeContract({
-          address: deployment.network,
-          abi: iCorNetworkAbi,
-          functionName: "authorizeSubmitter",
-          args: [sessionId, privateKeyToAccount(key).address, true],
-        } as never),
-      );
+      await authorizeSubmitter(owner, { network, sessionId, submitter: privateKeyToAccount(key).address });
     }
     const key = await createKeyCli(["--name", "session-user"]);
     const keyId = key.slice(4, 16);
