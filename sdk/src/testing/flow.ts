@@ -107,7 +107,12 @@ export async function runTask(
 ): Promise<{ taskId: bigint; reveals: RevealResultReturnType[] }> {
   const network = net.deployment.network;
   const owner = net.client(p.owner);
-  const { taskId } = await submitTask(owner, { network, sessionId: p.sessionId, prompt: "Once upon a time", store: p.store });
+  const { taskId } = await submitTask(owner, {
+    network,
+    sessionId: p.sessionId,
+    prompt: "Once upon a time",
+    store: p.store,
+  });
   await assignTask(owner, { network, taskId, nodeIds: p.miners });
   const reveals = p.play ? await playMiners(net, { taskId, store: p.store, miners: p.play }) : [];
   return { taskId, reveals };
