@@ -79,7 +79,15 @@ export async function getPromptEnvelope(
   return { envelope: await p.store.get(promptCid), promptCid, promptHash, sessionId };
 }
 
-/** @internal The task key, recovered from the prompt envelope with the client's keys. */
+/**
+ * The task key of an encrypted task, recovered from its prompt envelope (found through the task's TaskSubmitted
+ * event from `fromBlock`) with keys the envelope is wrapped to: the submitter's, a router's or a miner's. Also
+ * returns the envelope and the decrypted prompt. Throws NotFoundError without a TaskSubmitted event, and the
+ * envelope errors of openPrompt (NotARecipientError, EnvelopeTamperedError, …).
+ *
+ * @example
+ * const { taskKey, plaintext } = await recoverTaskKey(client, { network, taskId, store, fromBlock, keys })
+ */
 export async function recoverTaskKey(
   client: Client<Transport, Chain | undefined>,
   p: TaskContentContext & { keys: EncryptionKeys },

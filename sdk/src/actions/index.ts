@@ -84,6 +84,7 @@ export {
   type DeliverTaskKeysReturnType,
   deliverTaskKeys,
   grantPath,
+  recoverTaskKey,
 } from "./deliverTaskKeys.ts";
 export {
   type DepositToSessionErrorType,
