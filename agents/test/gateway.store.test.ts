@@ -76,7 +76,7 @@ describe.each(backends)("gateway storage on %s", (backendName, open) => {
     expect(rows[0].hash).toBe(hashKey(k.key));
     expect(JSON.stringify(rows)).not.toContain(k.key.slice(k.key.indexOf("_") + 1)); // the secret part
     expect((await authenticate(db, k.key))?.name).toBe(`alice-${backendName}`);
-    expect(await authenticate(db, `${k.key.slice(0, -1)}x`)).toBeUndefined();
+    expect(await authenticate(db, `${k.key.slice(0, -1)}${k.key.endsWith("x") ? "y" : "x"}`)).toBeUndefined(); // 1 char off
     expect(await authenticate(db, "sk-not-ours")).toBeUndefined();
     expect((await listKeys(db)).map((x) => x.name)).toContain(`alice-${backendName}`);
   });

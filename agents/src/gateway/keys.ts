@@ -68,8 +68,8 @@ export const createKey = async (db: Db, p: CreateKeyParameters): Promise<ApiKey 
     );
     return { ...toKey(row), key };
   } catch (err) {
-    if (/duplicate key|unique/i.test(String((err as Error).message)))
-      throw new KeyInputError(`a key named '${p.name}' exists already`);
+    // SQLSTATE 23505 unique_violation (PostgreSQL and PGlite alike): the name is taken.
+    if ((err as { code?: unknown }).code === "23505") throw new KeyInputError(`a key named '${p.name}' exists already`);
     throw err;
   }
 };
