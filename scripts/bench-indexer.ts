@@ -72,6 +72,9 @@ const POLLING = (process.env.BENCH_POLLING ?? "200").split(",").map(Number);
 const LIVE_APPS = (process.env.BENCH_LIVE_APPS ?? "current,empty").split(",") as AppName[];
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 600_000);
 const WITH_PG = process.env.BENCH_PG !== "0" && postgresAvailable();
+const LIVE_DBS = (process.env.BENCH_LIVE_DBS ?? "PGlite,PostgreSQL")
+  .split(",")
+  .filter((db) => db === "PGlite" || WITH_PG);
 const COR = 10n ** 18n;
 const MINERS = [1, 2, 3, 4];
 const ROUTER = 5;
@@ -731,14 +734,20 @@ const live = async () => {
     await d.rpc("evm_setBlockGasLimit", [toHex(2_000_000_000)]);
     const sessions = await setupNetwork(d, deployment);
     await d.rpc("evm_setIntervalMining", [1]);
-    const settings = POLLING.flatMap((polling) => LIVE_APPS.map((app) => ({ polling, app })));
-    for (const [p, { polling, app }] of settings.entries()) {
+    const pg = LIVE_DBS.includes("PostgreSQL") ? await startPostgres() : undefined;
+    cleanups.push(async () => pg?.stop());
+    const settings = LIVE_DBS.flatMap((db) =>
+      POLLING.flatMap((polling) => LIVE_APPS.map((app) => ({ db, polling, app }))),
+    );
+    for (const [p, { db, polling, app }] of settings.entries()) {
+      await pg?.exec("DROP SCHEMA IF EXISTS ponder_sync CASCADE");
       const ponder = await startPonder({
         rpcUrl: anvil.rpcUrl,
         deploymentFile: file,
-        schema: `bench_live_${app}_${polling}_${process.pid}`,
+        schema: `bench_live_${app}_${polling}_${p}_${process.pid}`,
         env: { PONDER_POLLING_MS: String(polling) },
         appDir: appDir(app),
+        databaseUrl: db === "PostgreSQL" ? pg?.url : undefined,
       });
       try {
         const head = async () => Number(await d.publicClient.getBlockNumber({ cacheTime: 0 }));
@@ -804,17 +813,19 @@ const live = async () => {
           .map(([table, n]) => `${table} ${n}`)
           .join(", ");
         out(
-          `${app.padEnd(8)} polling ${polling} ms: ${fmt(load.sent())} tasks over ${minedAt.size} blocks (${finalized} Finalized in the index, caught up ${fmt(catchUp, 1)} s after the last block); block indexed after it was mined p50 ${fmt(pct(lags, 50))} ms, p90 ${fmt(pct(lags, 90))} ms, max ${fmt(Math.max(...lags))} ms; blocks behind the head p50 ${pct(behind, 50)}, p99 ${pct(behind, 99)}, max ${behindMax}; ponder per block with events p50 ${fmt(pct(perBlock, 50))} ms; store reads from the database: ${misses || "none"}`,
+          `${db.padEnd(10)} ${app.padEnd(8)} polling ${polling} ms: ${fmt(load.sent())} tasks over ${minedAt.size} blocks (${finalized} Finalized in the index, caught up ${fmt(catchUp, 1)} s after the last block); block indexed after it was mined p50 ${fmt(pct(lags, 50))} ms, p90 ${fmt(pct(lags, 90))} ms, max ${fmt(Math.max(...lags))} ms; blocks behind the head p50 ${pct(behind, 50)}, p99 ${pct(behind, 99)}, max ${behindMax}; ponder per block with events p50 ${fmt(pct(perBlock, 50))} ms; store reads from the database: ${misses || "none"}`,
         );
       } finally {
         await ponder.stop();
       }
     }
   } finally {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
     await anvil.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 };
+const cleanups: (() => Promise<void>)[] = [];
 
 // Ctrl-C: run the 'exit' hooks that kill the ponder children (anvil children are killed here too).
 const anvils: Anvil[] = [];
