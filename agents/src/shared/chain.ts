@@ -237,7 +237,10 @@ export const createTxSender = (clients: Clients, logger: Logger, options: TxSend
     const data = encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args });
     for (let attempt = 1; ; attempt++) {
       try {
-        nonce ??= await publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
+        const next = (nonce ??= await publicClient.getTransactionCount({
+          address: account.address,
+          blockTag: "pending",
+        }));
         const [estimate, fee] = await Promise.all([
           publicClient
             .request({
@@ -257,7 +260,7 @@ export const createTxSender = (clients: Clients, logger: Logger, options: TxSend
           type: "eip1559",
           to: call.address,
           data,
-          nonce,
+          nonce: next,
           gas: BigInt(estimate) + 400_000n,
           ...fee,
         });
@@ -265,10 +268,10 @@ export const createTxSender = (clients: Clients, logger: Logger, options: TxSend
         await publicClient.sendRawTransaction({ serializedTransaction: raw }).catch(async (err) => {
           // The request may have reached the node although its answer was lost: then the transaction is there.
           const known = await publicClient.getTransaction({ hash }).catch(() => undefined);
-          if (!known) throw getTransactionError(err, { account, chain, nonce });
+          if (!known) throw getTransactionError(err, { account, chain, nonce: next });
         });
-        const sent = { hash, raw, nonce, label, sentAt: Date.now(), lastBroadcast: Date.now(), missing: 0 };
-        nonce += 1;
+        const sent = { hash, raw, nonce: next, label, sentAt: Date.now(), lastBroadcast: Date.now(), missing: 0 };
+        nonce = next + 1;
         return sent;
       } catch (err) {
         if (isContractError(err)) throw err; // the same call reverts the same way: never retried
@@ -292,7 +295,10 @@ export const createTxSender = (clients: Clients, logger: Logger, options: TxSend
         return t.hash;
       }
       if ("timedOut" in outcome) {
-        nonce = undefined;
+        // Resync under the lock (never between another call's nonce read and its increment).
+        void locked(async () => {
+          nonce = undefined;
+        });
         throw new AgentError(`${label} not mined after ${timeoutMs}ms`, { details: t.hash, retryable: true });
       }
       // Reverted after a passing simulation (the state moved in between) or replaced: simulate again; a real
