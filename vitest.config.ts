@@ -4,9 +4,9 @@ import { defineConfig } from "vitest/config";
 // One vitest run covers every workspace. Suites that start real processes (anvil, ponder,
 // an IPFS daemon, llama.cpp) run in forked workers, one file at a time per worker.
 export default defineConfig({
-  // Workspace packages resolve to their TypeScript sources (the "source" export condition): no build step.
-  resolve: { conditions: ["source", ...defaultClientConditions] },
-  ssr: { resolve: { conditions: ["source", ...defaultServerConditions] } },
+  // Workspace packages resolve to their TypeScript sources (the "cor-source" export condition): no build step.
+  resolve: { conditions: ["cor-source", ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ["cor-source", ...defaultServerConditions] } },
   test: {
     include: [
       "sdk/src/**/*.test.ts",

@@ -8,8 +8,8 @@ const backend = process.env.COR_DASHBOARD_BACKEND ?? "http://127.0.0.1:5173";
 export default defineConfig({
   root: import.meta.dirname,
   plugins: [react()],
-  // @cor-network/sdk resolves to its TypeScript sources (the "source" export condition): no SDK build needed.
-  resolve: { conditions: ["source", ...defaultClientConditions] },
+  // @cor-network/sdk resolves to its TypeScript sources (the "cor-source" export condition): no SDK build needed.
+  resolve: { conditions: ["cor-source", ...defaultClientConditions] },
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -1,4 +1,4 @@
-// Indexer benchmark (prints figures; not a test). Run: node --conditions=source --import tsx scripts/bench-indexer.ts
+// Indexer benchmark (prints figures; not a test). Run: node --conditions=cor-source --import tsx scripts/bench-indexer.ts
 //
 //  1. Cold backfill. A chain of BENCH_TASKS tasks through the fast path (9 events each) is generated on anvil
 //     (automine off, blocks mined by the script) in three shapes:

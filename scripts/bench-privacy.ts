@@ -1,4 +1,4 @@
-// Privacy benchmark (prints figures; not a test). Run: node --conditions=source --import tsx scripts/bench-privacy.ts
+// Privacy benchmark (prints figures; not a test). Run: node --conditions=cor-source --import tsx scripts/bench-privacy.ts
 // Encryption + decryption overhead of one encrypted task (4 KB prompt, R=3) against the inference time of the same
 // task on the real model in the same run (target: ≤ 1 ms of crypto per task). Each step is the SDK code the
 // client, miners and validators run (sdk/src/crypto), timed in this one process:

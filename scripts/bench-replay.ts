@@ -1,7 +1,7 @@
 /**
  * Replay cost vs generation cost, same model, same process, same run (issue 9 target: replay ≤ 0.3×).
  *
- *   node --conditions=source --import tsx scripts/bench-replay.ts [--rounds 3] [--max-tokens 256] [--threads 1]
+ *   node --conditions=cor-source --import tsx scripts/bench-replay.ts [--rounds 3] [--max-tokens 256] [--threads 1]
  *
  * For each prompt the miner's engine generates a result (greedy, then sampled at T=0.8/top-k 40/
  * top-p 0.95), and the validator's replay scorer judges that same result right after, so both see

@@ -1,4 +1,4 @@
-// Router benchmark (prints figures; not a test). Run: node --conditions=source --import tsx scripts/bench-router.ts
+// Router benchmark (prints figures; not a test). Run: node --conditions=cor-source --import tsx scripts/bench-router.ts
 //  1. streaming throughput through the router vs node-llama-cpp called directly, same model, prompt and
 //     token budget, measured in this run (target ratio ≥ 0.97);
 //  2. latency each hop adds, per token (target p50 ≤ 1 ms per hop; LiteLLM reports 3.25 ms):

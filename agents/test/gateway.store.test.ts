@@ -230,7 +230,7 @@ describe.runIf(postgresAvailable())("limits across processes on one PostgreSQL",
     const env = { ...process.env, DATABASE_URL: pg.url, KEY: JSON.stringify(key), NOW: String(now) };
     const outs = await Promise.all(
       [1, 2, 3].map(() =>
-        run(process.execPath, ["--conditions=source", "--import", "tsx", "--input-type=module", "-e", script], {
+        run(process.execPath, ["--conditions=cor-source", "--import", "tsx", "--input-type=module", "-e", script], {
           env,
           cwd: repoRoot(),
         }),

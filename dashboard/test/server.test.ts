@@ -187,7 +187,7 @@ describe("cor-dashboard CLI", () => {
       const main = join(import.meta.dirname, "..", "server", "main.ts");
       execFile(
         process.execPath,
-        ["--conditions=source", "--import", "tsx", main, ...args],
+        ["--conditions=cor-source", "--import", "tsx", main, ...args],
         { timeout: 30_000 },
         (err, _out, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr }),
       );

@@ -1,5 +1,5 @@
 // Fast source-level checks of the package layout (the packed tarball is tested in package.test.ts):
-// every export's "source" file exists and comes first, and the browser entries bundle from sources for
+// every export's "cor-source" file exists and comes first, and the browser entries bundle from sources for
 // platform "browser" without reaching a Node built-in or the Node-only storage backends.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -16,9 +16,9 @@ test("every export has its source condition first, pointing at an existing .ts f
   );
   expect(entries.map(([name]) => name)).toEqual([".", "./wagmi", "./storage", "./node", "./testing"]);
   for (const [name, conditions] of entries) {
-    expect(Object.keys(conditions), name).toEqual(["source", "types", "default"]);
-    expect(existsSync(join(sdk, conditions.source)), conditions.source).toBe(true);
-    expect(conditions.types.replace(/^\.\/dist\/(.*)\.d\.ts$/, "./src/$1.ts"), name).toBe(conditions.source);
+    expect(Object.keys(conditions), name).toEqual(["cor-source", "types", "default"]);
+    expect(existsSync(join(sdk, conditions["cor-source"])), conditions["cor-source"]).toBe(true);
+    expect(conditions.types.replace(/^\.\/dist\/(.*)\.d\.ts$/, "./src/$1.ts"), name).toBe(conditions["cor-source"]);
   }
 });
 

@@ -75,7 +75,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "cor-sdk-package-"));
   app = join(work, "app");
   mkdirSync(app);
-  ok(await run(process.execPath, ["--conditions=source", "--import", "tsx", "scripts/build.ts"], sdk), "build");
+  ok(await run(process.execPath, ["--conditions=cor-source", "--import", "tsx", "scripts/build.ts"], sdk), "build");
   lap("built");
   const packed = ok(await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], sdk), "pack");
   tarball = join(work, JSON.parse(packed.stdout)[0].filename);
@@ -155,8 +155,8 @@ describe("the packed @cor-network/sdk", () => {
     expect(pkg.dependencies.viem).toBeUndefined();
     for (const [entry, target] of Object.entries(pkg.exports as Record<string, Record<string, string> | string>)) {
       if (typeof target === "string") continue;
-      expect(Object.keys(target)[0], entry).toBe("source");
-      for (const condition of ["source", "types", "default"]) {
+      expect(Object.keys(target)[0], entry).toBe("cor-source");
+      for (const condition of ["cor-source", "types", "default"]) {
         expect(
           () => readFileSync(join(app, "node_modules/@cor-network/sdk", target[condition])),
           `${entry} ${condition}`,

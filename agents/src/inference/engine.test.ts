@@ -114,7 +114,7 @@ describe("generate", () => {
     const { stdout } = await execFileAsync(
       process.execPath,
       [
-        "--conditions=source",
+        "--conditions=cor-source",
         "--import",
         "tsx",
         script,

@@ -2,7 +2,7 @@
  * One-shot generation in a fresh process, printing the result as JSON on stdout.
  * Used by engine.test.ts to check cross-process determinism; also handy by hand:
  *
- *   node --conditions=source --import tsx agents/src/inference/generate.script.ts \
+ *   node --conditions=cor-source --import tsx agents/src/inference/generate.script.ts \
  *     '{"prompt":"Once upon a time","maxTokens":32,"threads":1}'
  *
  * Input JSON fields: prompt (required), maxTokens (default 64), threads (default 1),
