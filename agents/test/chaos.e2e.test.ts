@@ -798,7 +798,18 @@ describe("chaos: the network survives the faults it meets every day", () => {
       "a relayed token",
       30_000,
     );
-    const victim = miners[minerIds.indexOf(source)];
+    // Speculative start (docs/inference.md#dispatch): miners stream before the assignment is mined, and the router
+    // does not assign a miner whose link dropped. The slot only the oracle can free is one the chain gave a miner
+    // that died before committing: once the assignment is mined, kill an assigned miner that has not committed (the
+    // relayed one when it qualifies). Polled every 20 ms: a miner commits ≥ 250 ms (its batch window) after that.
+    let uncommitted: number[] = [];
+    for (const deadline = Date.now() + 30_000; !uncommitted.length && Date.now() < deadline; await sleep(20)) {
+      const t = await read<{ miners: readonly number[]; committedMask: number }>("getTask", [BigInt(sse.taskId)]);
+      if (t.miners.some((id) => Number(id) !== 0))
+        uncommitted = t.miners.map(Number).filter((id, slot) => id !== 0 && !(Number(t.committedMask) & (1 << slot)));
+    }
+    expect(uncommitted.length).toBeGreaterThan(0);
+    const victim = miners[minerIds.indexOf(uncommitted.includes(source) ? source : uncommitted[0])];
     victim.hold();
     victim.kill("SIGKILL", { expected: true });
     await sleep(Math.max(0, 60_000 - (Date.now() - killedAt)));

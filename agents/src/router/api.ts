@@ -214,7 +214,8 @@ export const createApi = (opts: ApiOptions) => {
     const { taskId, settled } = await submitOrExplain(c, sessionId, prompt, o.maxTokens, o.stream);
     const taskKey = taskId.toString();
     c.header("x-cor-task-id", taskKey);
-    const promptTokens = (await counted) ?? Math.ceil(Buffer.byteLength(prompt) / 4);
+    // Counted while the task runs: a stream must not wait for the tokenizer before its first token.
+    const promptTokensOf = async () => (await counted) ?? Math.ceil(Buffer.byteLength(prompt) / 4);
     const costOf = (f: FinalResult) => (BigInt(f.tokens ?? 0) * pricing.price * BigInt(pricing.redundancy)).toString();
     if (!o.stream) {
       const final = await core.waitFinal(taskId, opts.finalTimeoutMs).catch((err) => {
@@ -227,7 +228,7 @@ export const createApi = (opts: ApiOptions) => {
           "server_error",
           "task_failed",
         );
-      return c.json(completionBody(kind, model, taskId, final, promptTokens, o, { cost_wei: costOf(final) }));
+      return c.json(completionBody(kind, model, taskId, final, await promptTokensOf(), o, { cost_wei: costOf(final) }));
     }
     const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-${taskId}`;
     const created = Math.floor(Date.now() / 1000);
@@ -333,7 +334,8 @@ export const createApi = (opts: ApiOptions) => {
           const cor = { ...corInfo(taskId, f), cost_wei: costOf(f), verified_text_matches_stream: matches };
           // A stream that diverged from the accepted result carries the verified text in its last chunk.
           await write(chunk(null, finish, { cor: matches ? cor : { ...cor, text: verified.text } }));
-          if (o.includeUsage) await write({ ...chunk(null, null), choices: [], usage: usageOf(promptTokens, f) });
+          if (o.includeUsage)
+            await write({ ...chunk(null, null), choices: [], usage: usageOf(await promptTokensOf(), f) });
         }
         await sse.writeSSE({ data: "[DONE]" });
       } finally {

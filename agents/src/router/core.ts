@@ -470,6 +470,7 @@ export const createRouterCore = (opts: {
       if (predicted === undefined && prompts.size < 10_000) prompts.set(key, known);
       if (routed || state.sessions.get(sessionId)?.assignment === AssignmentMode.Router) {
         await assign(taskId).catch((err) => {
+          pool.release(key); // a retry (a miner reconnecting) reserves again
           throw new AgentError(`Could not assign task ${taskId}: ${String(err.message).split("\n")[0]}`, {
             cause: err,
           });
@@ -480,8 +481,12 @@ export const createRouterCore = (opts: {
     if (predicted !== undefined) {
       const key = predicted.toString();
       settled.catch((err) => {
+        // Nothing held for it may outlive the failure: dispatches, the prompt, the reservation, the relay log.
         dispatcher.cancel(key);
+        forgetDispatch(key);
+        pool.release(key);
         relay.fail(key, "submit_failed", String((err as Error).message).split("\n")[0]);
+        relay.finish(key);
       });
       if (options.early) return { taskId: predicted, promptCid: cid, settled: settled.then(() => undefined) };
     }
