@@ -1,4 +1,4 @@
-import { AgentError } from "../shared/errors.ts";
+import { NoMinersError } from "./errors.ts";
 
 /** One attempt to admit a request: the miners it got, a reason to refuse it at once, or nothing (wait). */
 export type AdmitAttempt = { picked: number[] } | { refuse: string } | undefined;
@@ -7,7 +7,7 @@ export type AdmitAttempt = { picked: number[] } | { refuse: string } | undefined
  * Admission (backpressure, docs/inference.md#backpressure). A request is admitted when `attempt` finds miners for
  * it; while every live miner is at its offered capacity it waits for `wake` (a task settled, a miner came back),
  * FIFO-fair enough for a burst, at most `timeoutMs`, with at most `maxWaiting` requests waiting. Beyond either
- * bound, or when `attempt` refuses, it fails at once with a retryable AgentError: nothing queues without bound.
+ * bound, or when `attempt` refuses, it fails at once with a (retryable) NoMinersError: nothing queues without bound.
  */
 export const createAdmission = (opts: { timeoutMs?: number; maxWaiting?: number } = {}) => {
   const timeoutMs = opts.timeoutMs ?? 30_000;
@@ -20,9 +20,8 @@ export const createAdmission = (opts: { timeoutMs?: number; maxWaiting?: number 
       for (;;) {
         const a = attempt();
         if (a && "picked" in a) return a.picked;
-        if (a) throw new AgentError(a.refuse, { retryable: true });
-        if (waiters.size >= maxWaiting || Date.now() >= deadline)
-          throw new AgentError(busy(waiters.size), { retryable: true });
+        if (a) throw new NoMinersError(a.refuse);
+        if (waiters.size >= maxWaiting || Date.now() >= deadline) throw new NoMinersError(busy(waiters.size));
         await new Promise<void>((resolve) => {
           const wake = () => {
             clearTimeout(timer);

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { type Deployment, escrowOf, taskIdOf } from "@cor-network/sdk";
+import { contractErrorOf, type Deployment, escrowOf, taskIdOf } from "@cor-network/sdk";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Hex } from "viem";
@@ -8,6 +8,7 @@ import { jsonSafe, safeStringify } from "../shared/json.ts";
 import type { Logger } from "../shared/logger.ts";
 import { decodeUtf8, isJsonContentType } from "../shared/validate.ts";
 import type { FinalResult, HouseConfig, RouterCore, TaskEvent } from "./core.ts";
+import { NoMinersError } from "./errors.ts";
 import {
   type CompletionOptions,
   createPromptCounter,
@@ -116,11 +117,19 @@ export const createApi = (opts: ApiOptions) => {
     try {
       return await core.submit(sessionId, prompt, maxTokens, { early });
     } catch (err) {
-      const msg = String((err as Error).message);
       // Submitted but not assigned: name the task so that a gateway does not submit the request again elsewhere.
-      const submitted = /Could not assign task (\d+)/.exec(msg)?.[1];
-      if (submitted) c.header("x-cor-task-id", submitted);
-      if (/InsufficientDeposit/.test(msg)) {
+      if (err instanceof NoMinersError) {
+        if (err.taskId !== undefined) c.header("x-cor-task-id", err.taskId.toString());
+        throw new HttpError(503, err.shortMessage, "server_error", "no_miners");
+      }
+      // A submission's revert, by the SDK's decoded error name (never by message text).
+      const revert = contractErrorOf(err, [
+        "InsufficientDeposit",
+        "NotAuthorizedSubmitter",
+        "SessionNotOpen",
+        "UnknownSession",
+      ]);
+      if (revert?.errorName === "InsufficientDeposit") {
         throw new HttpError(
           402,
           `Session ${sessionId} has too little deposit for ${maxTokens} tokens`,
@@ -128,7 +137,7 @@ export const createApi = (opts: ApiOptions) => {
           "insufficient_deposit",
         );
       }
-      if (/NotAuthorizedSubmitter/.test(msg)) {
+      if (revert?.errorName === "NotAuthorizedSubmitter") {
         throw new HttpError(
           403,
           `This router may not submit to session ${sessionId}: the owner must authorizeSubmitter(router)`,
@@ -136,9 +145,8 @@ export const createApi = (opts: ApiOptions) => {
           "not_authorized",
         );
       }
-      if (/SessionNotOpen|UnknownSession/.test(msg))
+      if (revert)
         throw new HttpError(404, `Session ${sessionId} is not open`, "invalid_request_error", "session_not_found");
-      if (/Could not assign/.test(msg)) throw new HttpError(503, msg.split("\n")[0], "server_error", "no_miners");
       throw err;
     }
   };

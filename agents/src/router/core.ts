@@ -29,6 +29,7 @@ import type { Logger } from "../shared/logger.ts";
 import type { StreamMessage } from "../shared/stream.ts";
 import { createAdmission } from "./admission.ts";
 import { createDispatcher, createTaskIdPredictor, type KnownPrompt } from "./dispatch.ts";
+import { NoMinersError } from "./errors.ts";
 import { createMinerLink, type MinerLink, streamUrlOf } from "./link.ts";
 import { createMinerPool } from "./pool.ts";
 import { createRouterPrivacy } from "./privacy.ts";
@@ -410,6 +411,8 @@ export const createRouterCore = (opts: {
       throw err;
     }
   };
+  /** Submissions whose submit/assign transactions are not mined yet (a speculative stream may already be open). */
+  const settling = new Set<Promise<unknown>>();
   const submitAdmitted = async (
     sessionId: number,
     prompt: string,
@@ -471,13 +474,16 @@ export const createRouterCore = (opts: {
       if (routed || state.sessions.get(sessionId)?.assignment === AssignmentMode.Router) {
         await assign(taskId).catch((err) => {
           pool.release(key); // a retry (a miner reconnecting) reserves again
-          throw new AgentError(`Could not assign task ${taskId}: ${String(err.message).split("\n")[0]}`, {
+          throw new NoMinersError(`Could not assign task ${taskId}: ${String(err.message).split("\n")[0]}`, {
+            taskId,
             cause: err,
           });
         });
       }
       return taskId;
     })();
+    settling.add(settled);
+    void settled.catch(() => undefined).finally(() => settling.delete(settled));
     if (predicted !== undefined) {
       const key = predicted.toString();
       settled.catch((err) => {
@@ -551,6 +557,19 @@ export const createRouterCore = (opts: {
     read,
     startedAt,
     caughtUp: follower.caughtUp,
+    /**
+     * Waits (at most `timeoutMs`) until every accepted submission's submit and assign transactions are mined: a
+     * stream that started speculatively must not outlive a router that never put its task on chain.
+     */
+    drain: async (timeoutMs: number): Promise<void> => {
+      const deadline = Date.now() + timeoutMs;
+      while (settling.size && Date.now() < deadline) {
+        await Promise.race([
+          Promise.allSettled([...settling]),
+          new Promise((r) => setTimeout(r, Math.max(1, deadline - Date.now()))),
+        ]);
+      }
+    },
     /** Ends every open relayed stream with an error (the router is stopping), then stops. */
     /** Ends every open relayed stream with an error event, stops following the chain; returns the ended tasks. */
     stop: (): string[] => {

@@ -130,6 +130,9 @@ export const startRouter = async (overrides: Partial<Record<keyof typeof routerC
       // core.stop() ends every open stream with an error event naming its task, then [DONE]: stop accepting,
       // let those responses finish (up to 3 s), then cut whatever is left.
       // (server.close() would drop them at once: Node counts a connection whose request was fully read as idle.)
+      // Tasks accepted but not yet on chain (a speculative stream starts before its submit is mined) get their
+      // submit and assign mined first, so "continues on chain" is true for every stream ended below.
+      await core.drain(5_000);
       const ended = core.stop();
       ws.close();
       const deadline = Date.now() + 3_000;

@@ -7,11 +7,11 @@ import {
   isEnvelope,
   openFrame,
   openResult,
+  recoverTaskKey,
   sealPrompt,
   streamKeyOf,
   type TaskKey,
 } from "@cor-network/sdk";
-import { recoverTaskKey } from "../../../sdk/src/actions/deliverTaskKeys.ts"; // not in the SDK entry yet
 import { type Clients, networkReader } from "../shared/chain.ts";
 import type { Logger } from "../shared/logger.ts";
 
