@@ -43,7 +43,9 @@ vitest_json=$(mktemp)
 vitest run --reporter=default --reporter=json --outputFile.json="$vitest_json" || status=1
 read -r v_passed v_failed < <(node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  console.log(r.numPassedTests, r.numFailedTests + (r.numTotalTestSuites && r.numFailedTestSuites ? r.numFailedTestSuites : 0));
+  // Failed tests, plus files that failed without a failed test (they did not load): not their describe blocks.
+  const unloaded = (r.testResults ?? []).filter((f) => f.status === "failed" && !(f.assertionResults ?? []).some((a) => a.status === "failed")).length;
+  console.log(r.numPassedTests, r.numFailedTests + unloaded);
 ' "$vitest_json" 2>/dev/null || echo "0 1")
 
 echo
