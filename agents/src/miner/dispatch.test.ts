@@ -13,7 +13,9 @@ const OWNER = "0x00000000000000000000000000000000000000a1" as Address;
 const ROUTER = 7;
 const quiet = pino({ level: "silent" });
 
-const setup = (opts: { perRouter?: number; ttlMs?: number; session?: Partial<DispatchSession> } = {}) => {
+const setup = (
+  opts: { perRouter?: number; ttlMs?: number; pauseMs?: number; session?: Partial<DispatchSession> } = {},
+) => {
   const declined: [number, string, string][] = [];
   const tokens: string[] = [];
   const running: { req: GenerateRequest; finish: () => void }[] = [];
@@ -70,6 +72,7 @@ const setup = (opts: { perRouter?: number; ttlMs?: number; session?: Partial<Dis
     sampling: async () => ({ temperature: 0, topK: 0, topP: 0 }) as never,
     perRouter: opts.perRouter,
     ttlMs: opts.ttlMs,
+    pauseMs: opts.pauseMs,
   });
   return { d, declined, tokens, running, engine };
 };
@@ -140,6 +143,26 @@ describe("miner dispatch (speculative start)", () => {
     ]);
     expect(engine.active).toBe(0); // both generations were aborted
     expect(d.size()).toBe(0);
+  });
+
+  it("a router that left dispatches unconfirmed gets no speculative start for a while, longer each time", async () => {
+    const { d, declined, running, engine } = setup({ perRouter: 2, ttlMs: 50, pauseMs: 1_000 });
+    engine.maxConcurrency = 8;
+    d.handle(ROUTER, dispatch(1));
+    await until(() => declined.length === 1); // expired unconfirmed: strike 1 (paused 1 s)
+    d.handle(ROUTER, dispatch(2));
+    await until(() => declined.length === 2);
+    expect(declined[1][2]).toMatch(new RegExp(`^Router ${ROUTER} left 1 dispatch\\(es\\) unconfirmed`));
+    expect(running.length).toBe(1); // only the first one ever ran
+    await new Promise((r) => setTimeout(r, 1_100));
+    d.handle(ROUTER, dispatch(3)); // pause over: accepted, and it expires again (strike 2: paused 2 s)
+    await until(() => declined.length === 3);
+    expect(running.length).toBe(2);
+    await new Promise((r) => setTimeout(r, 1_100));
+    d.handle(ROUTER, dispatch(4)); // still paused: the second pause is twice as long
+    await until(() => declined.length === 4);
+    expect(declined[3][2]).toMatch(/left 2 dispatch\(es\) unconfirmed/);
+    expect(running.length).toBe(2);
   });
 
   it("refuses sessions it must not start early: encrypted, another model, Claim mode", async () => {

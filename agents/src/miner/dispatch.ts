@@ -45,6 +45,12 @@ export type MinerDispatchOptions = {
   perRouter?: number;
   /** How long a dispatch waits for its assignment to land on chain before it is dropped (ms, default 20 000). */
   ttlMs?: number;
+  /**
+   * A router whose dispatch expired unconfirmed (it streamed a generation it never put on chain) gets no speculative
+   * start from this miner for `pauseMs` (default 60 000), doubling with each further expiry up to an hour: free work
+   * per router grows with the logarithm of time, not linearly. Its tasks still run once assigned on chain.
+   */
+  pauseMs?: number;
   /** How long a session lookup is reused (ms, default 5 000). */
   sessionCacheMs?: number;
   /** False declines every dispatch (fault-drill miners that must not stream what they will not commit). */
@@ -68,7 +74,14 @@ export const createMinerDispatch = (opts: MinerDispatchOptions) => {
   const perRouter = opts.perRouter ?? 2;
   const ttlMs = opts.ttlMs ?? 20_000;
   const cacheMs = opts.sessionCacheMs ?? 5_000;
+  const pauseMs = opts.pauseMs ?? 60_000;
   const jobs = new Map<string, Job>();
+  /** Routers that left dispatches unconfirmed: how many times, and until when they get no speculative start. */
+  const strikes = new Map<number, { count: number; until: number }>();
+  const strike = (router: number) => {
+    const count = (strikes.get(router)?.count ?? 0) + 1;
+    strikes.set(router, { count, until: Date.now() + Math.min(3_600_000, pauseMs * 2 ** (count - 1)) });
+  };
   const sessions = new Map<number, { at: number; value: Promise<DispatchSession & { ownerNode: number }> }>();
 
   const sessionOf = (sessionId: number) => {
@@ -124,6 +137,11 @@ export const createMinerDispatch = (opts: MinerDispatchOptions) => {
     if (jobs.has(taskId)) return; // a repeated dispatch changes nothing
     const bad = malformed(req);
     if (bad) return decline(bad);
+    const paused = strikes.get(router);
+    if (paused && paused.until > Date.now())
+      return decline(
+        `Router ${router} left ${paused.count} dispatch(es) unconfirmed: no speculative start for ${Math.ceil((paused.until - Date.now()) / 1000)} s`,
+      );
     if (unconfirmed(router) >= perRouter) return decline(`Router ${router} has ${perRouter} unconfirmed dispatches`);
     const busy = engine.active + engine.queued + [...jobs.values()].filter((j) => j.checking).length;
     if (busy >= engine.maxConcurrency) return decline("At capacity");
@@ -141,6 +159,7 @@ export const createMinerDispatch = (opts: MinerDispatchOptions) => {
       }),
       timer: setTimeout(() => {
         if (!job.confirmed) {
+          strike(router);
           decline(`Not assigned on chain within ${ttlMs} ms`);
           drop(taskId, job, "dispatch expired");
         }
