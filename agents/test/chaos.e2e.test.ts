@@ -555,12 +555,29 @@ describe("chaos: the network survives the faults it meets every day", () => {
       60_000,
     );
 
-    // kill -9 mid-stream: the connection is cut; the task finalizes without the router.
+    // kill -9 mid-stream once the task is on chain: the connection is cut; the task finalizes without the router.
+    // (Before its submit is broadcast a kill -9 leaves no task at all: the speculative stream ends, nothing was
+    // escrowed, and the miners drop the unconfirmed work after the dispatch TTL without committing.)
     r0 = router.restarts;
-    const cut = await streamChat("A little bird sang", 300, (n) => {
-      if (n === 2) router.kill("SIGKILL", { expected: true });
+    let cut: Sse | undefined;
+    let killed: Promise<void> = Promise.resolve();
+    cut = await streamChat("A little bird sang", 300, (n) => {
+      if (n !== 2) return;
+      killed = (async () => {
+        await waitFor(
+          async () => {
+            if (!cut) return undefined;
+            const t = await read<{ status: number }>("getTask", [BigInt(cut.taskId)]);
+            return t.status >= TaskStatus.Queued ? true : undefined;
+          },
+          "the cut stream's task on chain",
+          30_000,
+        );
+        router.kill("SIGKILL", { expected: true });
+      })();
     });
     await cut.finished;
+    await killed;
     expect(cut.done).toBe(false);
     // While it is down a client submits to a session the router routes: the restarted router assigns it.
     await router.restarted(r0, 30_000);
