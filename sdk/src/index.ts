@@ -31,19 +31,6 @@ export {
   normalizeCid,
   verifyContent,
 } from "./storage/cid.ts";
-export {
-  type AddResult,
-  BaseError as StorageBaseError,
-  type BaseErrorParameters as StorageBaseErrorParameters,
-  ContentNotFoundError,
-  type ContentStore,
-  type ContentStoreKind,
-  ContentVerificationError,
-  DEFAULT_GET_TIMEOUT_MS,
-  type GetOptions,
-  InvalidCidError,
-  StorageError,
-  type StorageErrorParameters,
-} from "./storage/types.ts";
+export * from "./storage/interface.ts";
 export * from "./utils/index.ts";
 export { version } from "./version.ts";

@@ -4,23 +4,8 @@ import type { ContentStore } from "./types.ts";
 
 export * from "./cid.ts";
 export * from "./embedded.ts";
+export * from "./interface.ts";
 export * from "./kubo.ts";
-// The local BaseError is exported as StorageBaseError so that `export *` of this module next to the
-// SDK's own errors cannot clash; catch StorageError (or its subclasses) in practice.
-export {
-  type AddResult,
-  BaseError as StorageBaseError,
-  type BaseErrorParameters as StorageBaseErrorParameters,
-  ContentNotFoundError,
-  type ContentStore,
-  type ContentStoreKind,
-  ContentVerificationError,
-  DEFAULT_GET_TIMEOUT_MS,
-  type GetOptions,
-  InvalidCidError,
-  StorageError,
-  type StorageErrorParameters,
-} from "./types.ts";
 
 export interface CreateContentStoreOptions {
   /** Kubo RPC API URL (`--ipfs-api http://127.0.0.1:5001`). When set, content goes to that daemon. */
