@@ -68,7 +68,7 @@ Run 'cor <command> --help' for the flags of a command. Every flag also reads a C
   --stake COR            stake when registering                      [COR_STAKE, default 1000]
   --encryption-key HEX   X25519 secret key (default: keyring in the data dir; docs/privacy.md) [COR_ENCRYPTION_KEY]
 miner:     --model PATH|hf:URI [COR_MODEL]  --threads N [COR_THREADS=1]  --concurrency N  --behavior honest|garbage|silent
-           offer: --min-price COR [COR_MIN_PRICE=0]  --capacity N [COR_CAPACITY=16]  --modes Router,Claim,Dedicated [COR_MODES]
+           offer: --min-price COR [COR_MIN_PRICE=0]  --capacity N [COR_CAPACITY=32]  --modes Router,Claim,Dedicated [COR_MODES]
 miner:     --key-wait-ms N [COR_KEY_WAIT_MS=20000]: how long an encrypted task waits for its key grant
            --batch-ms N [COR_BATCH_MS=250, 0 = off]: commits/reveals collected into one commitMany/revealMany
            --dispatch-per-router N [COR_DISPATCH_PER_ROUTER=2, 0 = off]  --dispatch-ttl-ms N [COR_DISPATCH_TTL_MS=20000]

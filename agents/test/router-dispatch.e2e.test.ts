@@ -108,6 +108,9 @@ beforeAll(async () => {
   stops.push(miner.stop);
   minerUrl = miner.endpoint;
   minerNodeId = miner.nodeId;
+  // Assignments go out unbatched (COR_BATCH_MS=0), so the one sent behind a submission reliably shares its block.
+  const batchMs = process.env.COR_BATCH_MS;
+  process.env.COR_BATCH_MS = "0";
   const router = await startRouter({
     ...common,
     privateKey: anvilKey(ACCOUNTS.router),
@@ -117,6 +120,8 @@ beforeAll(async () => {
     validation: "ExactMatch",
     windowSeconds: "30",
   });
+  if (batchMs === undefined) delete process.env.COR_BATCH_MS;
+  else process.env.COR_BATCH_MS = batchMs;
   stops.unshift(router.stop);
   routerUrl = router.url;
   await until("the router's link to the miner", async () => {
@@ -177,6 +182,24 @@ describe("speculative start through the router (1-second blocks)", () => {
       expect(r.cor?.verified_text_matches_stream).toBe(true);
       expect(r.text.length).toBeGreaterThan(0);
     }
+    // The assignment goes right behind the submission (the predicted id), not after its receipt: it rides the
+    // submission's block (unless a block boundary falls between the two sends).
+    const blockOf = async (eventName: "TaskSubmitted" | "TaskAssigned", taskId: bigint) => {
+      const logs = await net.publicClient.getContractEvents({
+        address: net.deployment.network,
+        abi: iCorNetworkAbi,
+        eventName,
+        args: { taskId },
+        fromBlock: 0n,
+      });
+      expect(logs.length).toBeGreaterThan(0);
+      return logs[0].blockNumber;
+    };
+    const gaps = await Promise.all(
+      runs.map(async (r) => (await blockOf("TaskAssigned", r.taskId)) - (await blockOf("TaskSubmitted", r.taskId))),
+    );
+    for (const gap of gaps) expect(gap).toBeLessThanOrEqual(1n);
+    expect(gaps.filter((g) => g === 0n).length).toBeGreaterThanOrEqual(2);
   }, 120_000);
 
   it("ignores a forged dispatch: unauthenticated peers are refused, other routers declined, free work bounded", async () => {

@@ -34,7 +34,15 @@ import { samplingOfSession } from "../shared/sampling.ts";
 import { assignmentStepOf, type MinerBehavior, routerRefusal, shouldClaim } from "./assignment.ts";
 import { createMinerDispatch } from "./dispatch.ts";
 import { createMinerPrivacy } from "./privacy.ts";
-import { createRevealHandler, type Pending } from "./reveal.ts";
+import {
+  type CommitJournals,
+  createRevealHandler,
+  forgetCommitment,
+  journalCommitted,
+  journalRoot,
+  type Pending,
+  type RootRecord,
+} from "./reveal.ts";
 import { createStreamServer } from "./stream.ts";
 
 export type { MinerBehavior } from "./assignment.ts";
@@ -58,7 +66,7 @@ export const minerConfigSpec = {
   concurrency: { env: "COR_CONCURRENCY", description: "generations at once", default: "1", parse: "int" },
   batchMs: {
     env: "COR_BATCH_MS",
-    description: "collect commits/reveals this long into one commitMany/revealMany (0 = off)",
+    description: "collect commits/reveals this long into one commitRoot/revealRoot (0 = off)",
     default: "250",
     parse: "int",
   },
@@ -69,7 +77,7 @@ export const minerConfigSpec = {
   ipfsDir: { env: "COR_IPFS_DIR", description: "embedded IPFS block directory", default: ".data/ipfs" },
   stake: { env: "COR_STAKE", description: "stake in COR when registering", default: "1000" },
   minPrice: { env: "COR_MIN_PRICE", description: "offer: minimum price per output token in COR", default: "0" },
-  capacity: { env: "COR_CAPACITY", description: "offer: open tasks at once", default: "16", parse: "int" },
+  capacity: { env: "COR_CAPACITY", description: "offer: open tasks at once", default: "32", parse: "int" },
   modes: {
     env: "COR_MODES",
     description: "offer: assignment modes accepted (Router,Claim,Dedicated)",
@@ -132,7 +140,6 @@ export const startMiner = async (
   let logger = createLogger("miner", { account: clients.account.address });
   const tx = createTxSender(clients, logger);
   const { client, network } = tx;
-  const batch = createResultBatchers(tx, Number(cfg.batchMs), logger); // issue 12: commitMany / revealMany
   const store = await createContentStore({ ipfsApi: cfg.ipfsApi, directory: cfg.ipfsDir });
   const modelPath = await resolveModelPath(cfg.model);
   const engine: InferenceEngine = await createInferenceEngine({
@@ -142,6 +149,11 @@ export const startMiner = async (
   });
   const modelId = `0x${engine.sha256}` as Hex;
   const journal = openJournal<Pending>(join(cfg.dataDir, "journal.json"));
+  // Root batches (issue 12, docs/batching.md): a slot committed under a root can only be revealed with that batch.
+  const journals: CommitJournals = { journal, roots: openJournal<RootRecord>(join(cfg.dataDir, "roots.json")) };
+  const batch = createResultBatchers(tx, Number(cfg.batchMs), logger, {
+    beforeRoot: (rootBatch, cids) => journalRoot(journals, rootBatch, cids),
+  });
   // ---- privacy (issue 10, miner/privacy.ts): node keyring, key grants, prompt decryption, result sealing
   const privacy = createMinerPrivacy({
     keys: loadNodeKeys(cfg.dataDir, cfg.encryptionKey),
@@ -248,8 +260,22 @@ export const startMiner = async (
     return { promptCid, promptHash, maxTokens, sessionId };
   };
 
-  // Reveal handler (miner/reveal.ts): a journaled commitment is revealed once, batched with others (revealMany).
-  const reveal = createRevealHandler({ journal, reveal: (item) => batch.reveals.add(item), logger });
+  // Reveal handler (miner/reveal.ts): a journaled commitment is revealed once, batched with others (revealRoot per
+  // root batch, revealMany for single commits).
+  const reveal = createRevealHandler({
+    ...journals,
+    reveal: (item) => batch.reveals.add(item),
+    committedAs: async (taskId, slot) => {
+      const logs = await getTaskLogs(client, {
+        network,
+        taskId,
+        fromBlock: BigInt(deployment.startBlock),
+        eventNames: ["TaskCommitted"],
+      });
+      return logs.findLast((l) => l.args.nodeId === nodeId && l.args.slot === slot)?.args.commitment;
+    },
+    logger,
+  });
 
   const work = async (taskId: bigint, slot: number) => {
     const key = taskId.toString();
@@ -311,7 +337,8 @@ export const startMiner = async (
       const salt = toHex(randomBytes(32));
       // The salt is journaled before the commitment is sent: a crash after commit can still reveal.
       journal.set(key, { slot, resultHash, salt, cid, tokens, ...(withhold ? { withhold } : {}) });
-      await batch.commits.add({ taskId, slot, resultHash, tokens, salt });
+      const committed = await batch.commits.add({ taskId, slot, resultHash, tokens, salt, resultCid: cid });
+      journalCommitted(journals, taskId, committed.root);
       streams.done({
         type: "done",
         taskId: key,
@@ -322,7 +349,7 @@ export const startMiner = async (
         ms: result.ms,
       });
       logger.info(
-        `Committed result task=${key} tokens=${tokens} (${Math.round((result.tokens / Math.max(result.ms, 1)) * 1000)} tok/s)`,
+        `Committed result task=${key} tokens=${tokens}${committed.root ? ` root=${committed.root.slice(0, 10)}` : ""} (${Math.round((result.tokens / Math.max(result.ms, 1)) * 1000)} tok/s)`,
       );
       if ((await getTask(client, { network, taskId })).status === "Revealing") await reveal(taskId);
     } catch (err) {
@@ -384,14 +411,15 @@ export const startMiner = async (
           break;
         }
         case "TaskPhaseChanged":
-          if (Number(a.status) === TaskStatus.Revealing && journal.get(key)) void reveal(BigInt(key));
+          if (Number(a.status) === TaskStatus.Revealing && journal.get(key) && !final.has(key))
+            void reveal(BigInt(key));
           break;
         case "TaskFinalized":
         case "TaskFailed":
           submitted.delete(key);
           privacy.forget(key);
           dispatch.forget(key);
-          if (journal.get(key)) journal.delete(key);
+          forgetCommitment(journals, key);
           break;
       }
     }

@@ -40,4 +40,67 @@ describe("admission", () => {
     await expect(second).rejects.toThrow(/busy/);
     expect(a.waiting()).toBe(0);
   });
+
+  it("serves waiting requests first come, first served: a newcomer never takes capacity ahead of them", async () => {
+    const a = createAdmission({ timeoutMs: 5_000 });
+    let slots = 0;
+    const attempt = (): AdmitAttempt => {
+      if (slots === 0) return undefined;
+      slots--;
+      return { picked: [1] };
+    };
+    const order: string[] = [];
+    const admitted = ["first", "second", "third"].map((name) =>
+      a.admit(attempt, busy).then(() => {
+        order.push(name);
+      }),
+    );
+    expect(a.waiting()).toBe(3);
+    slots = 1; // one slot frees up and a newcomer arrives before any wake: it must queue, the oldest gets the slot
+    const late = a.admit(attempt, busy).then(() => {
+      order.push("late");
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(order).toEqual(["first"]);
+    expect(a.waiting()).toBe(3);
+    slots = 2;
+    a.wake();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(order).toEqual(["first", "second", "third"]);
+    slots = 1;
+    a.wake();
+    await Promise.all([...admitted, late]);
+    expect(order).toEqual(["first", "second", "third", "late"]);
+    expect(a.waiting()).toBe(0);
+  });
+
+  it("a waiting request that cannot be served does not block one that can (another session's miners)", async () => {
+    const a = createAdmission({ timeoutMs: 5_000 });
+    let otherFree = false;
+    const blocked = a.admit(() => undefined, busy);
+    const other = a.admit(() => (otherFree ? { picked: [9] } : undefined), busy);
+    otherFree = true;
+    a.wake();
+    expect(await other).toEqual([9]);
+    expect(a.waiting()).toBe(1);
+    await expect(Promise.race([blocked, new Promise((r) => setTimeout(() => r("waiting"), 20))])).resolves.toBe(
+      "waiting",
+    );
+  });
+
+  it("an attempt that throws rejects only its own request", async () => {
+    const a = createAdmission({ timeoutMs: 5_000 });
+    let fail = false;
+    const bad = a.admit(() => {
+      if (fail) throw new Error("state read failed");
+      return undefined;
+    }, busy);
+    let free = false;
+    const good = a.admit(() => (free ? { picked: [2] } : undefined), busy);
+    fail = true;
+    free = true;
+    a.wake();
+    await expect(bad).rejects.toThrow("state read failed");
+    expect(await good).toEqual([2]);
+  });
 });

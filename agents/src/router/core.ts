@@ -243,6 +243,27 @@ export const createRouterCore = (opts: {
     await privacy.grant(taskId, picked);
   };
 
+  /**
+   * The assignment of a house task whose id is predicted, sent right behind its submission (the TxSender simulates
+   * against the pending block, which holds the submission), so both usually ride one block: one block less from
+   * request to commit. It stands in for `assign` while it runs, so the TaskSubmitted event does not assign again.
+   */
+  const assignPredicted = (taskId: bigint, picked: number[]): Promise<void> => {
+    const key = taskId.toString();
+    const p = (async () => {
+      try {
+        await assigner.add({ taskId, nodeIds: picked });
+      } catch (err) {
+        if (revertName((err as Error).cause) === "WrongPhase") return; // assigned already
+        throw err;
+      }
+      logger.info(`Assigned task=${key} miners=${picked.join(",")} (with its submission)`);
+    })().finally(() => assigning.delete(key));
+    assigning.set(key, p);
+    p.catch(() => undefined); // its failure is handled where it is awaited (the submission's settlement)
+    return p;
+  };
+
   /** Performs the reducer's effects for one batch. Assignments run after the batch, skipping tasks it settled. */
   const apply = async (effects: Effect[], info: BatchInfo) => {
     const toAssign: string[] = [];
@@ -439,6 +460,7 @@ export const createRouterCore = (opts: {
       args,
     });
     const known: KnownPrompt = { sessionId, prompt, promptHash, maxTokens };
+    let early: Promise<void> | undefined;
     if (predicted !== undefined) {
       const key = predicted.toString();
       pool.reserve(key, picked);
@@ -446,6 +468,7 @@ export const createRouterCore = (opts: {
       relay.track(key);
       prompts.set(key, known);
       chosen.set(key, picked);
+      early = assignPredicted(predicted, picked);
       dispatchTo(key, picked);
     }
     const settled = (async () => {
@@ -471,7 +494,10 @@ export const createRouterCore = (opts: {
       relay.track(key);
       privacy.remember(taskId, taskKey);
       if (predicted === undefined && prompts.size < 10_000) prompts.set(key, known);
-      if (routed || state.sessions.get(sessionId)?.assignment === AssignmentMode.Router) {
+      // The assignment sent with the submission (predicted id) is mined with it or shortly after; if it failed
+      // (e.g. the submission itself failed), assign the usual way.
+      const assignedEarly = early ? await early.then(() => true).catch(() => false) : false;
+      if (!assignedEarly && (routed || state.sessions.get(sessionId)?.assignment === AssignmentMode.Router)) {
         await assign(taskId).catch((err) => {
           pool.release(key); // a retry (a miner reconnecting) reserves again
           throw new NoMinersError(`Could not assign task ${taskId}: ${String(err.message).split("\n")[0]}`, {
