@@ -28,7 +28,8 @@ test("toSessionConfig fills the defaults and maps names to enum values", () => {
     attestWindow: 60,
     dedicatedMiners: [],
   });
-  expect(() => toSessionConfig({ modelId: "0x00", validation: "Fuzzy" as never })).toThrow(/Unknown ValidationMode/);
+  // @ts-expect-error: not a ValidationMode (a JavaScript caller can still pass it)
+  expect(() => toSessionConfig({ modelId: "0x00", validation: "Fuzzy" })).toThrow(/Unknown ValidationMode/);
 });
 
 test("createSession pulls exactly the deposit and stores the configuration", async () => {

@@ -100,11 +100,7 @@ export const sharedSecret = async (secret: SecretHandle, publicKey: Uint8Array):
   if (await hasNativeX25519()) {
     const key = secret.key ?? (await importSecret(secret.raw as Uint8Array));
     out = new Uint8Array(
-      await (subtle as SubtleCrypto).deriveBits(
-        { name: "X25519", public: await importPublic(publicKey) } as never,
-        key,
-        256,
-      ),
+      await (subtle as SubtleCrypto).deriveBits({ name: "X25519", public: await importPublic(publicKey) }, key, 256),
     );
   } else {
     out = x25519.getSharedSecret(secret.raw as Uint8Array, publicKey);

@@ -1,4 +1,4 @@
-import { encodeErrorResult, type Hex } from "viem";
+import { type Abi, encodeErrorResult, type Hex } from "viem";
 import { writeContract } from "viem/actions";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { assignTask } from "../actions/assignTask.ts";
@@ -40,11 +40,9 @@ describe("decoding (offline)", () => {
     const networkErrors = iCorNetworkAbi.filter((i) => i.type === "error").map((i) => i.name);
     for (const name of networkErrors) expect(errorDescriptions[name], name).toBeDefined();
     for (const item of corErrorsAbi) {
-      const data = encodeErrorResult({
-        abi: [item],
-        errorName: item.name,
-        args: item.inputs.map((i) => sample(i.type)),
-      } as never);
+      // Any error of the ABI, so untyped: the loop encodes each with sample arguments of its input types.
+      const abi: Abi = [item];
+      const data = encodeErrorResult({ abi, errorName: item.name, args: item.inputs.map((i) => sample(i.type)) });
       const decoded = decodeCorError(data);
       expect(decoded?.errorName).toBe(item.name);
       const err = new ContractRevertedError({ errorName: decoded?.errorName, args: decoded?.args ?? {}, data });
@@ -99,8 +97,6 @@ describe("decoding (offline)", () => {
 });
 
 describe("classifying reverts by name", () => {
-  const revert = (errorName: "WrongPhase" | "DeadlineNotPassed", args: readonly unknown[]) =>
-    encodeErrorResult({ abi: iCorNetworkAbi, errorName, args } as never);
   const rawViem = (data: `0x${string}`) =>
     Object.assign(new Error("execution reverted"), {
       name: "ContractFunctionExecutionError",
@@ -108,7 +104,9 @@ describe("classifying reverts by name", () => {
     });
 
   test("isContractError takes one name or a list, and only a decoded revert", () => {
-    const err = toCorError(rawViem(revert("DeadlineNotPassed", [1234]))) as ContractRevertedError;
+    const err = toCorError(
+      rawViem(encodeErrorResult({ abi: iCorNetworkAbi, errorName: "DeadlineNotPassed", args: [1234] })),
+    ) as ContractRevertedError;
     expect(isContractError(err)).toBe(true);
     expect(isContractError(err, "DeadlineNotPassed")).toBe(true);
     expect(isContractError(err, "WrongPhase")).toBe(false);
@@ -119,13 +117,18 @@ describe("classifying reverts by name", () => {
   });
 
   test("contractErrorOf finds a revert wrapped in a cause chain, or decodes a raw viem revert", () => {
-    const decoded = toCorError(rawViem(revert("WrongPhase", [7n, 5]))) as ContractRevertedError;
+    const decoded = toCorError(
+      rawViem(encodeErrorResult({ abi: iCorNetworkAbi, errorName: "WrongPhase", args: [7n, 5] })),
+    ) as ContractRevertedError;
     const wrapped = new Error("Could not expire task 7", { cause: new Error("batch failed", { cause: decoded }) });
     expect(contractErrorOf(wrapped)).toBe(decoded);
     expect(contractErrorOf(wrapped, "WrongPhase")?.args.taskId).toBe(7n);
     expect(contractErrorOf(wrapped, ["NothingToExpire", "DeadlineNotPassed"])).toBeUndefined();
 
-    const raw = contractErrorOf(rawViem(revert("DeadlineNotPassed", [99])), "DeadlineNotPassed");
+    const raw = contractErrorOf(
+      rawViem(encodeErrorResult({ abi: iCorNetworkAbi, errorName: "DeadlineNotPassed", args: [99] })),
+      "DeadlineNotPassed",
+    );
     expect(raw).toBeInstanceOf(ContractRevertedError);
     expect(raw?.args.deadline).toBe(99);
     expect(raw?.retryable).toBe(true);

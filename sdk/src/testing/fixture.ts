@@ -8,6 +8,7 @@ import {
   type Address,
   type Chain,
   createPublicClient,
+  createTestClient,
   createWalletClient,
   defineChain,
   type Hex,
@@ -84,16 +85,17 @@ export async function setupNetwork(opts: { blockTime?: number } = {}): Promise<C
   });
   const transport = http(rpcUrl, { retryCount: 0 });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 50 });
+  const anvilClient = createTestClient({ mode: "anvil", chain, transport });
 
   let deployment: Deployment;
   const file = join(tmpdir(), `cor-sdk-anvil-state-${stateKey()}.json`);
   if (process.env.COR_TEST_NO_STATE_CACHE !== "1" && existsSync(file)) {
     const cached = JSON.parse(readFileSync(file, "utf8")) as CachedState;
-    await publicClient.request({ method: "anvil_loadState" as never, params: [cached.state] as never });
+    await anvilClient.loadState({ state: cached.state });
     deployment = cached.deployment;
   } else {
     deployment = await deployCore({ rpcUrl });
-    const state = (await publicClient.request({ method: "anvil_dumpState" as never })) as Hex;
+    const state = await anvilClient.dumpState();
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify({ state, deployment } satisfies CachedState));
     renameSync(tmp, file);
@@ -142,8 +144,8 @@ export async function setupNetwork(opts: { blockTime?: number } = {}): Promise<C
         args: [toAddress(of)],
       }),
     increaseTime: async (seconds) => {
-      await publicClient.request({ method: "evm_increaseTime" as never, params: [seconds] as never });
-      await publicClient.request({ method: "evm_mine" as never });
+      await anvilClient.increaseTime({ seconds });
+      await anvilClient.mine({ blocks: 1 });
     },
     stop: () => anvil.stop(),
   };

@@ -99,7 +99,7 @@ test("a node that refuses state overrides falls back to approve-then-send, which
             overrides.push(params[2]);
             throw new Error("eth_call: state overrides are not supported by this node");
           }
-          return upstream.request({ method, params } as never);
+          return upstream.request({ method, params });
         },
       },
       { retryCount: 0 },

@@ -8,22 +8,21 @@ import {
   type StateOverride,
   type TransactionReceipt,
 } from "viem";
-import { readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import { readContract, simulateContract } from "viem/actions";
 import { getAction } from "viem/utils";
-import {
-  type ContractErrorContext,
-  isContractError,
-  TransactionRevertedError,
-  withContractErrors,
-} from "../errors/contract.ts";
+import { isContractError, withContractErrors } from "../errors/contract.ts";
 import { corTokenAbi, iCorNetworkAbi } from "../generated/abis.ts";
-import { networkAbiWithErrors } from "./abi.ts";
 import {
   type AnyClient,
   accountAddress,
+  callContext,
   type NetworkWriteArgs,
   type NetworkWriteFunctionName,
+  networkCall,
   resolveAccount,
+  sendCall,
+  type TokenWriteArgs,
+  tokenCall,
   writeNetwork,
 } from "./write.ts";
 
@@ -105,27 +104,15 @@ export async function writeNetworkPulling<name extends NetworkWriteFunctionName>
       "readContract",
     )({ address: token, abi: corTokenAbi, functionName: "allowance", args: [owner, p.network] });
     if (allowance < p.amount) {
-      const context = {
-        functionName: p.functionName,
-        args: p.args as readonly unknown[],
-        contractAddress: p.network,
-        sender: owner,
-      };
+      const call = networkCall(p.network, p.functionName, p.args);
       await withContractErrors(
         () =>
           getAction(
             client,
             simulateContract,
             "simulateContract",
-          )({
-            address: p.network,
-            abi: networkAbiWithErrors,
-            functionName: p.functionName,
-            args: p.args,
-            account,
-            stateOverride: allowanceOverride(token, owner, p.network, p.amount),
-          } as never),
-        context,
+          )({ ...call, account, stateOverride: allowanceOverride(token, owner, p.network, p.amount) }),
+        callContext(call, owner),
       ).catch(throwIfReverted);
       ({ hash: approvalHash } = await writeToken(client, {
         token,
@@ -150,38 +137,10 @@ export async function writeToken<name extends "approve" | "transfer">(
   p: {
     token: Address;
     functionName: name;
-    args: readonly [Address, bigint];
+    args: TokenWriteArgs<name>;
     account: Account | Address;
     receiptTimeout?: number | undefined;
   },
 ): Promise<{ hash: Hash; receipt: TransactionReceipt }> {
-  const context: ContractErrorContext = {
-    functionName: p.functionName,
-    args: p.args,
-    contractAddress: p.token,
-    sender: accountAddress(p.account),
-  };
-  const hash = await withContractErrors(
-    () =>
-      getAction(
-        client,
-        writeContract,
-        "writeContract",
-      )({
-        address: p.token,
-        abi: corTokenAbi,
-        functionName: p.functionName,
-        args: p.args,
-        account: p.account,
-        chain: client.chain ?? null,
-      } as never),
-    context,
-  );
-  const receipt = await getAction(
-    client,
-    waitForTransactionReceipt,
-    "waitForTransactionReceipt",
-  )({ hash, ...(p.receiptTimeout ? { timeout: p.receiptTimeout } : {}) });
-  if (receipt.status !== "success") throw new TransactionRevertedError({ hash, functionName: p.functionName });
-  return { hash, receipt };
+  return sendCall(client, tokenCall(p.token, p.functionName, p.args), p.account, p.receiptTimeout);
 }

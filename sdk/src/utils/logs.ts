@@ -3,7 +3,6 @@ import {
   type BlockNumber,
   type Chain,
   type Client,
-  encodeEventTopics,
   type Hex,
   numberToHex,
   type ParseEventLogsReturnType,
@@ -11,6 +10,7 @@ import {
   parseEventLogs,
   type RpcLog,
   type Transport,
+  toEventSelector,
 } from "viem";
 import { getBlockNumber } from "viem/actions";
 import { formatLog, getAction } from "viem/utils";
@@ -22,12 +22,7 @@ export type TaskLog<name extends TaskEventName = TaskEventName> = ParseEventLogs
   true
 >[number];
 
-const selectors = new Map<TaskEventName, Hex>(
-  taskEventNames.map((eventName) => [
-    eventName,
-    encodeEventTopics({ abi: taskEventsAbi, eventName } as never)[0] as Hex,
-  ]),
-);
+const selectors = new Map<TaskEventName, Hex>(taskEventsAbi.map((event) => [event.name, toEventSelector(event)]));
 
 /** Largest block range asked for in one eth_getLogs (public RPCs cap it). */
 export const LOG_BLOCK_RANGE = 10_000n;

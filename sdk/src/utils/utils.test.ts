@@ -2,10 +2,12 @@ import { encodeAbiParameters, keccak256 } from "viem";
 import { expect, test } from "vitest";
 import * as protocol from "../protocol.ts";
 import { computeCid } from "../storage/index.ts";
+import { networkAbiWithErrors } from "./abi.ts";
 import * as enums from "./enums.ts";
 import { commitmentOf, contentHashOf } from "./hash.ts";
 import { indexOfTask, sessionOfTask, toTaskId } from "./ids.ts";
 import { displayCor, formatCor, parseCor } from "./units.ts";
+import { networkCall, tokenCall } from "./write.ts";
 
 test("the browser-safe enum copies equal protocol.ts", () => {
   expect(enums.Role).toEqual(protocol.Role);
@@ -24,7 +26,8 @@ test("enum names and values convert both ways", () => {
   expect(enums.failReasonName(1)).toBe("RetriesExhausted");
   expect(enums.roleValue("Validator")).toBe(3);
   expect(enums.validationModeValue(2)).toBe(2);
-  expect(() => enums.assignmentModeValue("Auction" as never)).toThrow(
+  // @ts-expect-error: not an AssignmentMode (a JavaScript caller can still pass it)
+  expect(() => enums.assignmentModeValue("Auction")).toThrow(
     'Unknown AssignmentMode "Auction": use one of Router, Claim, Dedicated',
   );
   expect(() => enums.taskStatusNameOf(9)).toThrow(RangeError);
@@ -66,4 +69,26 @@ test("the commitment binds task, miner, result hash, token count and salt (abi.e
   );
   expect(commitmentOf(9n, miner, h, 42, salt)).toBe(expected);
   expect(commitmentOf(9n, miner, h, 43, salt)).not.toBe(expected);
+});
+
+test("networkCall and tokenCall are typed on the ABI and pass the call on as given", () => {
+  const network = "0x00000000000000000000000000000000000000C0";
+  const token = "0x00000000000000000000000000000000000000C1";
+  const call = networkCall(network, "assignTask", [toTaskId(3, 1), [1, 2]]);
+  expect(call).toEqual({
+    address: network,
+    abi: networkAbiWithErrors,
+    functionName: "assignTask",
+    args: [toTaskId(3, 1), [1, 2]],
+  });
+  expect(tokenCall(token, "approve", [network, 5n])).toMatchObject({ address: token, args: [network, 5n] });
+  // What the casts in the write paths used to hide: each of these is a type error (tsc, which `npm test` runs).
+  // @ts-expect-error: no such network function
+  networkCall(network, "assign", [1n, [1]]);
+  // @ts-expect-error: assignTask takes (taskId, nodeIds)
+  networkCall(network, "assignTask", [1n]);
+  // @ts-expect-error: getTask is a view, not a write
+  networkCall(network, "getTask", [1n]);
+  // @ts-expect-error: the token's approve takes (spender, amount)
+  tokenCall(token, "approve", [network]);
 });

@@ -10,7 +10,13 @@ import type { Account, Address, Hash, TransactionReceipt } from "viem";
 import { TransactionRevertedError, withContractErrors } from "../errors/contract.ts";
 import { AccountRequiredError } from "../errors/task.ts";
 import { allowanceOverride, throwIfReverted } from "../utils/allowance.ts";
-import type { NetworkWriteArgs, NetworkWriteFunctionName } from "../utils/write.ts";
+import {
+  callContext,
+  type NetworkWriteArgs,
+  type NetworkWriteFunctionName,
+  networkCall,
+  tokenCall,
+} from "../utils/write.ts";
 import type { CorChainIdParameter, ResolvedCorConfig } from "./config.ts";
 
 /** Parameters shared by the wagmi write actions. */
@@ -39,20 +45,10 @@ export async function writeNetworkWagmi<name extends NetworkWriteFunctionName>(
   p: NetworkCall<name>,
 ): Promise<{ hash: Hash; receipt: TransactionReceipt }> {
   const sender = signerAddress(cor.config, p.account);
+  const call = networkCall(cor.deployment.network, p.functionName, p.args);
   const hash = await withContractErrors(
-    () =>
-      writeContract(cor.config, {
-        ...cor.contracts.network,
-        functionName: p.functionName,
-        args: p.args,
-        ...(p.account ? { account: p.account } : {}),
-      } as never),
-    {
-      functionName: p.functionName,
-      args: p.args as readonly unknown[],
-      contractAddress: cor.deployment.network,
-      sender,
-    },
+    () => writeContract(cor.config, { ...call, chainId: cor.chainId, ...(p.account ? { account: p.account } : {}) }),
+    callContext(call, sender),
   );
   const receipt = await waitForTransactionReceipt(cor.config, { hash, chainId: cor.chainId });
   if (receipt.status !== "success") throw new TransactionRevertedError({ hash, functionName: p.functionName });
@@ -78,16 +74,16 @@ export async function writeNetworkPullingWagmi<name extends NetworkWriteFunction
       args: [owner, network],
     });
     if (allowance < p.amount) {
+      const call = networkCall(network, p.functionName, p.args);
       await withContractErrors(
         () =>
           simulateContract(cor.config, {
-            ...cor.contracts.network,
-            functionName: p.functionName,
-            args: p.args,
+            ...call,
+            chainId: cor.chainId,
             account: p.account ?? owner,
             stateOverride: allowanceOverride(token, owner, network, p.amount),
-          } as never),
-        { functionName: p.functionName, args: p.args as readonly unknown[], contractAddress: network, sender: owner },
+          }),
+        callContext(call, owner),
       ).catch(throwIfReverted);
       approvalHash = await approveWagmi(cor, { owner, amount: p.amount, account: p.account });
     }
@@ -100,15 +96,10 @@ async function approveWagmi(
   cor: ResolvedCorConfig,
   p: { owner: Address; amount: bigint; account: Account | Address | undefined },
 ): Promise<Hash> {
+  const call = tokenCall(cor.deployment.token, "approve", [cor.deployment.network, p.amount]);
   const hash = await withContractErrors(
-    () =>
-      writeContract(cor.config, {
-        ...cor.contracts.token,
-        functionName: "approve",
-        args: [cor.deployment.network, p.amount],
-        ...(p.account ? { account: p.account } : {}),
-      } as never),
-    { functionName: "approve", contractAddress: cor.deployment.token, sender: p.owner },
+    () => writeContract(cor.config, { ...call, chainId: cor.chainId, ...(p.account ? { account: p.account } : {}) }),
+    callContext(call, p.owner),
   );
   const receipt = await waitForTransactionReceipt(cor.config, { hash, chainId: cor.chainId });
   if (receipt.status !== "success") throw new TransactionRevertedError({ hash, functionName: "approve" });
