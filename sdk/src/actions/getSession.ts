@@ -1,10 +1,8 @@
 import type { Chain, Client, ReadContractErrorType, Transport } from "viem";
-import { readContract } from "viem/actions";
-import { getAction } from "viem/utils";
-import { NotFoundError, type NotFoundErrorType } from "../errors/task.ts";
-import { iCorNetworkAbi } from "../generated/abis.ts";
+import type { NotFoundErrorType } from "../errors/task.ts";
 import { type SessionInfo, toSessionInfo } from "../utils/decode.ts";
 import type { NetworkParameter } from "../utils/write.ts";
+import { getRawSession } from "./getRawSession.ts";
 
 export type GetSessionParameters = NetworkParameter & {
   sessionId: number;
@@ -30,11 +28,5 @@ export async function getSession<chain extends Chain | undefined>(
   client: Client<Transport, chain>,
   parameters: GetSessionParameters,
 ): Promise<GetSessionReturnType> {
-  const raw = await getAction(
-    client,
-    readContract,
-    "readContract",
-  )({ address: parameters.network, abi: iCorNetworkAbi, functionName: "getSession", args: [parameters.sessionId] });
-  if (raw.status === 0) throw new NotFoundError({ kind: "session", id: parameters.sessionId });
-  return toSessionInfo(parameters.sessionId, raw);
+  return toSessionInfo(parameters.sessionId, await getRawSession(client, parameters));
 }

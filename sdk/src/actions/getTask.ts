@@ -1,10 +1,8 @@
 import type { Chain, Client, ReadContractErrorType, Transport } from "viem";
-import { readContract } from "viem/actions";
-import { getAction } from "viem/utils";
-import { NotFoundError, type NotFoundErrorType } from "../errors/task.ts";
-import { iCorNetworkAbi } from "../generated/abis.ts";
+import type { NotFoundErrorType } from "../errors/task.ts";
 import { type TaskInfo, toTaskInfo } from "../utils/decode.ts";
 import type { NetworkParameter } from "../utils/write.ts";
+import { getRawTask } from "./getRawTask.ts";
 
 export type GetTaskParameters = NetworkParameter & {
   /** `sessionId << 32 | index`, see taskIdOf(). */
@@ -32,11 +30,5 @@ export async function getTask<chain extends Chain | undefined>(
   client: Client<Transport, chain>,
   parameters: GetTaskParameters,
 ): Promise<GetTaskReturnType> {
-  const raw = await getAction(
-    client,
-    readContract,
-    "readContract",
-  )({ address: parameters.network, abi: iCorNetworkAbi, functionName: "getTask", args: [parameters.taskId] });
-  if (raw.status === 0) throw new NotFoundError({ kind: "task", id: parameters.taskId });
-  return toTaskInfo(parameters.taskId, raw);
+  return toTaskInfo(parameters.taskId, await getRawTask(client, parameters));
 }

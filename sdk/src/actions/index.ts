@@ -126,6 +126,18 @@ export {
   getParams,
 } from "./getParams.ts";
 export {
+  type GetRawSessionErrorType,
+  type GetRawSessionParameters,
+  type GetRawSessionReturnType,
+  getRawSession,
+} from "./getRawSession.ts";
+export {
+  type GetRawTaskErrorType,
+  type GetRawTaskParameters,
+  type GetRawTaskReturnType,
+  getRawTask,
+} from "./getRawTask.ts";
+export {
   type GetRecipientKeysErrorType,
   type GetRecipientKeysParameters,
   type GetRecipientKeysReturnType,
@@ -144,6 +156,12 @@ export {
   type GetSessionReturnType,
   getSession,
 } from "./getSession.ts";
+export {
+  type GetSessionCountErrorType,
+  type GetSessionCountParameters,
+  type GetSessionCountReturnType,
+  getSessionCount,
+} from "./getSessionCount.ts";
 export {
   type GetTaskErrorType,
   type GetTaskParameters,
