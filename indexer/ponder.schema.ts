@@ -6,7 +6,7 @@
  * the chain, ids are the on-chain ids (task id = sessionId << 32 | index). Event-log tables are keyed by
  * (block, logIndex); state tables by their natural id, composite where the chain has one.
  */
-import { index, onchainEnum, onchainTable, primaryKey, relations } from "ponder";
+import { bigint, index, integer, onchainEnum, onchainTable, onchainView, primaryKey, relations, sql } from "ponder";
 
 // ---------------------------------------------------------------------------------------------- enums
 // Same names as contracts/types/Types.sol; the ABI value is the index in the list.
@@ -90,30 +90,16 @@ const paramsColumns = (t: Columns) => ({
 });
 
 // ---------------------------------------------------------------------------------------------- network
-/** One row per chain: current parameters and running totals (the money-conservation terms). */
+/**
+ * One row per chain: the current parameters (latest ParamsUpdated). The running totals are not stored: they are
+ * sums over the rows below, computed when read (the `network_stat` view), so no event rewrites this row.
+ */
 export const network = onchainTable("network", (t) => ({
   chainId: t.integer().primaryKey(),
   address: t.hex().notNull(),
   // Params (latest ParamsUpdated)
   ...paramsColumns(t),
-  // Counters
-  nodeCount: t.integer().notNull(),
-  sessionCount: t.integer().notNull(),
-  taskCount: t.integer().notNull(),
-  tasksFinalized: t.integer().notNull(),
-  tasksFailed: t.integer().notNull(),
-  tokensServed: t.bigint().notNull(),
-  // Balances held by the network contract: deposits + escrowed + stakes + rewardsUnclaimed + protocolFees
-  deposits: t.bigint().notNull(),
-  escrowed: t.bigint().notNull(),
-  stakes: t.bigint().notNull(),
-  rewardsUnclaimed: t.bigint().notNull(),
-  protocolFees: t.bigint().notNull(),
-  // Flows
-  paid: t.bigint().notNull(),
-  rewardsWithdrawn: t.bigint().notNull(),
-  protocolFeesWithdrawn: t.bigint().notNull(),
-  slashed: t.bigint().notNull(),
+  /** Block of the latest ParamsUpdated. */
   updatedBlock: t.bigint().notNull(),
 }));
 
@@ -126,22 +112,6 @@ export const paramsChange = onchainTable(
   }),
   (table) => ({ pk: logKey(table) }),
 );
-
-/** Network activity per UTC day of chain time (`day` = unix seconds of 00:00). */
-export const dailyStat = onchainTable("daily_stat", (t) => ({
-  day: t.bigint().primaryKey(),
-  tasksSubmitted: t.integer().notNull(),
-  tasksFinalized: t.integer().notNull(),
-  tasksFailed: t.integer().notNull(),
-  tokensServed: t.bigint().notNull(),
-  paid: t.bigint().notNull(),
-  protocolFees: t.bigint().notNull(),
-  validatorFees: t.bigint().notNull(),
-  routerFees: t.bigint().notNull(),
-  slashed: t.bigint().notNull(),
-  nodesRegistered: t.integer().notNull(),
-  sessionsCreated: t.integer().notNull(),
-}));
 
 export const protocolFeeWithdrawal = onchainTable(
   "protocol_fee_withdrawal",
@@ -406,9 +376,12 @@ export const task = onchainTable(
     resultCid: t.text(),
     /** Output tokens of the accepted result. */
     outputTokens: t.integer(),
-    /** Output tokens paid for (every accepted slot; every revealed slot when it failed without a verdict). */
+    /**
+     * Output tokens paid for (every accepted slot; every revealed slot when it failed without a verdict); 0 until the
+     * task settles (summed from its assignments then).
+     */
     tokensPaid: t.integer().notNull(),
-    /** What the miners were credited (Σ WorkSettled payouts of miner slots). */
+    /** What the miners were credited (Σ WorkSettled payouts of miner slots); 0 until the task settles. */
     minersPaid: t.bigint().notNull(),
     /** What the session paid (the task's cost: miners + fees); also set on failure (> 0 without a verdict). */
     paid: t.bigint(),
@@ -456,7 +429,13 @@ export const assignment = onchainTable(
     assigner: t.hex().notNull(),
     assignedBlock: t.bigint().notNull(),
     assignedTime: t.bigint().notNull(),
+    /**
+     * The slot's own commitment (commit, commitMany). Null for a slot committed under a Merkle root: the chain never
+     * holds a per-slot commitment then (getTask shows zero until the reveal), only the root.
+     */
     commitment: t.hex(),
+    /** Root of the batch this slot was committed under (commitRoot), else null. */
+    commitRoot: t.hex(),
     committedBlock: t.bigint(),
     committedTime: t.bigint(),
     resultHash: t.hex(),
@@ -507,6 +486,104 @@ export const tokenBalance = onchainTable("token_balance", (t) => ({
   account: t.hex().primaryKey(),
   balance: t.bigint().notNull(),
 }));
+
+// ---------------------------------------------------------------------------------------------- derived views
+// Totals that follow from the rows above are computed when read, not kept up to date by every event: a handler writes
+// each fact once (the task, the node, the slashing…), and these views add them up. GraphQL serves a view as a plural
+// field only (`networkStats`, `dailyStats`: where / orderBy / limit / offset, no cursors).
+
+/** Zero for a null amount (a task not settled yet). */
+const z = (column: unknown) => sql`coalesce(${column}, 0)`;
+
+/**
+ * The network's running totals, one row per chain (the `network` row's chain id). What the network contract holds is
+ * deposits + escrowed + stakes + rewards_unclaimed + protocol_fees = COR balance of the network.
+ */
+export const networkStat = onchainView("network_stat", {
+  chainId: integer("chain_id").notNull(),
+  nodeCount: integer("node_count").notNull(),
+  sessionCount: integer("session_count").notNull(),
+  taskCount: integer("task_count").notNull(),
+  tasksFinalized: integer("tasks_finalized").notNull(),
+  tasksFailed: integer("tasks_failed").notNull(),
+  /** Output tokens of accepted results (Σ node.tokens_served). */
+  tokensServed: bigint("tokens_served").notNull(),
+  // Balances held by the network contract
+  /** Free session balances (Σ session.deposit). */
+  deposits: bigint("deposits").notNull(),
+  /** Held by open tasks (Σ session.escrowed). */
+  escrowed: bigint("escrowed").notNull(),
+  stakes: bigint("stakes").notNull(),
+  rewardsUnclaimed: bigint("rewards_unclaimed").notNull(),
+  /** Σ protocol fees of settled tasks + Σ slashes − Σ withdrawals. */
+  protocolFees: bigint("protocol_fees").notNull(),
+  // Flows
+  /** What sessions paid for settled tasks (Σ task.paid). */
+  paid: bigint("paid").notNull(),
+  rewardsWithdrawn: bigint("rewards_withdrawn").notNull(),
+  protocolFeesWithdrawn: bigint("protocol_fees_withdrawn").notNull(),
+  slashed: bigint("slashed").notNull(),
+}).as(sql`select n.chain_id, nd.node_count, s.session_count, t.task_count, t.tasks_finalized, t.tasks_failed,
+  nd.tokens_served, s.deposits, s.escrowed, nd.stakes, nd.rewards_unclaimed,
+  t.protocol_fees + sl.slashed - w.withdrawn as protocol_fees,
+  t.paid, nd.rewards_withdrawn, w.withdrawn as protocol_fees_withdrawn, sl.slashed
+from ${network} n
+cross join (select count(*)::int as node_count, ${z(sql`sum(${node.tokensServed})`)} as tokens_served,
+    ${z(sql`sum(${node.stake})`)} as stakes, ${z(sql`sum(${node.rewardsUnclaimed})`)} as rewards_unclaimed,
+    ${z(sql`sum(${node.rewardsWithdrawn})`)} as rewards_withdrawn from ${node}) nd
+cross join (select count(*)::int as session_count, ${z(sql`sum(${session.deposit})`)} as deposits,
+    ${z(sql`sum(${session.escrowed})`)} as escrowed from ${session}) s
+cross join (select count(*)::int as task_count,
+    ${z(sql`sum(case when ${task.status} = 'Finalized' then 1 else 0 end)`)}::int as tasks_finalized,
+    ${z(sql`sum(case when ${task.status} = 'Failed' then 1 else 0 end)`)}::int as tasks_failed,
+    ${z(sql`sum(${task.paid})`)} as paid, ${z(sql`sum(${task.protocolFee})`)} as protocol_fees from ${task}) t
+cross join (select ${z(sql`sum(${slashing.amount})`)} as slashed from ${slashing}) sl
+cross join (select ${z(sql`sum(${protocolFeeWithdrawal.amount})`)} as withdrawn from ${protocolFeeWithdrawal}) w`);
+
+/**
+ * Network activity per UTC day of chain time (`day` = unix seconds of 00:00), from the rows' own times: tasks by
+ * submitted / finalized / failed time (with what the settled ones paid and their fees), tokens of accepted work by
+ * WorkSettled time, slashes, node registrations and sessions. Days without any of these have no row.
+ */
+export const dailyStat = onchainView("daily_stat", {
+  day: bigint("day").notNull(),
+  tasksSubmitted: integer("tasks_submitted").notNull(),
+  tasksFinalized: integer("tasks_finalized").notNull(),
+  tasksFailed: integer("tasks_failed").notNull(),
+  tokensServed: bigint("tokens_served").notNull(),
+  paid: bigint("paid").notNull(),
+  protocolFees: bigint("protocol_fees").notNull(),
+  validatorFees: bigint("validator_fees").notNull(),
+  routerFees: bigint("router_fees").notNull(),
+  slashed: bigint("slashed").notNull(),
+  nodesRegistered: integer("nodes_registered").notNull(),
+  sessionsCreated: integer("sessions_created").notNull(),
+}).as(sql`select day,
+  sum(submitted)::int as tasks_submitted, sum(finalized)::int as tasks_finalized, sum(failed)::int as tasks_failed,
+  sum(tokens) as tokens_served, sum(paid) as paid, sum(protocol_fee) as protocol_fees,
+  sum(validator_fee) as validator_fees, sum(router_fee) as router_fees, sum(slashed) as slashed,
+  sum(nodes)::int as nodes_registered, sum(sessions)::int as sessions_created
+from (
+  select ${task.submittedTime} - ${task.submittedTime} % 86400 as day, 1 as submitted, 0 as finalized, 0 as failed,
+    0 as tokens, 0 as paid, 0 as protocol_fee, 0 as validator_fee, 0 as router_fee, 0 as slashed, 0 as nodes,
+    0 as sessions from ${task}
+  union all
+  select ${task.finalizedTime} - ${task.finalizedTime} % 86400, 0, 1, 0, 0, ${z(task.paid)}, ${z(task.protocolFee)},
+    ${z(task.validatorFee)}, ${z(task.routerFee)}, 0, 0, 0 from ${task} where ${task.finalizedTime} is not null
+  union all
+  select ${task.failedTime} - ${task.failedTime} % 86400, 0, 0, 1, 0, ${z(task.paid)}, ${z(task.protocolFee)}, 0, 0, 0,
+    0, 0 from ${task} where ${task.failedTime} is not null
+  union all
+  select ${reputationEvent.time} - ${reputationEvent.time} % 86400, 0, 0, 0, ${reputationEvent.tokens}, 0, 0, 0, 0, 0,
+    0, 0 from ${reputationEvent} where ${reputationEvent.outcome} = 'Accepted' and ${reputationEvent.tokens} > 0
+  union all
+  select ${slashing.time} - ${slashing.time} % 86400, 0, 0, 0, 0, 0, 0, 0, 0, ${slashing.amount}, 0, 0 from ${slashing}
+  union all
+  select ${node.registeredTime} - ${node.registeredTime} % 86400, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0 from ${node}
+  union all
+  select ${session.createdTime} - ${session.createdTime} % 86400, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 from ${session}
+) as activity
+group by day`);
 
 // ---------------------------------------------------------------------------------------------- relations
 // GraphQL follows these: { session(id: 1) { tasks { items { assignments { items { node { score } } } } } } }

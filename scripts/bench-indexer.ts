@@ -20,11 +20,12 @@
 //
 // Env: BENCH_TASKS (1500), BENCH_SHAPES ("spread,batched,single"), BENCH_SPREAD_RATE (25), BENCH_WAVE (500),
 // BENCH_BATCH (tasks per batched call, 100), BENCH_APPS ("baseline,current,empty"), BENCH_ROUNDS (2), BENCH_PG=0
-// (skip PostgreSQL), BENCH_BASELINE_REV, BENCH_LIVE_RATE (20), BENCH_LIVE_SECONDS (30), BENCH_POLLING (ms, "200").
+// (skip PostgreSQL), BENCH_BASELINE_REV, BENCH_LIVE_RATE (20), BENCH_LIVE_SECONDS (30, 0 = skip), BENCH_POLLING (ms,
+// "200"), BENCH_CPU_PROF (a directory: V8 CPU profiles of the backfill runs, see docs/indexer.md).
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import {
   AssignmentMode,
   commitmentOf,
@@ -71,6 +72,7 @@ const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 30);
 const POLLING = (process.env.BENCH_POLLING ?? "200").split(",").map(Number);
 const LIVE_APPS = (process.env.BENCH_LIVE_APPS ?? "current,empty").split(",") as AppName[];
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 600_000);
+const CPU_PROF = process.env.BENCH_CPU_PROF;
 const WITH_PG = process.env.BENCH_PG !== "0" && postgresAvailable();
 const LIVE_DBS = (process.env.BENCH_LIVE_DBS ?? "PGlite,PostgreSQL")
   .split(",")
@@ -403,6 +405,24 @@ const handledEvents = (): string[] => [
 ];
 
 /**
+ * The copied handlers (src/) import files outside the app relatively (`../../sdk/src/generated/abis.ts` from indexer/src):
+ * point those imports at the same files from the copy's deeper directory.
+ */
+const rebaseImports = (dir: string) => {
+  for (const entry of readdirSync(join(dir, "src"), { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".ts")) continue;
+    const file = join(entry.parentPath, entry.name);
+    const original = join(indexerDir(), relative(dir, entry.parentPath));
+    const text = readFileSync(file, "utf8").replace(/from "(\.\.\/[^"]*)"/g, (whole, spec: string) => {
+      const target = resolve(original, spec);
+      if (target.startsWith(indexerDir())) return whole; // inside the app: same layout in the copy
+      return `from "${relative(dirname(file), target)}"`;
+    });
+    writeFileSync(file, text);
+  }
+};
+
+/**
  * Ponder app directory for one variant. `current` is the indexer itself; `baseline` its schema and handlers at
  * BASELINE_REV with today's config; `empty` no-op handlers for the same events (no rows but one dummy table).
  */
@@ -417,6 +437,7 @@ const appDir = (app: AppName): string => {
       maxBuffer: 64 * 1024 * 1024,
     });
     execFileSync("tar", ["-x", "--strip-components=1", "-C", dir], { input: tar });
+    rebaseImports(dir);
   } else {
     writeFileSync(
       join(dir, "ponder.schema.ts"),
@@ -613,6 +634,10 @@ const backfillOnce = async (opts: {
     schema: `bench_${opts.shape}_${opts.app}_${opts.round}_${process.pid}`,
     databaseUrl: pg?.url,
     appDir: appDir(opts.app),
+    // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each ponder run (written when it exits), to see where the time goes.
+    nodeArgs: CPU_PROF
+      ? ["--cpu-prof", `--cpu-prof-dir=${join(CPU_PROF, `${opts.shape}-${opts.db}-${opts.app}-${opts.round}`)}`]
+      : undefined,
   });
   try {
     let cpuStart: number | undefined;

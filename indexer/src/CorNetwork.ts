@@ -9,6 +9,9 @@
  * `node.open` mirrors the contract's work ledger: +1 per assignment (TaskAssigned) and attestation (Attested), −1
  * when it is released: SlotExpired, the WorkSettled of a revealed slot or of a validator, and at settlement for
  * what the contract releases without an event (assigned slots that never revealed, attestations below quorum).
+ *
+ * Totals are not maintained here: the network's and each day's figures are sums over these rows, computed when read
+ * (views `network_stat` and `daily_stat` in ponder.schema.ts), so an event writes only the rows it is about.
  */
 
 import type { Context, Event } from "ponder:registry";
@@ -17,7 +20,6 @@ import {
   assignment,
   assignmentMode,
   attestation,
-  dailyStat,
   failReason,
   model,
   network,
@@ -41,12 +43,12 @@ import {
   taskStatus,
   validationMode,
 } from "ponder:schema";
+import { toFunctionSelector } from "viem";
 import { iCorNetworkAbi } from "../../sdk/src/generated/abis.ts";
 
 // ---------------------------------------------------------------------------------------------- helpers
 const ZERO_HASH = `0x${"0".repeat(64)}` as const;
 const VALIDATOR_SLOT = 255;
-const DAY = 86_400n;
 
 /** Enum value names indexed by their ABI value (the order in Types.sol). */
 const ROLE = role.enumValues;
@@ -62,26 +64,6 @@ type SlotOutcome = (typeof slotOutcome.enumValues)[number];
 type AnyEvent = Pick<Event, "block" | "log" | "transaction">;
 
 type NetworkRow = typeof network.$inferSelect;
-type NetworkDelta = Partial<
-  Pick<
-    NetworkRow,
-    | "nodeCount"
-    | "sessionCount"
-    | "taskCount"
-    | "tasksFinalized"
-    | "tasksFailed"
-    | "tokensServed"
-    | "deposits"
-    | "escrowed"
-    | "stakes"
-    | "rewardsUnclaimed"
-    | "protocolFees"
-    | "paid"
-    | "rewardsWithdrawn"
-    | "protocolFeesWithdrawn"
-    | "slashed"
-  >
->;
 
 /** Names of the Params struct fields, which are also the param columns of `network` and `params_change`. */
 type ParamName = Exclude<keyof typeof paramsChange.$inferSelect, "block" | "logIndex" | "time" | "txHash">;
@@ -91,73 +73,6 @@ const paramsStruct = paramsUpdated?.inputs[0] as { components?: readonly { name:
 const PARAM_NAMES = (paramsStruct?.components ?? [])
   .map((field) => field.name)
   .filter((name): name is ParamName => name in paramsChange);
-
-type DailyRow = typeof dailyStat.$inferSelect;
-type DailyDelta = Partial<Omit<DailyRow, "day">>;
-
-/** The network row's totals before any event (its params come from the constructor's ParamsUpdated). */
-const NETWORK_TOTALS_ZERO: Omit<NetworkRow, "chainId" | "address" | "updatedBlock" | ParamName> = {
-  nodeCount: 0,
-  sessionCount: 0,
-  taskCount: 0,
-  tasksFinalized: 0,
-  tasksFailed: 0,
-  tokensServed: 0n,
-  deposits: 0n,
-  escrowed: 0n,
-  stakes: 0n,
-  rewardsUnclaimed: 0n,
-  protocolFees: 0n,
-  paid: 0n,
-  rewardsWithdrawn: 0n,
-  protocolFeesWithdrawn: 0n,
-  slashed: 0n,
-};
-
-const DAILY_ZERO: DailyDelta = {
-  tasksSubmitted: 0,
-  tasksFinalized: 0,
-  tasksFailed: 0,
-  tokensServed: 0n,
-  paid: 0n,
-  protocolFees: 0n,
-  validatorFees: 0n,
-  routerFees: 0n,
-  slashed: 0n,
-  nodesRegistered: 0,
-  sessionsCreated: 0,
-};
-
-/** Adds `delta` (numbers and bigints) to `row`'s fields of the same names. */
-const addTo = <T extends Record<string, unknown>>(row: T, delta: Partial<T>): Partial<T> => {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(delta)) {
-    const current = row[key];
-    out[key] = typeof value === "bigint" ? (current as bigint) + value : (current as number) + (value as number);
-  }
-  return out as Partial<T>;
-};
-
-/**
- * The network row holds the running totals: every money flow moves one of them, so
- * token.balanceOf(network) == deposits + escrowed + stakes + rewardsUnclaimed + protocolFees at every block.
- * The row exists from the constructor's ParamsUpdated on (the first event of the deployment): an update by key,
- * no upsert (which would build and copy the whole 35-column row on every call).
- */
-const bumpNetwork = async (context: Context, event: AnyEvent, delta: NetworkDelta) => {
-  await context.db
-    .update(network, { chainId: context.chain.id })
-    .set((row) => ({ ...addTo(row, delta), updatedBlock: event.block.number }));
-};
-
-/** Daily activity: one row per chain-time day, created by the first event of the day that counts. */
-const bumpDay = async (context: Context, event: AnyEvent, delta: DailyDelta) => {
-  const day = event.block.timestamp - (event.block.timestamp % DAY);
-  await context.db
-    .insert(dailyStat)
-    .values({ ...(DAILY_ZERO as Omit<DailyRow, "day">), ...delta, day })
-    .onConflictDoUpdate((row) => addTo(row, delta));
-};
 
 const logKey = (event: AnyEvent) => ({
   block: event.block.number,
@@ -209,16 +124,27 @@ const moveOpen = async (context: Context, event: AnyEvent, nodeId: number, delta
 };
 
 /**
- * At settlement: the task's still-pending assignments become Void (the task ended without judging them: assigned
- * but never revealed, or the registration ended) and the contract releases them without an event; attestations
- * without a WorkSettled were released without a verdict (below quorum): Unverified.
+ * At settlement, over the task's current assignment per slot: what its miners were paid (WorkSettled Accepted or
+ * Unverified, which precede TaskFinalized/TaskFailed: their tokens and payouts are on the assignment rows, so the
+ * task row is not rewritten per WorkSettled), the winner's result CID, and the release of what was left open. The
+ * still-pending assignments become Void (the task ended without judging them: assigned but never revealed, or the
+ * registration ended) and the contract releases them without an event; attestations without a WorkSettled were
+ * released without a verdict (below quorum): Unverified.
  */
-const releaseUnsettled = async (context: Context, event: AnyEvent, row: TaskRow) => {
+const settleSlots = async (context: Context, event: AnyEvent, row: TaskRow, winnerSlot?: number) => {
+  let tokensPaid = 0;
+  let minersPaid = 0n;
+  let winnerCid: string | null = null;
   for (let slot = 0; slot < row.redundancy; slot++) {
     if ((row.slotAttempts[slot] ?? 0) === 0) continue;
     const key = currentAssignmentKey(row, slot);
     const a = await context.db.find(assignment, key);
-    if (a && a.outcome === "Pending") {
+    if (a === null) continue;
+    if (slot === winnerSlot) winnerCid = a.resultCid;
+    if (a.outcome === "Accepted" || a.outcome === "Unverified") {
+      tokensPaid += a.tokens ?? 0;
+      minersPaid += a.payout;
+    } else if (a.outcome === "Pending") {
       await context.db.update(assignment, key).set({ outcome: "Void", settledBlock: event.block.number });
       await moveOpen(context, event, a.nodeId, -1);
     }
@@ -231,6 +157,7 @@ const releaseUnsettled = async (context: Context, event: AnyEvent, row: TaskRow)
       await moveOpen(context, event, validatorId, -1);
     }
   }
+  return { tokensPaid, minersPaid, winnerCid };
 };
 
 type Offer = { minPrice: bigint; capacity: number; modes: number };
@@ -248,17 +175,31 @@ const recordOffer = async (context: Context, event: AnyEvent, nodeId: number, of
 
 const withBit = (mask: number, slot: number) => mask | (1 << slot);
 
+const commitRootAbi = iCorNetworkAbi.find((item) => item.type === "function" && item.name === "commitRoot");
+if (!commitRootAbi) throw new Error("ICorNetwork ABI without commitRoot: regenerate sdk/src/generated/abis.ts");
+const COMMIT_ROOT_SELECTOR = toFunctionSelector(commitRootAbi);
+
+/**
+ * Whether a TaskCommitted came from commitRoot: its `commitment` is then the batch's Merkle root, which the contract
+ * does not store in the slot (getTask shows zero until the reveal). The event is the same as a plain commit's (a
+ * one-entry batch's root even equals its commitment), so the transaction's calldata tells them apart. A commitRoot
+ * sent through another contract (a smart account, a multicall) is not recognised: it is indexed as a plain commit.
+ */
+const isRootCommit = (event: AnyEvent) =>
+  event.transaction.to?.toLowerCase() === event.log.address.toLowerCase() &&
+  event.transaction.input.slice(0, 10).toLowerCase() === COMMIT_ROOT_SELECTOR;
+
 // ---------------------------------------------------------------------------------------------- governance
 ponder.on("CorNetwork:ParamsUpdated", async ({ event, context }) => {
   // The Params struct field by field (the columns are named after it; a field the schema lacks is left out).
   const params = Object.fromEntries(PARAM_NAMES.map((name) => [name, event.args.params[name]])) as Params;
   // History of governance: every change is kept, the network row holds the latest.
   await context.db.insert(paramsChange).values({ ...txLogKey(event), ...params });
-  // The network row exists from the constructor's ParamsUpdated on; later changes overwrite the params only.
+  // The network row exists from the constructor's ParamsUpdated on; later changes overwrite the params (the totals
+  // are the network_stat view: no other event writes this row).
   await context.db
     .insert(network)
     .values({
-      ...NETWORK_TOTALS_ZERO,
       ...params,
       chainId: context.chain.id,
       address: event.log.address,
@@ -268,16 +209,11 @@ ponder.on("CorNetwork:ParamsUpdated", async ({ event, context }) => {
 });
 
 ponder.on("CorNetwork:ProtocolFeesWithdrawn", async ({ event, context }) => {
-  // A withdrawal is a money flow an analyst audits: one row each.
+  // A withdrawal is a money flow an analyst audits: one row each (network_stat subtracts them from the fees).
   await context.db.insert(protocolFeeWithdrawal).values({
     ...txLogKey(event),
     to: event.args.to,
     amount: event.args.amount,
-  });
-  // The protocol's balance goes to zero (the whole amount is withdrawn).
-  await bumpNetwork(context, event, {
-    protocolFees: -event.args.amount,
-    protocolFeesWithdrawn: event.args.amount,
   });
 });
 
@@ -329,9 +265,6 @@ ponder.on("CorNetwork:NodeRegistered", async ({ event, context }) => {
   });
   // The offer it registered with starts its offer history (what it consented to, and since when).
   await recordOffer(context, event, nodeId, offer);
-  // The stake moved into the network contract.
-  await bumpNetwork(context, event, { nodeCount: 1, stakes: stake });
-  await bumpDay(context, event, { nodesRegistered: 1 });
 });
 
 ponder.on("CorNetwork:NodeUpdated", async ({ event, context }) => {
@@ -369,7 +302,6 @@ ponder.on("CorNetwork:StakeAdded", async ({ event, context }) => {
   await context.db
     .update(node, { id: event.args.nodeId })
     .set({ stake: event.args.stake, updatedBlock: event.block.number });
-  await bumpNetwork(context, event, { stakes: event.args.amount });
 });
 
 ponder.on("CorNetwork:ExitRequested", async ({ event, context }) => {
@@ -388,7 +320,6 @@ ponder.on("CorNetwork:NodeUnregistered", async ({ event, context }) => {
     unregisteredTime: event.block.timestamp,
     updatedBlock: event.block.number,
   });
-  await bumpNetwork(context, event, { stakes: -event.args.stakeReturned });
 });
 
 ponder.on("CorNetwork:NodeJailed", async ({ event, context }) => {
@@ -422,9 +353,6 @@ ponder.on("CorNetwork:NodeSlashed", async ({ event, context }) => {
     slashed: row.slashed + amount,
     updatedBlock: event.block.number,
   }));
-  // Slashed stake becomes protocol fees.
-  await bumpNetwork(context, event, { stakes: -amount, protocolFees: amount, slashed: amount });
-  await bumpDay(context, event, { slashed: amount });
 });
 
 ponder.on("CorNetwork:RewardsWithdrawn", async ({ event, context }) => {
@@ -442,7 +370,6 @@ ponder.on("CorNetwork:RewardsWithdrawn", async ({ event, context }) => {
     rewardsWithdrawn: row.rewardsWithdrawn + amount,
     updatedBlock: event.block.number,
   }));
-  await bumpNetwork(context, event, { rewardsUnclaimed: -amount, rewardsWithdrawn: amount });
 });
 
 // ---------------------------------------------------------------------------------------------- sessions
@@ -483,8 +410,6 @@ ponder.on("CorNetwork:SessionCreated", async ({ event, context }) => {
     createdBlock: event.block.number,
     createdTime: event.block.timestamp,
   });
-  await bumpNetwork(context, event, { sessionCount: 1, deposits: deposit });
-  await bumpDay(context, event, { sessionsCreated: 1 });
 });
 
 ponder.on("CorNetwork:SessionDeposited", async ({ event, context }) => {
@@ -499,7 +424,6 @@ ponder.on("CorNetwork:SessionDeposited", async ({ event, context }) => {
   });
   // Top-up: the event carries the free balance after it.
   await context.db.update(session, { id: sessionId }).set((row) => ({ deposit, deposited: row.deposited + amount }));
-  await bumpNetwork(context, event, { deposits: amount });
 });
 
 ponder.on("CorNetwork:SessionWithdrawn", async ({ event, context }) => {
@@ -507,7 +431,6 @@ ponder.on("CorNetwork:SessionWithdrawn", async ({ event, context }) => {
   await context.db
     .update(session, { id: event.args.sessionId })
     .set((row) => ({ deposit: event.args.deposit, refunded: row.refunded + event.args.amount }));
-  await bumpNetwork(context, event, { deposits: -event.args.amount });
 });
 
 ponder.on("CorNetwork:SessionClosed", async ({ event, context }) => {
@@ -519,7 +442,6 @@ ponder.on("CorNetwork:SessionClosed", async ({ event, context }) => {
     closedBlock: event.block.number,
     closedTime: event.block.timestamp,
   }));
-  await bumpNetwork(context, event, { deposits: -event.args.refund });
 });
 
 ponder.on("CorNetwork:SubmitterAuthorized", async ({ event, context }) => {
@@ -579,8 +501,6 @@ ponder.on("CorNetwork:TaskSubmitted", async ({ event, context }) => {
     submittedBlock: event.block.number,
     submittedTime: event.block.timestamp,
   });
-  await bumpNetwork(context, event, { taskCount: 1, deposits: -escrow, escrowed: escrow });
-  await bumpDay(context, event, { tasksSubmitted: 1 });
 });
 
 ponder.on("CorNetwork:TaskAssigned", async ({ event, context }) => {
@@ -642,14 +562,16 @@ ponder.on("CorNetwork:TaskPhaseChanged", async ({ event, context }) => {
 
 ponder.on("CorNetwork:TaskCommitted", async ({ event, context }) => {
   const { taskId, slot, commitment } = event.args;
-  // The slot table mirrors storage: commitment in `hashes` until the reveal.
+  // commitRoot: `commitment` is the batch's root, kept once for the batch, not in the slot.
+  const rooted = isRootCommit(event);
+  // The slot table mirrors storage: the commitment in `hashes` until the reveal (zero under a root).
   const t = await changeTask(context, taskId, (row) => ({
-    hashes: withAt(row.hashes, slot, commitment),
+    ...(rooted ? {} : { hashes: withAt(row.hashes, slot, commitment) }),
     committedMask: withBit(row.committedMask, slot),
   }));
   // The precommit of this miner's turn (commit delay = committedTime − assignedTime feeds its speed).
   await context.db.update(assignment, currentAssignmentKey(t, slot)).set({
-    commitment,
+    ...(rooted ? { commitRoot: commitment } : { commitment }),
     committedBlock: event.block.number,
     committedTime: event.block.timestamp,
   });
@@ -747,14 +669,8 @@ ponder.on("CorNetwork:WorkSettled", async ({ event, context }) => {
     // A validator agreed with the medians (paid its fee share) or deviated (slashed).
     await context.db.update(attestation, { taskId, validatorId: nodeId }).set({ outcome: result, payout });
   } else {
-    // What the session pays for (every paid slot's tokens) and what reached the miners (the rest is fees).
-    const paidSlot = accepted || result === "Unverified";
-    const t = paidSlot
-      ? await changeTask(context, taskId, (row) => ({
-          tokensPaid: row.tokensPaid + tokens,
-          minersPaid: row.minersPaid + payout,
-        }))
-      : await getTask(context, taskId);
+    // The slot's current turn (the task's tokensPaid / minersPaid are summed from these rows at settlement).
+    const t = await getTask(context, taskId);
     if (result !== "TimedOut") {
       // Accepted/Rejected/Unverified settle the slot's current turn (TimedOut already marked it Expired/Dropped).
       const slotResult: SlotOutcome = result;
@@ -770,11 +686,6 @@ ponder.on("CorNetwork:WorkSettled", async ({ event, context }) => {
       await context.db.update(assignment, currentAssignmentKey(t, slot)).set({ scoreAfter: score, speedAfter: speed });
     }
   }
-  await bumpNetwork(context, event, {
-    rewardsUnclaimed: payout,
-    tokensServed: BigInt(accepted ? tokens : 0),
-  });
-  if (accepted && tokens > 0) await bumpDay(context, event, { tokensServed: BigInt(tokens) });
 });
 
 ponder.on("CorNetwork:RouterFeePaid", async ({ event, context }) => {
@@ -788,7 +699,6 @@ ponder.on("CorNetwork:RouterFeePaid", async ({ event, context }) => {
     routerFeesEarned: row.routerFeesEarned + amount,
     updatedBlock: event.block.number,
   }));
-  await bumpNetwork(context, event, { rewardsUnclaimed: amount });
 });
 
 ponder.on("CorNetwork:TaskFinalized", async ({ event, context }) => {
@@ -806,15 +716,18 @@ ponder.on("CorNetwork:TaskFinalized", async ({ event, context }) => {
     routerId,
   } = event.args;
   const t = await getTask(context, taskId);
-  const winner = await context.db.find(assignment, currentAssignmentKey(t, winnerSlot));
+  // What the miners were paid, the winner's CID; pending turns are released (Void).
+  const { tokensPaid, minersPaid, winnerCid } = await settleSlots(context, event, t, winnerSlot);
   // The verified result: what clients read (hash, CID, tokens) and what it cost.
   await context.db.update(task, { id: taskId }).set({
     status: "Finalized",
     winnerSlot,
     winnerNodeId,
     resultHash,
-    resultCid: winner?.resultCid ?? null,
+    resultCid: winnerCid,
     outputTokens: t.tokens[winnerSlot] ?? 0,
+    tokensPaid,
+    minersPaid,
     paid,
     refund,
     protocolFee,
@@ -825,51 +738,37 @@ ponder.on("CorNetwork:TaskFinalized", async ({ event, context }) => {
     finalizedTime: event.block.timestamp,
     finalitySeconds: Number(event.block.timestamp - t.submittedTime),
   });
-  await releaseUnsettled(context, event, t);
   // The escrow is released: `paid` leaves the session, `refund` returns to its free balance.
   await context.db.update(session, { id: sessionId }).set((row) => ({
     deposit: row.deposit + refund,
     escrowed: row.escrowed - paid - refund,
     spent: row.spent + paid,
     tasksFinalized: row.tasksFinalized + 1,
-    tokensServed: row.tokensServed + BigInt(t.tokensPaid),
+    tokensServed: row.tokensServed + BigInt(tokensPaid),
   }));
-  // The router fee was credited by RouterFeePaid (when the router was still Active; else it is protocol fee).
-  await bumpNetwork(context, event, {
-    tasksFinalized: 1,
-    escrowed: -(paid + refund),
-    deposits: refund,
-    paid,
-    protocolFees: protocolFee,
-  });
-  await bumpDay(context, event, {
-    tasksFinalized: 1,
-    paid,
-    protocolFees: protocolFee,
-    validatorFees: validatorFee,
-    routerFees: routerFeeAmount,
-  });
 });
 
 ponder.on("CorNetwork:TaskFailed", async ({ event, context }) => {
   const { taskId, sessionId, paid, refund } = event.args;
   const t = await getTask(context, taskId);
   // Without a verdict (NoMajority, NoQuorum) the revealed results were paid (Unverified WorkSettled rows precede
-  // this event); the protocol keeps the rest of `paid` (no validator or router fee).
-  const protocolFee = paid - t.minersPaid;
+  // this event); the protocol keeps the rest of `paid` (no validator or router fee). Pending turns become Void.
+  const { tokensPaid, minersPaid } = await settleSlots(context, event, t);
+  const protocolFee = paid - minersPaid;
   // Why the task failed is the analyst's question; what it still cost is the client's.
   await context.db.update(task, { id: taskId }).set({
     status: "Failed",
     failReason: FAIL_REASON[event.args.reason],
     paid,
     refund,
+    tokensPaid,
+    minersPaid,
     protocolFee,
     validatorFee: 0n,
     routerFee: 0n,
     failedBlock: event.block.number,
     failedTime: event.block.timestamp,
   });
-  await releaseUnsettled(context, event, t);
   // The escrow is released: `paid` leaves the session, the rest returns to its free balance.
   await context.db.update(session, { id: sessionId }).set((row) => ({
     deposit: row.deposit + refund,
@@ -877,12 +776,4 @@ ponder.on("CorNetwork:TaskFailed", async ({ event, context }) => {
     spent: row.spent + paid,
     tasksFailed: row.tasksFailed + 1,
   }));
-  await bumpNetwork(context, event, {
-    tasksFailed: 1,
-    escrowed: -(paid + refund),
-    deposits: refund,
-    paid,
-    protocolFees: protocolFee,
-  });
-  await bumpDay(context, event, { tasksFailed: 1, paid, protocolFees: protocolFee });
 });

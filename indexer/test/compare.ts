@@ -352,8 +352,11 @@ const SESSION_FIELDS =
   "id owner status modelId redundancy validation assignment quorum retryLimit encrypted temperature topK topP routerId deposit escrowed taskCount pricePerToken maxTokens minReputation precommitWindow revealWindow attestWindow dedicatedMiners";
 const TASK_FIELDS =
   "id sessionId status deadline retries attestationCount maxTokens committedMask revealedMask droppedMask miners tokens hashes resultHash winnerNodeId assignerId escrow";
+/** The `network` row: the current params. */
 const NETWORK_FIELDS =
-  "nodeCount sessionCount protocolFees minStakeMiner minStakeRouter minStakeValidator unstakeCooldown protocolFeeBps validatorFeeBps routerFeeBps rejectSlashBps withholdSlashBps validatorSlashBps attestDeviationBps auditBps embeddingBarBps replayBarBps minPricePerToken reputationFeeUnit minQuorum maxRetryLimit deposits escrowed stakes rewardsUnclaimed";
+  "minStakeMiner minStakeRouter minStakeValidator unstakeCooldown protocolFeeBps validatorFeeBps routerFeeBps rejectSlashBps withholdSlashBps validatorSlashBps attestDeviationBps auditBps embeddingBarBps replayBarBps minPricePerToken reputationFeeUnit minQuorum maxRetryLimit";
+/** The `network_stat` view: totals summed over the tables when read. */
+const NETWORK_STAT_FIELDS = "nodeCount sessionCount protocolFees deposits escrowed stakes rewardsUnclaimed";
 
 export type Totals = {
   deposits: string;
@@ -372,6 +375,7 @@ export const graphqlSnapshot = async (url: string, accounts: string[]): Promise<
     tasks: Page;
     attestations: Page;
     networks: Page;
+    networkStats: Page;
     tokenBalances: Page;
   }>(
     url,
@@ -381,11 +385,14 @@ export const graphqlSnapshot = async (url: string, accounts: string[]): Promise<
       tasks(limit: 1000, orderBy: "id") { items { ${TASK_FIELDS} } }
       attestations(limit: 1000, orderBy: "taskId") { items { taskId validatorId index scores } }
       networks { items { ${NETWORK_FIELDS} } }
+      networkStats { items { ${NETWORK_STAT_FIELDS} } }
       tokenBalances(limit: 1000) { items { account balance } }
     }`,
   );
-  const network = data.networks.items[0];
-  if (!network) throw new Error("no network row yet");
+  const [params] = data.networks.items;
+  const [stats] = data.networkStats.items;
+  if (!params || !stats) throw new Error("no network row yet");
+  const network = { ...params, ...stats };
   const snapshot = toSnapshot(
     {
       nodes: data.nodes.items,
@@ -425,8 +432,10 @@ const camel = (row: Row): Row =>
 /** The same rows through SQL over HTTP (/sql/db, read-only SELECTs, as @ponder/client sends them). */
 export const sqlSnapshot = async (url: string, accounts: string[]): Promise<Snapshot & { totals: Totals }> => {
   const select = async (sql: string) => (await sqlQuery(url, sql)).map(camel);
-  const [network] = await select("select * from network");
-  if (!network) throw new Error("no network row yet");
+  const [params] = await select("select * from network");
+  const [stats] = await select("select * from network_stat");
+  if (!params || !stats) throw new Error("no network row yet");
+  const network = { ...params, ...stats };
   const snapshot = toSnapshot(
     {
       nodes: await select("select * from node order by id"),

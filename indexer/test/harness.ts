@@ -36,6 +36,8 @@ export type StartPonderOptions = {
   logLevel?: "info" | "debug" | "warn";
   /** Ponder app directory (config, schema, src/); default this indexer. The benchmark runs variants of it. */
   appDir?: string;
+  /** Node options before ponder's script (e.g. `--cpu-prof`, which NODE_OPTIONS may not carry). */
+  nodeArgs?: string[];
 };
 
 /**
@@ -65,6 +67,7 @@ export const startPonder = async (opts: StartPonderOptions): Promise<Ponder> => 
   }
   const bin = join(repoDir(), "node_modules", "ponder", "dist", "esm", "bin", "ponder.js");
   const args = [
+    ...(opts.nodeArgs ?? []),
     bin,
     "--log-format",
     "json",

@@ -421,6 +421,50 @@ const indexerSuite = (getUrl: () => string) => {
     expect(await count("protocol_fee_withdrawal")).toBe(1);
   });
 
+  it("keeps a commitRoot batch as the chain does: the root on the assignment, no per-slot commitment", async () => {
+    const { T15, T16 } = scenario.tasks;
+    type Rooted = {
+      status: string;
+      hashes: string[];
+      assignments: { items: { slot: number; commitment: string | null; commitRoot: string | null }[] };
+    };
+    const data = await graphql<{ t15: Rooted; t16: Rooted }>(
+      getUrl(),
+      `query ($t15: BigInt!, $t16: BigInt!) {
+        t15: task(id: $t15) { status hashes assignments(orderBy: "slot") { items { slot commitment commitRoot } } }
+        t16: task(id: $t16) { status hashes assignments(orderBy: "slot") { items { slot commitment commitRoot } } }
+      }`,
+      { t15: String(T15), t16: String(T16) },
+    );
+    const lowered = (t: Rooted) =>
+      t.assignments.items.map((a) => [
+        a.slot,
+        a.commitment?.toLowerCase() ?? null,
+        a.commitRoot?.toLowerCase() ?? null,
+      ]);
+    const { miner1, miner2 } = scenario.roots;
+    // T15: slots 0 and 1 under roots (miner 2's one-entry root equals its leaf: still a root), slot 2 plain.
+    expect(data.t15.status).toBe("Finalized");
+    const t15 = lowered(data.t15);
+    expect(t15.slice(0, 2)).toEqual([
+      [0, null, miner1.toLowerCase()],
+      [1, null, miner2.toLowerCase()],
+    ]);
+    expect(t15[2]![1]).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(t15[2]![2]).toBeNull();
+    // T16 (Committing): slot 0 under miner 1's root shows a zero hash as getTask does; slot 1 its own commitment.
+    expect(data.t16.status).toBe("Committing");
+    expect(data.t16.hashes[0]).toBe(`0x${"0".repeat(64)}`);
+    expect(lowered(data.t16)).toEqual([
+      [0, null, miner1.toLowerCase()],
+      [1, data.t16.hashes[1]!.toLowerCase(), null],
+      [2, null, null],
+    ]);
+    expect(expected.tasks.find((t) => t.id === String(T16))?.hashes).toEqual(
+      data.t16.hashes.map((h) => h.toLowerCase()),
+    );
+  });
+
   it("serves /stats, /leaderboard and /sessions/:id/summary", async () => {
     const url = getUrl();
     const stats = (await (await fetch(`${url}/stats`)).json()) as {
@@ -429,7 +473,15 @@ const indexerSuite = (getUrl: () => string) => {
       medianTimeToFinalitySeconds: number | null;
       p90TimeToFinalitySeconds: number | null;
       tasksByStatus: Record<string, number>;
-      tasksPerDay: { tasksSubmitted: number }[];
+      tasksPerDay: {
+        tasksSubmitted: number;
+        tasksFinalized: number;
+        tasksFailed: number;
+        tokensServed: string;
+        nodesRegistered: number;
+        sessionsCreated: number;
+      }[];
+      network: { taskCount: number; tasksFinalized: number; protocolFees: string; minQuorum: number };
     };
     const taskCount = expected.tasks.length;
     expect(stats.tasks).toBe(taskCount);
@@ -457,7 +509,20 @@ const indexerSuite = (getUrl: () => string) => {
     expect(stats.medianTimeToFinalitySeconds).toBeCloseTo(percentile(0.5), 6);
     expect(stats.p90TimeToFinalitySeconds).toBeCloseTo(percentile(0.9), 6);
     expect(stats.p90TimeToFinalitySeconds).toBeGreaterThan(60); // tasks that waited out a window
-    expect(stats.tasksPerDay.reduce((a, d) => a + d.tasksSubmitted, 0)).toBe(taskCount);
+    // The daily view adds up to the totals (every day of the scenario is within the default 30 days).
+    const perDay = (pick: (d: (typeof stats.tasksPerDay)[number]) => number | string) =>
+      stats.tasksPerDay.reduce((a, d) => a + BigInt(pick(d)), 0n);
+    expect(perDay((d) => d.tasksSubmitted)).toBe(BigInt(taskCount));
+    expect(perDay((d) => d.tasksFinalized)).toBe(BigInt(stats.tasksByStatus.Finalized!));
+    expect(perDay((d) => d.tasksFailed)).toBe(BigInt(stats.tasksByStatus.Failed!));
+    expect(perDay((d) => d.tokensServed)).toBe(served);
+    expect(perDay((d) => d.nodesRegistered)).toBe(BigInt(expected.nodes.length));
+    expect(perDay((d) => d.sessionsCreated)).toBe(BigInt(expected.sessions.length));
+    // The network object joins the params row and the totals view.
+    expect(stats.network.taskCount).toBe(taskCount);
+    expect(stats.network.tasksFinalized).toBe(stats.tasksByStatus.Finalized);
+    expect(stats.network.protocolFees).toBe(expected.network.protocolFees);
+    expect(stats.network.minQuorum).toBe(expected.network.minQuorum);
 
     const board = (await (await fetch(`${url}/leaderboard`)).json()) as {
       id: number;
@@ -492,7 +557,7 @@ const indexerSuite = (getUrl: () => string) => {
     const s1 = expected.sessions.find((s) => s.id === S1)!;
     expect(summary.session.taskCount).toBe(s1.taskCount);
     expect(summary.session.deposit).toBe(s1.deposit);
-    expect(summary.tasksByStatus).toMatchObject({ Finalized: 5, Failed: 1, Queued: 1 });
+    expect(summary.tasksByStatus).toMatchObject({ Finalized: 6, Failed: 1, Queued: 1, Committing: 1 });
     expect(summary.recentTasks).toHaveLength(s1.taskCount as number);
     expect((await fetch(`${url}/sessions/999/summary`)).status).toBe(404);
   });

@@ -4,7 +4,8 @@
  * Router/Replay with declared sampling, encrypted) and tasks through every outcome — fast path (router- and
  * owner-assigned, router fee paid or withheld from a jailed router), validator-settled (at quorum with a deviating
  * validator slashed; audited fast path), no verdict (ExactMatch without majority, below quorum at the deadline:
- * paid Unverified), expired and reassigned, withheld reveal, rejected minority, retries exhausted and still open —
+ * paid Unverified), expired and reassigned, withheld reveal, rejected minority, retries exhausted, slots committed
+ * under Merkle roots (commitRoot / revealRoot) and still open —
  * then node and session housekeeping (withdrawals, offer/node/models updates, exit, jail, top-up by a third party,
  * params).
  */
@@ -31,6 +32,7 @@ import type { Deployment } from "../../sdk/src/deployments.ts";
 import { corTokenAbi, iCorNetworkAbi } from "../../sdk/src/generated/abis.ts";
 import { AssignmentMode, commitmentOf, contentHash, Role, ValidationMode } from "../../sdk/src/protocol.ts";
 import { anvilKey } from "../../sdk/src/testing/anvil.ts";
+import { type RootEntry, revealRootArgs, rootBatchOf } from "../../sdk/src/utils/merkle.ts";
 
 export const COR = 10n ** 18n;
 export const PRICE = 10n ** 12n; // COR wei per output token (the local floor, params.minPricePerToken, is 1e9)
@@ -72,6 +74,8 @@ export type ScenarioResult = {
   model2: Hex;
   /** Scenario account index → node id. */
   nodeOf: (account: number) => number;
+  /** Merkle roots of the commitRoot batches: miner 1's (T15 and T16 slot 0), miner 2's (T15 slot 1 alone). */
+  roots: { miner1: Hex; miner2: Hex };
 };
 
 export const runScenario = async (rpcUrl: string, deployment: Deployment): Promise<ScenarioResult> => {
@@ -346,6 +350,34 @@ export const runScenario = async (rpcUrl: string, deployment: Deployment): Promi
   await work(T14, [3], ["replayed"]);
   await attest(5, T14, [9_500]);
 
+  // ------------------------------------------------------------------ S1 again: slots committed under Merkle roots
+  // T15 and T16 are assigned by the owner to miners 1, 2, 3. Miner 1 commits slot 0 of both under one root
+  // (commitRoot), miner 2 T15's slot 1 under a one-entry root (which equals its leaf), miner 3 T15's slot 2 plainly.
+  // T15 is revealed (revealRoot for the rooted slots, opening only T15's entry of miner 1's batch) and finalized;
+  // T16 stays Committing with slot 0 committed under the root: the chain keeps no commitment for it (getTask shows
+  // zero), and slot 1 committed plainly (getTask shows its commitment).
+  const T15 = await submit(S1);
+  const T16 = await submit(S1);
+  await assign(8, T15, [1, 2, 3]);
+  await assign(8, T16, [1, 2, 3]);
+  const entry = (taskId: bigint, slot: number, text: string): RootEntry => ({
+    taskId,
+    slot,
+    resultHash: result(text),
+    tokens: tokensOf(text),
+    salt: salt(taskId, slot),
+  });
+  const cid = (text: string) => `bafyresult-${result(text).slice(2, 14)}`;
+  const batch1 = rootBatchOf(address(1), [entry(T15, 0, "rooted"), entry(T16, 0, "rooted later")]);
+  await send(1, "commitRoot", [batch1.taskIds, batch1.slots, batch1.root]);
+  const batch2 = rootBatchOf(address(2), [entry(T15, 1, "rooted")]);
+  await send(2, "commitRoot", [batch2.taskIds, batch2.slots, batch2.root]);
+  await commit(3, T15, 2, "rooted");
+  await send(1, "revealRoot", revealRootArgs(batch1, [cid("rooted"), cid("rooted later")], [0]));
+  await send(2, "revealRoot", revealRootArgs(batch2, [cid("rooted")]));
+  await reveal(3, T15, 2, "rooted");
+  await commit(2, T16, 1, "rooted later");
+
   // ------------------------------------------------------------------ open tasks (escrow still held)
   const T11 = await submit(S1); // Queued
   const T12 = await submit(S2); // Queued with one slot claimed
@@ -376,8 +408,9 @@ export const runScenario = async (rpcUrl: string, deployment: Deployment): Promi
     // load it could name a block before the last sends and the chain snapshot would miss them.
     block: last.blockNumber,
     sessions: [S1, S2, S3, S4],
-    tasks: { T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14 },
+    tasks: { T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16 },
     model2,
     nodeOf,
+    roots: { miner1: batch1.root, miner2: batch2.root },
   };
 };

@@ -212,7 +212,8 @@ export type NetworkRow = {
 // ---------------------------------------------------------------------------------------------- GraphQL
 export const overviewQuery = graphql<
   {
-    network: NetworkRow | null;
+    // indexer: the totals are the network_stat view (GraphQL serves views as plural fields only)
+    networkStats: Page<NetworkRow>;
     miners: Count;
     validators: Count;
     routers: Count;
@@ -227,7 +228,7 @@ export const overviewQuery = graphql<
   },
   { chainId: number }
 >(`query Overview($chainId: Int!) {
-  network(chainId: $chainId) { ${NETWORK_FIELDS} }
+  networkStats(where: { chainId: $chainId }) { items { ${NETWORK_FIELDS} } }
   miners: nodes(where: { role: Miner, status: Active }) { totalCount }
   validators: nodes(where: { role: Validator, status: Active }) { totalCount }
   routers: nodes(where: { role: Router, status: Active }) { totalCount }

@@ -231,8 +231,10 @@ export function Overview() {
     <div className="page">
       <h1>Network</h1>
       <QueryState query={overview} source="Network figures">
-        {(data) =>
-          data.network === null ? (
+        {({ networkStats, ...data }) => {
+          // indexer: the network totals come from the network_stat view (one row per chain, or none yet)
+          const network = networkStats.items[0];
+          return network === undefined ? (
             <Empty>
               The indexer has no network row yet: the deployment block is not indexed. It appears within seconds of the
               indexer catching up.
@@ -243,13 +245,13 @@ export function Overview() {
                 <Stat id="active-miners" label="Active miners" value={data.miners.totalCount} />
                 <Stat id="active-validators" label="Active validators" value={data.validators.totalCount} />
                 <Stat id="active-routers" label="Active routers" value={data.routers.totalCount} />
-                <Stat id="tasks" label="Tasks" value={data.network.taskCount} />
-                <Stat id="tasks-finalized" label="Finalized" value={data.network.tasksFinalized} />
-                <Stat id="tasks-failed" label="Failed" value={data.network.tasksFailed} />
+                <Stat id="tasks" label="Tasks" value={network.taskCount} />
+                <Stat id="tasks-finalized" label="Finalized" value={network.tasksFinalized} />
+                <Stat id="tasks-failed" label="Failed" value={network.tasksFailed} />
                 <Stat id="tasks-hour" label="Tasks, last hour" value={lastHour.data?.[0]?.n} error={lastHour.error} />
                 <Stat id="tasks-day" label="Tasks, last 24 h" value={lastDay.data?.[0]?.n} error={lastDay.error} />
-                <Stat id="tokens-served" label="Tokens served" value={data.network.tokensServed} />
-                <Stat id="cor-paid" label="COR paid out" value={data.network.paid} text={cor(data.network.paid)} />
+                <Stat id="tokens-served" label="Tokens served" value={network.tokensServed} />
+                <Stat id="cor-paid" label="COR paid out" value={network.paid} text={cor(network.paid)} />
                 <Stat
                   id="finality-median"
                   label="Median time to finality"
@@ -264,14 +266,9 @@ export function Overview() {
                   text={stats.data ? seconds(stats.data.p90TimeToFinalitySeconds) : undefined}
                   error={stats.error}
                 />
-                <Stat
-                  id="escrowed"
-                  label="Escrowed now"
-                  value={data.network.escrowed}
-                  text={cor(data.network.escrowed)}
-                />
-                <Stat id="staked" label="Staked" value={data.network.stakes} text={cor(data.network.stakes)} />
-                <Stat id="slashed" label="Slashed" value={data.network.slashed} text={cor(data.network.slashed)} />
+                <Stat id="escrowed" label="Escrowed now" value={network.escrowed} text={cor(network.escrowed)} />
+                <Stat id="staked" label="Staked" value={network.stakes} text={cor(network.stakes)} />
+                <Stat id="slashed" label="Slashed" value={network.slashed} text={cor(network.slashed)} />
               </div>
               <div className="grid">
                 <TasksPerHour />
@@ -287,8 +284,8 @@ export function Overview() {
                 </section>
               </div>
             </>
-          )
-        }
+          );
+        }}
       </QueryState>
     </div>
   );

@@ -6,7 +6,7 @@
  * - GET  /readiness — lag behind the chain head, 503 when not serving fresh data (health.ts)
  */
 import { db } from "ponder:api";
-import schema, { dailyStat, network, node, session, task } from "ponder:schema";
+import schema, { dailyStat, network, networkStat, node, session, task } from "ponder:schema";
 import { Hono } from "hono";
 import { and, asc, client, count, desc, eq, graphql, ne, replaceBigInts, sql } from "ponder";
 import { health } from "./health.ts";
@@ -54,7 +54,9 @@ const countsByStatus = async (sessionId?: number) => {
 
 app.get("/stats", async (c) => {
   const days = intParam(c.req.query("days"), 30, 3650);
-  const [totals] = await db.select().from(network).limit(1);
+  const [params] = await db.select().from(network).limit(1);
+  // The totals are sums over the tables (the network_stat view), computed now.
+  const [totals] = await db.select().from(networkStat).limit(1);
   const perDay = await db.select().from(dailyStat).orderBy(desc(dailyStat.day)).limit(days);
   const nodes = await db
     .select({ role: node.role, status: node.status, count: count() })
@@ -68,7 +70,7 @@ app.get("/stats", async (c) => {
       p90TimeToFinalitySeconds: await finalityPercentile(0.9),
       tasksByStatus: await countsByStatus(),
       nodes,
-      network: totals ?? null,
+      network: params && totals ? { ...params, ...totals } : null,
       tasksPerDay: perDay
         .reverse()
         .map((d) => ({ date: new Date(Number(d.day) * 1000).toISOString().slice(0, 10), ...d })),
