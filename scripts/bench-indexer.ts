@@ -8,7 +8,8 @@
 //       single   one transaction per task and phase (the shape before issue 12), one block per phase of a wave
 //     Then fresh `ponder start`s index it, in turns:
 //       current   this indexer (indexer/)
-//       baseline  the handlers and schema of BENCH_BASELINE_REV (default 957c044, before the handler rework), same config
+//       baseline  the handlers and schema of BENCH_BASELINE_REV (default 2036ea9: counter rows for the network and daily
+//                 totals, before they became views), same config
 //       empty     every event registered with a no-op handler: the floor set by ponder's own fetch + store of raw data
 //     each on PGlite and (if installed) PostgreSQL (ponder_sync dropped between runs), BENCH_ROUNDS rounds, the order
 //     rotated every round so that load from other jobs hits all of them alike. Events/s = all events / the time from
@@ -65,7 +66,7 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 100);
 const SHAPES = (process.env.BENCH_SHAPES ?? "spread,batched,single").split(",").filter(Boolean) as Shape[];
 const APPS = (process.env.BENCH_APPS ?? "baseline,current,empty").split(",") as AppName[];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const BASELINE_REV = process.env.BENCH_BASELINE_REV ?? "957c044";
+const BASELINE_REV = process.env.BENCH_BASELINE_REV ?? "2036ea9";
 const LIVE_RATE = Number(process.env.BENCH_LIVE_RATE ?? 20);
 const SPREAD_RATE = Number(process.env.BENCH_SPREAD_RATE ?? 25);
 const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 30);
