@@ -1,7 +1,9 @@
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { base32upper } from "multiformats/bases/base32";
 import { base58btc } from "multiformats/bases/base58";
 import { CID } from "multiformats/cid";
@@ -17,6 +19,8 @@ import {
   InvalidCidError,
   StorageError,
 } from "./types.ts";
+
+const WRITER = join(dirname(fileURLToPath(import.meta.url)), "testing", "add-repeatedly.ts");
 
 /** Path of a block in blockstore-fs's default layout (next-to-last/2 sharding, base32upper multihash). */
 function blockPath(directory: string, cid: string): string {
@@ -153,6 +157,42 @@ describe("embedded store", () => {
     controller.abort(new Error("stop"));
     await expect(store.get(cid, { signal: controller.signal })).rejects.toThrow("stop");
   });
+
+  it("stays intact when several processes (agents of one local network) write the same content at once", async () => {
+    // Miners of one task add identical results into the shared local store at the same moment. blockstore-fs
+    // writes through a temp file named after the block alone, so two processes could rename a half-written file
+    // into place and leave a corrupt block (seen under bench:load as "does not match its CID").
+    const size = 300; // one raw block, like a result
+    const cid = (await store.add(deterministicBytes(size, "shared"))).cid;
+    const writers = [1, 2, 3].map(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          const child = spawn(
+            process.execPath,
+            ["--conditions=cor-source", "--import", "tsx", WRITER, directory, String(size), "1500"],
+            { stdio: ["ignore", "pipe", "inherit"] },
+          );
+          let out = "";
+          child.stdout.on("data", (d) => {
+            out += d;
+          });
+          child.on("error", reject);
+          child.on("exit", (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`writer exited ${code}`))));
+        }),
+    );
+    let reads = 0;
+    let writing = true;
+    const done = Promise.all(writers).finally(() => {
+      writing = false;
+    });
+    while (writing) {
+      await expect(store.get(cid)).resolves.toHaveLength(size); // verified against the CID on every read
+      reads++;
+    }
+    expect(await done).toEqual([cid, cid, cid]);
+    expect(fingerprint(await store.get(cid))).toBe(fingerprint(deterministicBytes(size, "shared")));
+    expect(reads).toBeGreaterThan(0);
+  }, 60_000);
 
   it("rejects calls after close", async () => {
     await store.close();

@@ -1,5 +1,8 @@
-import { mkdir } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { FsBlockstore } from "blockstore-fs";
+import { NextToLast } from "blockstore-fs/sharding";
 import { exporter } from "ipfs-unixfs-exporter";
 import { CID } from "multiformats/cid";
 import { importBytes, normalizeCid, toBytes, verifyContent } from "./cid.ts";
@@ -23,6 +26,41 @@ export interface EmbeddedStoreOptions {
 }
 
 /**
+ * blockstore-fs with writes that are atomic across processes. The local network's agents share one store
+ * directory, and the miners of one task add identical results at the same moment. blockstore-fs writes through a
+ * temp file named after the block alone (`.<block>.tmp`), so two processes writing the same block share that temp
+ * file: one could rename the other's half-written file into place and leave a corrupt block ("does not match its
+ * CID" under bench:load at R=3). Here each write has its own temp file, renamed over the block (atomic on POSIX;
+ * a block's bytes are a function of its CID, so the last rename wins harmlessly).
+ */
+class SharedFsBlockstore extends FsBlockstore {
+  /** blockstore-fs's default layout (next-to-last/2), kept here because the base class's copy is private. */
+  private readonly layout: NextToLast;
+
+  constructor(directory: string) {
+    const layout = new NextToLast();
+    super(directory, { createIfMissing: true, shardingStrategy: layout });
+    this.layout = layout;
+  }
+
+  override async put(...[key, val, options]: Parameters<FsBlockstore["put"]>): ReturnType<FsBlockstore["put"]> {
+    const { dir, file } = this.layout.encode(key);
+    const target = join(this.path, dir, file);
+    const temp = join(this.path, dir, `.${file}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+    options?.signal?.throwIfAborted();
+    await mkdir(join(this.path, dir), { recursive: true });
+    try {
+      await writeFile(temp, val, options?.signal ? { signal: options.signal } : {});
+      await rename(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+    return key;
+  }
+}
+
+/**
  * A content store without any daemon: UnixFS import/export over a file-system block store.
  * CIDs equal Kubo's `ipfs add --cid-version 1`; it does not talk to the IPFS network, so a CID
  * that was not added here is reported missing at once.
@@ -30,7 +68,7 @@ export interface EmbeddedStoreOptions {
 export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promise<ContentStore> {
   const { directory } = options;
   const defaultTimeoutMs = validateTimeout("timeoutMs", options.timeoutMs ?? DEFAULT_GET_TIMEOUT_MS);
-  const blockstore = new FsBlockstore(directory, { createIfMissing: true });
+  const blockstore = new SharedFsBlockstore(directory);
   try {
     await mkdir(directory, { recursive: true });
     await blockstore.open();
