@@ -1,9 +1,19 @@
 import { timingSafeEqual } from "node:crypto";
-import { contractErrorOf, type Deployment, escrowOf, taskIdOf } from "@cor-network/sdk";
+import {
+  contractErrorOf,
+  type Deployment,
+  escrowOf,
+  getRawSession,
+  getRawTask,
+  getSession,
+  NotFoundError,
+  type SessionInfo,
+  taskIdOf,
+} from "@cor-network/sdk";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Hex } from "viem";
-import { renderChatPrompt } from "../inference/chat.ts";
+import { type ChatMessage, renderChatPrompt } from "../inference/chat.ts";
 import { jsonSafe, safeStringify } from "../shared/json.ts";
 import type { Logger } from "../shared/logger.ts";
 import { decodeUtf8, isJsonContentType } from "../shared/validate.ts";
@@ -82,6 +92,22 @@ export const readJson = async (c: Context): Promise<Record<string, unknown>> => 
   return body as Record<string, unknown>;
 };
 
+/** A `.catch` that throws `replacement` for the SDK's NotFoundError (no such session or task), else the error. */
+const missingAs =
+  (replacement: HttpError) =>
+  (err: unknown): never => {
+    throw err instanceof NotFoundError ? replacement : err;
+  };
+
+/** An OpenAI chat message the prompt renderer takes: a string role, and string, null or array-of-parts content. */
+const isChatMessage = (m: unknown): m is ChatMessage => {
+  if (!m || typeof m !== "object") return false;
+  const { role, content } = m as { role?: unknown; content?: unknown };
+  if (typeof role !== "string") return false;
+  if (content == null || typeof content === "string") return true;
+  return Array.isArray(content) && content.every((part) => typeof part === "object" && part !== null);
+};
+
 export const createApi = (opts: ApiOptions) => {
   const { core, logger, nodeId, deployment, house, maxTokensCap } = opts;
   const gatewaySecret = opts.gatewaySecret ?? process.env.COR_GATEWAY_SECRET;
@@ -104,6 +130,19 @@ export const createApi = (opts: ApiOptions) => {
     if (!id)
       throw new HttpError(404, `The model '${model}' does not exist`, "invalid_request_error", "model_not_found");
     return id;
+  };
+  const network = deployment.network;
+  /** An open session, else a 404 (a session that does not exist is not open either). */
+  const openSession = async (sessionId: number): Promise<SessionInfo> => {
+    const notOpen = new HttpError(
+      404,
+      `Session ${sessionId} is not open`,
+      "invalid_request_error",
+      "session_not_found",
+    );
+    const session = await getSession(core.client, { network, sessionId }).catch(missingAs(notOpen));
+    if (session.status !== "Open") throw notOpen;
+    return session;
   };
   const checkPrompt = (prompt: string) => {
     if (Buffer.byteLength(prompt) > opts.maxPromptBytes) {
@@ -414,12 +453,10 @@ export const createApi = (opts: ApiOptions) => {
     const modelId = resolveModel(body.model);
     if (!Array.isArray(body.messages) || body.messages.length === 0)
       throw bad("`messages` must be a non-empty array", "missing_messages");
-    for (const m of body.messages) {
-      if (!m || typeof m !== "object" || typeof (m as { role?: unknown }).role !== "string")
-        throw bad("Each message needs a `role` and `content`", "invalid_messages");
-    }
+    if (!body.messages.every(isChatMessage))
+      throw bad("Each message needs a `role` and `content` (a string or an array of parts)", "invalid_messages");
     const o = completionOptions(body, true);
-    const prompt = renderChatPrompt(body.messages as never);
+    const prompt = renderChatPrompt(body.messages);
     const sessionId = await core.houseSession(modelId, house);
     return complete(c, "chat", sessionId, String(body.model), modelId, prompt, o, {
       price: house.price,
@@ -447,23 +484,12 @@ export const createApi = (opts: ApiOptions) => {
       throw bad("`session_id` must be a positive integer", "missing_session_id");
     if (typeof body.prompt !== "string" || !body.prompt)
       throw bad("`prompt` must be a non-empty string", "missing_prompt");
-    const session = await core.read<{
-      status: number;
-      maxTokens: number;
-      modelId: Hex;
-      deposit: bigint;
-      redundancy: number;
-      pricePerToken: bigint;
-      temperature?: number;
-      topP?: number;
-    }>("getSession", [sessionId]);
-    if (Number(session.status) !== 1)
-      throw new HttpError(404, `Session ${sessionId} is not open`, "invalid_request_error", "session_not_found");
+    const session = await openSession(sessionId);
     // The session's declared sampling (thousandths and basis points on chain) is what requests must match.
-    const sampling = { temperature: Number(session.temperature ?? 0) / 1000, topP: Number(session.topP ?? 0) / 10_000 };
-    const o = completionOptions(body, false, Math.min(128, Number(session.maxTokens)), sampling);
+    const { temperature, topP } = session.sampling;
+    const o = completionOptions(body, false, Math.min(128, session.maxTokens), { temperature, topP });
     const maxTokens = o.maxTokens;
-    if (session.deposit < escrowOf(Number(session.redundancy), maxTokens, session.pricePerToken)) {
+    if (session.deposit < escrowOf(session.redundancy, maxTokens, session.pricePerToken)) {
       throw new HttpError(
         402,
         `Session ${sessionId} has too little deposit for ${maxTokens} tokens`,
@@ -474,15 +500,15 @@ export const createApi = (opts: ApiOptions) => {
     const name = [...core.models.entries()].find(([, id]) => id === session.modelId)?.[0] ?? session.modelId;
     return complete(c, "text", sessionId, name, session.modelId, body.prompt, o, {
       price: session.pricePerToken,
-      redundancy: Number(session.redundancy),
+      redundancy: session.redundancy,
     });
   });
   app.get("/api/v1/sessions/:id", async (c) => {
     const id = Number(c.req.param("id"));
     if (!Number.isInteger(id) || id < 1) throw bad("Session id must be a positive integer");
-    const s = await core.read<Record<string, unknown>>("getSession", [id]);
-    if (Number(s.status) === 0)
-      throw new HttpError(404, `Session ${id} does not exist`, "invalid_request_error", "session_not_found");
+    const s = await getRawSession(core.client, { network, sessionId: id }).catch(
+      missingAs(new HttpError(404, `Session ${id} does not exist`, "invalid_request_error", "session_not_found")),
+    );
     return c.json(jsonSafe({ id, ...s }) as Record<string, unknown>);
   });
   app.get("/api/v1/tasks/:sessionId/:taskId", async (c) => {
@@ -491,9 +517,11 @@ export const createApi = (opts: ApiOptions) => {
     if (!Number.isInteger(sessionId) || !Number.isInteger(index) || sessionId < 1 || index < 1)
       throw bad("Task ids are positive integers");
     const taskId = taskIdOf(sessionId, index);
-    const t = await core.read<Record<string, unknown>>("getTask", [taskId]);
-    if (Number(t.status) === 0)
-      throw new HttpError(404, `Task ${sessionId}/${index} does not exist`, "invalid_request_error", "task_not_found");
+    const t = await getRawTask(core.client, { network, taskId }).catch(
+      missingAs(
+        new HttpError(404, `Task ${sessionId}/${index} does not exist`, "invalid_request_error", "task_not_found"),
+      ),
+    );
     // The final result (CID and verified text) comes from the chain's events, so a restarted router serves it too.
     const final = await core.resultOf(taskId).catch((err) => {
       logger.warn({ err: String(err) }, `Result of task=${taskId} unavailable`);

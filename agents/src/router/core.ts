@@ -15,14 +15,7 @@ import {
 } from "@cor-network/sdk";
 import { type Address, type Hex, parseEventLogs } from "viem";
 import { batchWindowFromEnv, createAssignBatcher } from "../shared/batch.ts";
-import {
-  type BatchInfo,
-  type Clients,
-  followEvents,
-  type NetworkLog,
-  networkReader,
-  type TxSender,
-} from "../shared/chain.ts";
+import { type BatchInfo, type Clients, followEvents, type NetworkLog, type TxSender } from "../shared/chain.ts";
 import { AgentError, revertName } from "../shared/errors.ts";
 import { createSafeEmitter } from "../shared/events.ts";
 import type { Logger } from "../shared/logger.ts";
@@ -94,7 +87,6 @@ export const createRouterCore = (opts: {
   const emit = (e: TaskEvent) => events.emit(`task:${e.taskId}`, e);
   const relay = createStreamRelay({ emit, isLive: (id) => pool.runtime(id).live });
 
-  const read = networkReader(clients);
   // ---- speculative start (dispatch.ts): prompts it submitted, miners chosen when they were dispatched
   const dispatcher = createDispatcher({ send: (id, msg) => links.get(id)?.send(msg) ?? false, logger });
   const predictor = createTaskIdPredictor(
@@ -580,7 +572,8 @@ export const createRouterCore = (opts: {
     submit,
     waitFinal,
     resultOf,
-    read,
+    /** The client the HTTP API reads the chain with (SDK read actions). */
+    client: clients.publicClient,
     startedAt,
     caughtUp: follower.caughtUp,
     /**

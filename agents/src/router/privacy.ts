@@ -3,8 +3,10 @@ import {
   deliverTaskKeys,
   type EncryptionKeys,
   getRecipientKeys,
+  getSession,
   InvalidEnvelopeError,
   isEnvelope,
+  NotFoundError,
   openFrame,
   openResult,
   recoverTaskKey,
@@ -12,7 +14,7 @@ import {
   streamKeyOf,
   type TaskKey,
 } from "@cor-network/sdk";
-import { type Clients, networkReader } from "../shared/chain.ts";
+import type { Clients } from "../shared/chain.ts";
 import type { Logger } from "../shared/logger.ts";
 
 /**
@@ -31,14 +33,20 @@ export const createRouterPrivacy = (opts: {
   const { clients, store, keys, logger } = opts;
   const network = clients.deployment.network;
   const fromBlock = BigInt(clients.deployment.startBlock);
-  const read = networkReader(clients);
   const client = clients.publicClient;
   const taskKeys = new Map<string, TaskKey>();
   const encryptedSessions = new Map<number, Promise<boolean>>();
   const isEncrypted = (sessionId: number) => {
     let hit = encryptedSessions.get(sessionId);
     if (!hit) {
-      hit = read<{ encrypted: boolean }>("getSession", [sessionId]).then((s) => Boolean(s.encrypted));
+      // A session that does not exist is not encrypted: its submission then fails with the contract's own error.
+      hit = getSession(client, { network, sessionId }).then(
+        (s) => s.encrypted,
+        (err) => {
+          if (err instanceof NotFoundError) return false;
+          throw err;
+        },
+      );
       hit.catch(() => encryptedSessions.delete(sessionId));
       encryptedSessions.set(sessionId, hit);
     }

@@ -50,20 +50,6 @@ export const createClients = async (rpcUrl: string, privateKey: Hex, deployment:
   return { chain, publicClient, walletClient, account, deployment };
 };
 
-/**
- * `read(functionName, args)` against the network contract (the caller names the result type).
- * @deprecated Only the router still reads this way; agents use the SDK's decoded reads (getTask, getSession, getNode).
- */
-export const networkReader =
-  (clients: Clients) =>
-  <T>(functionName: string, args: readonly unknown[]): Promise<T> =>
-    clients.publicClient.readContract({
-      address: clients.deployment.network,
-      abi: iCorNetworkAbi as Abi,
-      functionName,
-      args,
-    }) as Promise<T>;
-
 /** One contract call as the queue sends it (what an SDK action hands to `writeContract`). */
 type ContractCall = { address: Address; abi: Abi; functionName: string; args?: readonly unknown[] | undefined };
 
