@@ -42,6 +42,7 @@ import {
   journalRoot,
   type Pending,
   type RootRecord,
+  sweepRoots,
 } from "./reveal.ts";
 import { createStreamServer } from "./stream.ts";
 
@@ -151,6 +152,7 @@ export const startMiner = async (
   const journal = openJournal<Pending>(join(cfg.dataDir, "journal.json"));
   // Root batches (issue 12, docs/batching.md): a slot committed under a root can only be revealed with that batch.
   const journals: CommitJournals = { journal, roots: openJournal<RootRecord>(join(cfg.dataDir, "roots.json")) };
+  sweepRoots(journals);
   const batch = createResultBatchers(tx, Number(cfg.batchMs), logger, {
     beforeRoot: (rootBatch, cids) => journalRoot(journals, rootBatch, cids),
   });

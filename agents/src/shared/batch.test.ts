@@ -1,4 +1,12 @@
-import { assignTasks, contentHash, getTask, parseCor, submitTasks } from "@cor-network/sdk";
+import {
+  assignTasks,
+  contentHash,
+  getTask,
+  iCorNetworkAbi,
+  parseCor,
+  type RootBatch,
+  submitTasks,
+} from "@cor-network/sdk";
 import {
   anvilKey,
   type CorTestNetwork,
@@ -7,14 +15,15 @@ import {
   setupNetwork,
   tempContentStore,
 } from "@cor-network/sdk/testing";
-import { type Hex, keccak256, toHex } from "viem";
+import { decodeFunctionData, type Hex, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { createResultBatchers } from "./batch.ts";
+import { createResultBatchers, type ResultBatchersOptions, type RevealItem } from "./batch.ts";
 import { createClients, createTxSender } from "./chain.ts";
 import { revertName } from "./errors.ts";
 import { createLogger } from "./logger.ts";
 
-// Real parts: anvil with the forge-deployed contracts, the agents' own TxSender (nonces) and commitMany/revealMany.
+// Real parts: anvil with the forge-deployed contracts, the agents' own TxSender (nonces), and the miner's batchers
+// over commitRoot/revealRoot (and commitMany/revealMany as the baseline).
 let net: CorTestNetwork;
 let store: Awaited<ReturnType<typeof tempContentStore>>;
 let sessionId: number;
@@ -44,9 +53,15 @@ const assigned = async (n: number) => {
   await assignTasks(net.client(1), { network, assignments: ids.map((taskId) => ({ taskId, nodeIds: [minerNode] })) });
   return ids;
 };
-const minerBatchers = async (windowMs: number) => {
+/** The miner's batchers; `roots` collects every root batch the commit batcher journals before sending it. */
+const minerBatchers = async (windowMs: number, options: ResultBatchersOptions = {}) => {
   const clients = await createClients(net.rpcUrl, anvilKey(2) as Hex, net.deployment);
-  return createResultBatchers(createTxSender(clients, logger), windowMs, logger);
+  const roots: { batch: RootBatch; cids: string[] }[] = [];
+  const batchers = createResultBatchers(createTxSender(clients, logger), windowMs, logger, {
+    beforeRoot: (batch, cids) => roots.push({ batch, cids }),
+    ...options,
+  });
+  return { ...batchers, roots };
 };
 const salt = (i: bigint) => keccak256(toHex(`salt-${i}`));
 const commitOf = (taskId: bigint, text: string) => ({
@@ -55,35 +70,97 @@ const commitOf = (taskId: bigint, text: string) => ({
   resultHash: contentHash(text),
   tokens: 1,
   salt: salt(taskId),
+  resultCid: `bafy-${taskId}`,
 });
-const revealOf = (taskId: bigint, text: string) => ({
+const revealOf = (taskId: bigint, text: string, root?: { batch: RootBatch; cids: string[] }): RevealItem => ({
   taskId,
   slot: 0,
   resultHash: contentHash(text),
   salt: salt(taskId),
   tokens: 1,
   resultCid: `bafy-${taskId}`,
+  ...(root ? { root: { ...root, index: root.batch.taskIds.indexOf(taskId) } } : {}),
 });
+const functionOf = async (hash: Hex) => {
+  const tx = await net.publicClient.getTransaction({ hash });
+  return decodeFunctionData({ abi: iCorNetworkAbi, data: tx.input }).functionName;
+};
+const gasOf = async (hashes: Hex[]) => {
+  let gas = 0n;
+  for (const hash of new Set(hashes)) gas += (await net.publicClient.getTransactionReceipt({ hash })).gasUsed;
+  return gas;
+};
+const statusesOf = (ids: bigint[]) =>
+  Promise.all(
+    ids.map(async (taskId) => (await getTask(net.publicClient, { network: net.deployment.network, taskId })).status),
+  );
 
-test("commits and reveals ready within the window go out as one commitMany and one revealMany", async () => {
-  const { network } = net.deployment;
+test("commits ready within the window go out as one commitRoot, journaled first; their reveals as one revealRoot", async () => {
   const ids = await assigned(3);
   const batch = await minerBatchers(200);
-  const commitHashes = await Promise.all(ids.map((id) => batch.commits.add(commitOf(id, "ok"))));
-  expect(new Set(commitHashes).size).toBe(1);
-  const receipt = await net.publicClient.getTransactionReceipt({ hash: commitHashes[0] });
-  expect(receipt.status).toBe("success");
-  for (const taskId of ids) expect((await getTask(net.publicClient, { network, taskId })).status).toBe("Revealing");
+  const commits = await Promise.all(ids.map((id) => batch.commits.add(commitOf(id, "ok"))));
+  expect(new Set(commits.map((c) => c.hash)).size).toBe(1);
+  expect(await functionOf(commits[0].hash)).toBe("commitRoot");
+  expect(batch.roots).toHaveLength(1);
+  const [root] = batch.roots;
+  expect(commits.map((c) => c.root)).toEqual(ids.map(() => root.batch.root));
+  expect(root.batch.taskIds).toEqual(ids);
+  expect(root.cids).toEqual(ids.map((id) => `bafy-${id}`));
+  expect(await statusesOf(ids)).toEqual(["Revealing", "Revealing", "Revealing"]);
 
   // The same reveal asked for twice (after the commit and from the event) rides along once, not reverting the batch.
   const twice = [...ids, ids[0]];
-  const revealHashes = await Promise.all(twice.map((id) => batch.reveals.add(revealOf(id, "ok"))));
+  const revealHashes = await Promise.all(twice.map((id) => batch.reveals.add(revealOf(id, "ok", root))));
   expect(new Set(revealHashes).size).toBe(1);
-  for (const taskId of ids) expect((await getTask(net.publicClient, { network, taskId })).status).toBe("Finalized");
+  expect(await functionOf(revealHashes[0])).toBe("revealRoot");
+  expect(await statusesOf(ids)).toEqual(["Finalized", "Finalized", "Finalized"]);
 });
 
-test("a batch with one bad item falls back to single calls: the others land, only the bad one fails", async () => {
-  const { network } = net.deployment;
+test("one batch of reveals spanning two roots and single commits: one transaction per root, one revealMany", async () => {
+  const ids = await assigned(6);
+  const batch = await minerBatchers(150);
+  // Two commit windows → two roots; then two single commits (window 0 = each alone).
+  const first = await Promise.all(ids.slice(0, 2).map((id) => batch.commits.add(commitOf(id, "ok"))));
+  const second = await Promise.all(ids.slice(2, 4).map((id) => batch.commits.add(commitOf(id, "ok"))));
+  const singles = await minerBatchers(0);
+  const plain = await Promise.all(ids.slice(4).map((id) => singles.commits.add(commitOf(id, "ok"))));
+  expect(first[0].root).not.toBe(second[0].root);
+  expect(plain.map((c) => c.root)).toEqual([undefined, undefined]);
+
+  const [r1, r2] = batch.roots;
+  const items = ids.map((id, k) => revealOf(id, "ok", k < 2 ? r1 : k < 4 ? r2 : undefined));
+  const hashes = await Promise.all(items.map((item) => batch.reveals.add(item)));
+  expect(hashes[0]).toBe(hashes[1]);
+  expect(hashes[2]).toBe(hashes[3]);
+  expect(hashes[4]).toBe(hashes[5]);
+  expect(new Set(hashes).size).toBe(3);
+  expect(await Promise.all([hashes[0], hashes[2], hashes[4]].map(functionOf))).toEqual([
+    "revealRoot",
+    "revealRoot",
+    "revealMany",
+  ]);
+  expect(new Set(await statusesOf(ids))).toEqual(new Set(["Finalized"]));
+});
+
+test("a root entry that is no longer revealable fails its batch; the others are still revealed, each through the root", async () => {
+  const ids = await assigned(3);
+  const batch = await minerBatchers(200);
+  await Promise.all(ids.map((id) => batch.commits.add(commitOf(id, "ok"))));
+  const [root] = batch.roots;
+  // Entry 1 is revealed already (e.g. by an attempt before a restart): revealing it again reverts AlreadyRevealed.
+  const early = await batch.reveals.add(revealOf(ids[1], "ok", root));
+  expect(await functionOf(early)).toBe("revealRoot");
+  expect(await statusesOf(ids)).toEqual(["Revealing", "Finalized", "Revealing"]);
+
+  const outcomes = await Promise.allSettled(ids.map((id) => batch.reveals.add(revealOf(id, "ok", root))));
+  expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+  expect(revertName((outcomes[1] as PromiseRejectedResult).reason)).toBe("WrongPhase"); // finalized meanwhile
+  const [a, c] = [outcomes[0], outcomes[2]] as PromiseFulfilledResult<Hex>[];
+  expect(a.value).not.toBe(c.value); // each alone after the batch failed, the others' leaves given
+  expect(await statusesOf(ids)).toEqual(["Finalized", "Finalized", "Finalized"]);
+});
+
+test("a commit batch with one bad item falls back to single commits: the others land, only the bad one fails", async () => {
   const ids = await assigned(3);
   const batch = await minerBatchers(200);
   const bad = { ...commitOf(ids[1], "ok"), slot: 1 }; // R=1: slot 1 is nobody's (NotAssigned)
@@ -94,17 +171,81 @@ test("a batch with one bad item falls back to single calls: the others land, onl
   ]);
   expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
   expect(revertName((outcomes[1] as PromiseRejectedResult).reason)).toBe("NotAssigned");
-  const [a, c] = [outcomes[0], outcomes[2]] as PromiseFulfilledResult<Hex>[];
-  expect(a.value).not.toBe(c.value); // sent alone after the batch failed
-  const statuses = await Promise.all(
-    ids.map(async (taskId) => (await getTask(net.publicClient, { network, taskId })).status),
-  );
-  expect(statuses).toEqual(["Revealing", "Committing", "Revealing"]);
+  const [a, c] = (outcomes as PromiseFulfilledResult<{ hash: Hex; root?: Hex }>[]).filter((o) => o.value);
+  expect(a.value.hash).not.toBe(c.value.hash); // sent alone after the batch failed
+  expect([a.value.root, c.value.root]).toEqual([undefined, undefined]); // plain commits: revealed with reveal
+  expect(await statusesOf(ids)).toEqual(["Revealing", "Committing", "Revealing"]);
+  await batch.commits.add(commitOf(ids[1], "ok")); // the good commit of the bad item: every task settles
+  const revealed = await Promise.all(ids.map((id) => batch.reveals.add(revealOf(id, "ok"))));
+  expect(await functionOf(revealed[0])).toBe("revealMany");
+  expect(new Set(await statusesOf(ids))).toEqual(new Set(["Finalized"])); // (the miner's offer capacity is 8 tasks)
 });
 
 test("COR_BATCH_MS=0 sends every item alone", async () => {
   const ids = await assigned(2);
   const batch = await minerBatchers(0);
-  const hashes = await Promise.all(ids.map((id) => batch.commits.add(commitOf(id, "ok"))));
-  expect(new Set(hashes).size).toBe(2);
+  const commits = await Promise.all(ids.map((id) => batch.commits.add(commitOf(id, "ok"))));
+  expect(new Set(commits.map((c) => c.hash)).size).toBe(2);
+  expect(await functionOf(commits[0].hash)).toBe("commit");
+  const reveals = await Promise.all(ids.map((id) => batch.reveals.add(revealOf(id, "ok"))));
+  expect(new Set(reveals).size).toBe(2);
+  expect(await functionOf(reveals[0])).toBe("reveal");
+});
+
+test("gas at R=3: 8 tasks through commitRoot/revealRoot cost less than through commitMany/revealMany (same run)", async () => {
+  const { network } = net.deployment;
+  const n = 8;
+  const others = await registerMiners(net, [3, 4]);
+  const session = await openSession(net, 1, { deposit: parseCor("5"), redundancy: 3, maxTokens: 16 });
+  const batchersOf = (roots: boolean) =>
+    Promise.all(
+      [2, 3, 4].map(async (i) => {
+        const clients = await createClients(net.rpcUrl, anvilKey(i) as Hex, net.deployment);
+        const journaled: { batch: RootBatch; cids: string[] }[] = [];
+        const b = createResultBatchers(createTxSender(clients, logger), 50, logger, {
+          roots,
+          beforeRoot: (batch, cids) => journaled.push({ batch, cids }),
+        });
+        return { ...b, journaled };
+      }),
+    );
+  /** Gas of the miners' commits and reveals per task; the reveals in `calls` rounds (windows that opened apart). */
+  const run = async (roots: boolean, calls: number) => {
+    const { tasks } = await submitTasks(net.client(1), {
+      network,
+      sessionId: session,
+      store,
+      tasks: Array.from({ length: n }, (_, i) => ({ prompt: `gas ${i} ${Math.random()}` })),
+    });
+    const ids = tasks.map((t) => t.taskId);
+    const nodes = [minerNode, ...others];
+    await assignTasks(net.client(1), { network, assignments: ids.map((taskId) => ({ taskId, nodeIds: nodes })) });
+    const miners = await batchersOf(roots);
+    const hashes: Hex[] = [];
+    for (const [slot, m] of miners.entries()) {
+      const commits = await Promise.all(ids.map((id) => m.commits.add({ ...commitOf(id, "ok"), slot })));
+      expect(new Set(commits.map((c) => c.hash)).size).toBe(1);
+      hashes.push(commits[0].hash);
+    }
+    for (let k = 0; k < n; k += n / calls) {
+      for (const [slot, m] of miners.entries()) {
+        const part = ids.slice(k, k + n / calls).map((id) => ({ ...revealOf(id, "ok", m.journaled[0]), slot }));
+        const reveals = await Promise.all(part.map((item) => m.reveals.add(item)));
+        expect(new Set(reveals).size).toBe(1);
+        hashes.push(reveals[0]);
+      }
+    }
+    expect(new Set(await statusesOf(ids))).toEqual(new Set(["Finalized"]));
+    return Math.round(Number(await gasOf(hashes)) / n);
+  };
+  const many = await run(false, 1);
+  const root = await run(true, 1);
+  const many4 = await run(false, 4);
+  const root4 = await run(true, 4);
+  logger.info(
+    { many, root, many4, root4 },
+    `Gas per task of the 3 miners' commits + reveals (R=3, 8 tasks, incl. 21k per tx): revealed in one call each: commitMany/revealMany ${many}, commitRoot/revealRoot ${root} (${(root / many).toFixed(3)}x); revealed in 4 calls each: ${many4} vs ${root4} (${(root4 / many4).toFixed(3)}x)`,
+  );
+  expect(root).toBeLessThan(many);
+  expect(root4).toBeLessThan(many4);
 });
