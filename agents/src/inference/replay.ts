@@ -76,6 +76,18 @@ export interface ReplayScorerOptions {
   contextSize?: number;
   /** Prefill batch size; default 64 (measured fastest for stories260K on one thread). */
   batchSize?: number;
+  /**
+   * Flash attention in the replay context; default false. llama.cpp's CPU flash-attention kernel computes a
+   * batch's attention one query at a time (no matrix product), so it makes a batched prefill almost as slow as
+   * decoding token by token; without it the prefill of stories260K costs a third (docs/verification.md).
+   */
+  flashAttention?: boolean;
+  /**
+   * Precision of the replay context's KV cache; default "F32" (the F16 cache costs a conversion per read on CPU
+   * and rounds more: measured greedy argmax flips vs generation, see docs/verification.md). "F32" doubles the
+   * cache's memory (5 MB for stories260K at 2048 tokens; 2 GB for a 7B model).
+   */
+  kvCacheType?: "F16" | "F32";
 }
 
 export interface ReplayRequest {
@@ -126,7 +138,10 @@ export interface ReplayScorer {
   /** Hex sha256 of the GGUF file (the model id without 0x). */
   readonly sha256: string;
   readonly contextSize: number;
-  /** Scores one claimed result. Calls are serialised (one llama.cpp context). */
+  /**
+   * Scores one claimed result. Calls are serialised (one llama.cpp context). The prompt's evaluation is kept
+   * between calls: a call with the same prompt (the other results of a task) evaluates only its output.
+   */
   score(request: ReplayRequest): Promise<ReplayVerdict>;
   close(): Promise<void>;
 }
@@ -294,11 +309,15 @@ export async function createReplayScorer(options: ReplayScorerOptions): Promise<
   const model = await llama.loadModel({ modelPath });
   try {
     const contextSize = options.contextSize ?? Math.min(2048, model.trainContextSize);
+    const kvCacheType = options.kvCacheType ?? "F32";
     const context = await model.createContext({
       contextSize,
       batchSize: Math.min(options.batchSize ?? 64, contextSize),
       threads: options.threads,
       sequences: 1,
+      flashAttention: options.flashAttention ?? false,
+      experimentalKvCacheKeyType: kvCacheType,
+      experimentalKvCacheValueType: kvCacheType,
     });
     // The vocabulary size is not exposed directly: one raw-logits evaluation of a single token gives it.
     const probe = context.getSequence();
@@ -368,33 +387,40 @@ class Scorer implements ReplayScorer {
     const slack = Math.max(2, Math.ceil(cap * SPLIT_SLACK));
     if (n > Math.min(cap + slack, room)) return fail("tooLong");
 
-    await this.sequence.clearHistory();
+    let done = false;
     try {
-      if (isGreedy(sampling)) return { ...base, ...(await this.greedy(prompt, output, request.output, cap)), ms: ms() };
-      // Sampled: the canonical tokens, repaired where a drawable token spells the same text by
-      // another split. Splits the repair cannot see (a canonical token that is drawable too) leave the
-      // path shorter than the draw, so an output within `SPLIT_SLACK` of its cap counts as capped.
-      // A top-k window lies within the top k (+ a margin for ties at its edge); otherwise fetch up to SAMPLED_TOP.
-      const top = Math.min(this.vocabulary, sampling.topK > 0 ? sampling.topK + TIE_MARGIN : SAMPLED_TOP);
-      const { path, positions } = await this.repair(
-        prompt,
-        output,
-        request.output,
-        top,
-        (p) => !drawable(p, sampling),
-        (p) =>
-          // Only visible pieces: an invisible control token would "spell" any text.
-          windowOf(p, sampling).tokens.filter((t) => t !== p.claimed && !this.model.isSpecialToken(t)),
-      );
-      const steps = path.length;
-      const scored = steps + slack < cap || steps === 0 ? positions : positions.slice(0, steps);
-      const r = scoreSampled(scored, sampling);
-      const endingOk = scored.length > steps ? r.lastInside : true;
-      const fault: ReplayFault =
-        r.outside > 0 ? (endingOk ? "outsideWindow" : "ending") : r.score < MAX_SCORE ? "atypical" : "none";
-      return { ...base, score: r.score, fault, outside: r.outside, endingOk, z: r.z, ms: ms() };
+      let verdict: ReplayVerdict;
+      if (isGreedy(sampling)) {
+        verdict = { ...base, ...(await this.greedy(prompt, output, request.output, cap)), ms: ms() };
+      } else {
+        // Sampled: the canonical tokens, repaired where a drawable token spells the same text by
+        // another split. Splits the repair cannot see (a canonical token that is drawable too) leave the
+        // path shorter than the draw, so an output within `SPLIT_SLACK` of its cap counts as capped.
+        // A top-k window lies within the top k (+ a margin for ties at its edge); otherwise fetch up to SAMPLED_TOP.
+        const top = Math.min(this.vocabulary, sampling.topK > 0 ? sampling.topK + TIE_MARGIN : SAMPLED_TOP);
+        const { path, positions } = await this.repair(
+          prompt,
+          output,
+          request.output,
+          top,
+          (p) => !drawable(p, sampling),
+          (p) =>
+            // Only visible pieces: an invisible control token would "spell" any text.
+            windowOf(p, sampling).tokens.filter((t) => t !== p.claimed && !this.model.isSpecialToken(t)),
+        );
+        const steps = path.length;
+        const scored = steps + slack < cap || steps === 0 ? positions : positions.slice(0, steps);
+        const r = scoreSampled(scored, sampling);
+        const endingOk = scored.length > steps ? r.lastInside : true;
+        const fault: ReplayFault =
+          r.outside > 0 ? (endingOk ? "outsideWindow" : "ending") : r.score < MAX_SCORE ? "atypical" : "none";
+        verdict = { ...base, score: r.score, fault, outside: r.outside, endingOk, z: r.z, ms: ms() };
+      }
+      done = true;
+      return verdict;
     } finally {
-      await this.sequence.clearHistory();
+      // On success the prompt's evaluation stays for the next call (`keepPrompt`); after a failure, start afresh.
+      if (!done) await this.sequence.clearHistory().catch(() => {});
     }
   }
 
@@ -405,7 +431,7 @@ class Scorer implements ReplayScorer {
       prompt,
       canonical,
       text,
-      1,
+      "argmax",
       (p) => !isArgmax(p),
       (p) => [p.top[0][0]],
     );
@@ -436,7 +462,7 @@ class Scorer implements ReplayScorer {
     prompt: Token[],
     canonical: Token[],
     text: string,
-    topCount: number,
+    fetch: Fetch,
     bad: (p: PositionLogits) => boolean,
     candidates: (p: PositionLogits) => Token[],
   ): Promise<{ path: Token[]; positions: PositionLogits[] }> {
@@ -447,10 +473,12 @@ class Scorer implements ReplayScorer {
     let from = 0; // first position not yet checked for a split
     let repairs = 0;
     let started = false;
+    // Built at the first bad position only (an honest output with canonical splits throughout needs none).
+    let spell: Speller | undefined;
     for (;;) {
       const until = Math.min(path.length, fed + REPLAY_CHUNK);
       if (!started || until > fed) {
-        positions.push(...(await this.evaluate(prompt, path, fed, path.length < room, topCount, until)));
+        positions.push(...(await this.evaluate(prompt, path, fed, path.length < room, fetch, until)));
         fed = until;
         started = true;
       }
@@ -459,21 +487,29 @@ class Scorer implements ReplayScorer {
       let split = -1;
       let token: Token | undefined;
       if (repairs < MAX_REPAIRS) {
-        let spell: ReturnType<Scorer["speller"]> | undefined;
         for (let j = from; j < checkEnd && split < 0; j++) {
           if (!bad(positions[j])) continue;
-          spell ??= this.speller(prompt, path, text);
+          spell ??= new Speller(this.model, prompt, text, path);
           const sp = spell;
+          let offset = 0;
           for (let k = j; k >= Math.max(0, j - BACKTRACK) && split < 0; k--) {
             const at = positions[k];
-            token = candidates(at).find((t) => t !== at.claimed && text.startsWith(sp.pieceAt(k, t), sp.offsets[k]));
-            if (token !== undefined) split = k;
+            const o = sp.offsetAt(k);
+            if (o === undefined) continue;
+            token = candidates(at).find((t) => t !== at.claimed && text.startsWith(sp.pieceAt(k, t), o));
+            if (token !== undefined) {
+              split = k;
+              offset = o;
+            }
           }
           if (split >= 0 && token !== undefined) {
-            const rest = text.slice(sp.offsets[split] + sp.pieceAt(split, token).length);
+            const rest = text.slice(offset + sp.pieceAt(split, token).length);
             const repaired = [...path.slice(0, split), token, ...(rest === "" ? [] : outputTokensOf(this.model, rest))];
             if (repaired.length > room) split = -1;
-            else path = repaired;
+            else {
+              path = repaired;
+              sp.update(path, split);
+            }
           }
         }
       }
@@ -486,7 +522,7 @@ class Scorer implements ReplayScorer {
       const at = positions[split];
       const logit = at.top.find(([t]) => t === token)?.[1] ?? Number.NEGATIVE_INFINITY;
       if (split === 0) {
-        await this.sequence.clearHistory();
+        // Evaluated again from the prompt's last token (`evaluate` erases what follows it).
         positions = [];
         fed = 0;
         started = false;
@@ -503,75 +539,93 @@ class Scorer implements ReplayScorer {
   }
 
   /**
-   * Feeds `path[from..until)` (and the prompt first when `from` is 0) and returns the next-token
-   * logits of output positions from+1..until (0..until when `from` is 0); position n (after the last
-   * token, predicting the end) only with `withEnd`.
+   * Keeps the longest evaluated prefix the sequence shares with `prompt` (at most all but the prompt's last
+   * token, whose next-token logits are needed) and erases everything after it; returns its length. The
+   * results of one task share their prompt, so all but the first replay skip its evaluation.
+   */
+  private async keepPrompt(prompt: readonly Token[]): Promise<number> {
+    const evaluated = this.sequence.contextTokens;
+    const max = Math.max(0, prompt.length - 1);
+    let keep = 0;
+    while (keep < max && keep < evaluated.length && evaluated[keep] === prompt[keep]) keep++;
+    if (keep === 0) await this.sequence.clearHistory();
+    else if (this.sequence.nextTokenIndex > keep) {
+      await this.sequence.eraseContextTokenRanges([{ start: keep, end: this.sequence.nextTokenIndex }]);
+    }
+    return keep;
+  }
+
+  /**
+   * Feeds `path[from..until)` (and the prompt first when `from` is 0, after what the sequence already holds of
+   * it) and returns the next-token logits of output positions from+1..until (0..until when `from` is 0);
+   * position n (after the last token, predicting the end) only with `withEnd`.
    */
   private async evaluate(
     prompt: readonly Token[],
     path: readonly Token[],
     from: number,
     withEnd: boolean,
-    topCount: number,
+    fetch: Fetch,
     until = path.length,
   ): Promise<PositionLogits[]> {
     const eos = (this.model.tokens.eos ?? -1) as Token;
     const n = path.length;
     const claimedAt = (j: number): Token => (j < n ? path[j] : eos);
     const last = withEnd ? n : n - 1; // last output position to score
-    const feed: Token[] = from === 0 ? [...prompt, ...path.slice(0, until)] : path.slice(from, until);
-    // In a full feed the prompt's last token predicts output position 0; in a suffix feed (starting
-    // at path[from]) the first token predicts position from + 1.
-    const positionOf = (i: number) => (from === 0 ? i - (prompt.length - 1) : from + 1 + i);
+    let feed: Token[];
+    let first: number; // first output position to score
+    let shift: number; // feed[i] predicts output position i + shift
+    if (from === 0) {
+      // The prompt's last token predicts output position 0.
+      const keep = await this.keepPrompt(prompt);
+      feed = [...prompt.slice(keep), ...path.slice(0, until)];
+      first = 0;
+      shift = keep - (prompt.length - 1);
+    } else {
+      // A suffix feed starts at path[from], which predicts position from + 1.
+      feed = path.slice(from, until);
+      first = from + 1;
+      shift = from + 1;
+    }
     const input = feed.map((token, i) => {
-      const j = positionOf(i);
-      if (j < (from === 0 ? 0 : from + 1) || j > last) return token;
+      const j = i + shift;
+      if (j < first || j > last) return token;
+      const tokens = [claimedAt(j)];
       return [
         token,
         {
-          generateNext: {
-            logits: { filter: { tokens: [claimedAt(j)], includeTop: topCount } },
-            // Only the sampled window needs the whole distribution's weight.
-            totalLogitWeight: topCount > 1,
-            options: { temperature: 0 },
-          },
+          generateNext:
+            fetch === "argmax"
+              ? // The argmax (the greedy sampler's choice) and the claimed token's logit: no sort of the vocabulary.
+                { token: true, logits: { filter: { tokens, includeSelected: true } }, options: RAW }
+              : { logits: { filter: { tokens, includeTop: fetch } }, totalLogitWeight: true, options: RAW },
         },
       ] as const;
     });
     const evaluated = await this.sequence.controlledEvaluate(input as never);
     const positions: PositionLogits[] = [];
-    feed.forEach((_, i) => {
-      const j = positionOf(i);
-      if (j < (from === 0 ? 0 : from + 1) || j > last) return;
+    for (let i = Math.max(0, first - shift); i < feed.length && i + shift <= last; i++) {
+      const j = i + shift;
       const next = evaluated[i]?.next;
       if (!next?.logits) throw new Error(`Replay produced no logits at output position ${j}`);
       const claimed = claimedAt(j);
-      positions.push({
-        claimed,
-        claimedLogit: next.logits.get(claimed) ?? Number.NEGATIVE_INFINITY,
-        top: [...next.logits.entries()].sort((a, b) => b[1] - a[1]),
-        totalWeight: next.totalLogitWeight ?? 0,
-        vocabulary: this.vocabulary,
-      });
-    });
-    return positions;
-  }
-
-  /** Text offsets of the path's tokens, and the text a token spells at a position. */
-  private speller(prompt: readonly Token[], path: readonly Token[], text: string) {
-    const model = this.model;
-    const prevOf = (j: number): Token[] =>
-      j > 0 ? [path[j - 1]] : prompt.length > 0 ? [prompt[prompt.length - 1]] : [];
-    const pieceAt = (j: number, t: Token) => model.detokenize([t], false, prevOf(j));
-    const offsets: number[] = [];
-    let offset = 0;
-    for (let j = 0; j < path.length; j++) {
-      offsets.push(offset);
-      offset += pieceAt(j, path[j]).length;
+      const claimedLogit = next.logits.get(claimed) ?? Number.NEGATIVE_INFINITY;
+      if (fetch === "argmax") {
+        const top = next.token;
+        const topLogit = top == null ? undefined : next.logits.get(top);
+        if (top == null || topLogit === undefined) throw new Error(`Replay produced no argmax at output position ${j}`);
+        positions.push({ claimed, claimedLogit, top: [[top, topLogit]], totalWeight: 0, vocabulary: this.vocabulary });
+      } else {
+        positions.push({
+          claimed,
+          claimedLogit,
+          top: descending(next.logits),
+          totalWeight: next.totalLogitWeight ?? 0,
+          vocabulary: this.vocabulary,
+        });
+      }
     }
-    // If the pieces do not add up to the text (unusual detokenizers), no split can be recognised.
-    if (offset !== text.length) return { offsets: path.map(() => Number.NaN), pieceAt: () => "" };
-    return { offsets, pieceAt };
+    return positions;
   }
 
   async close(): Promise<void> {
@@ -580,5 +634,62 @@ class Scorer implements ReplayScorer {
     await this.queue;
     await this.context.dispose();
     await this.model.dispose();
+  }
+}
+
+/** What a replay fetches per position: the argmax and the claimed token's logit (greedy), or the top N logits. */
+type Fetch = "argmax" | number;
+
+/** Raw logits: node-llama-cpp applies its sampler chain to what it returns. */
+const RAW = { temperature: 0 } as const;
+
+/** A logits map as (token, logit) pairs, highest first (node-llama-cpp returns a top list sorted; checked). */
+function descending(logits: ReadonlyMap<Token, number>): [Token, number][] {
+  const pairs = [...logits];
+  for (let i = 1; i < pairs.length; i++) {
+    if (pairs[i][1] > pairs[i - 1][1]) return pairs.sort((a, b) => b[1] - a[1]);
+  }
+  return pairs;
+}
+
+/**
+ * Where the path's tokens lie in the text, and the text a token spells at a position; offsets are computed as far
+ * as they are asked for and kept across repairs (a repair at position k changes nothing before k).
+ */
+class Speller {
+  private readonly offsets: number[] = [0];
+
+  constructor(
+    private readonly model: LlamaModel,
+    private readonly prompt: readonly Token[],
+    private readonly text: string,
+    private path: readonly Token[],
+  ) {}
+
+  /** The path changed from position `from` on. */
+  update(path: readonly Token[], from: number): void {
+    this.path = path;
+    if (this.offsets.length > from + 1) this.offsets.length = from + 1;
+  }
+
+  /** The text token `t` spells at position `j` (after the path's token before it, or the prompt's last). */
+  pieceAt(j: number, t: Token): string {
+    const prev = j > 0 ? [this.path[j - 1]] : this.prompt.length > 0 ? [this.prompt[this.prompt.length - 1]] : [];
+    return this.model.detokenize([t], false, prev);
+  }
+
+  /**
+   * Text offset of `path[j]`, or undefined when the pieces before it do not spell the text (a character split
+   * across byte tokens, unusual detokenizers): no split can be recognised there.
+   */
+  offsetAt(j: number): number | undefined {
+    const o = this.offsets;
+    while (o.length <= j) {
+      const i = o.length - 1;
+      const piece = this.pieceAt(i, this.path[i]);
+      if (!this.text.startsWith(piece, o[i])) return undefined;
+      o.push(o[i] + piece.length);
+    }
+    return o[j];
   }
 }
