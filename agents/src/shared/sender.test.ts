@@ -9,7 +9,17 @@ import {
   taskIdOf,
 } from "@cor-network/sdk";
 import { anvilKey, type CorTestNetwork, openSession, registerMiners, setupNetwork } from "@cor-network/sdk/testing";
-import { type Address, encodeFunctionData, erc20Abi, type Hash, type Hex, maxUint256, parseGwei } from "viem";
+import {
+  type Address,
+  createTestClient,
+  encodeFunctionData,
+  erc20Abi,
+  type Hash,
+  type Hex,
+  http,
+  maxUint256,
+  parseGwei,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createBatcher } from "./batch.ts";
@@ -27,9 +37,14 @@ afterAll(async () => {
   await net?.stop();
 });
 
-const rpc = (method: string, params: unknown[] = []) => net.publicClient.request({ method, params } as never);
-const pauseMining = () => rpc("evm_setIntervalMining", [0]);
-const resumeMining = () => rpc("evm_setIntervalMining", [1]);
+const anvil = () => createTestClient({ mode: "anvil", chain: net.chain, transport: http(net.rpcUrl) });
+const pauseMining = () => anvil().setIntervalMining({ interval: 0 });
+const resumeMining = () => anvil().setIntervalMining({ interval: 1 });
+/** anvil_dropAllTransactions, which viem has no action for: empties the transaction pool. */
+const dropAllTransactions = () =>
+  net.publicClient.request<{ Method: "anvil_dropAllTransactions"; Parameters?: undefined; ReturnType: null }>({
+    method: "anvil_dropAllTransactions",
+  });
 const waitFor = async (what: string, cond: () => Promise<boolean>, timeoutMs = 60_000) => {
   const started = Date.now();
   while (!(await cond())) {
@@ -302,7 +317,7 @@ test("a nonce taken by another process resyncs; a replaced transaction is sent a
     await pauseMining();
     const dropped = [approve(tx, 5, 5n), approve(tx, 6, 6n)];
     await pooled(address, 2);
-    await rpc("anvil_dropAllTransactions");
+    await dropAllTransactions();
     await resumeMining();
     const mined = await txsOf(await Promise.all(dropped));
     expect(mined.map((x) => x.nonce)).toEqual([nonce + 2, nonce + 3]);
