@@ -5,24 +5,22 @@ import { join } from "node:path";
 import {
   type ContentStore,
   contentHash,
+  createSession,
   type Deployment,
+  getNode,
+  getSession,
+  getSessionCount,
+  getTask,
   iCorNetworkAbi,
-  TaskStatus,
-  toSessionConfig,
+  isTerminalStatus,
+  NotFoundError,
+  submitTask,
+  transferCor,
 } from "@cor-network/sdk";
 import { createEmbeddedStore } from "@cor-network/sdk/storage";
 import { type Anvil, anvilKey, deployCore, freePort, repoRoot, startAnvil } from "@cor-network/sdk/testing";
 import pino from "pino";
-import {
-  type Address,
-  createPublicClient,
-  createWalletClient,
-  erc20Abi,
-  type Hex,
-  http,
-  maxUint256,
-  parseEther,
-} from "viem";
+import { createPublicClient, createWalletClient, type Hex, http, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -66,29 +64,16 @@ const chain = () => ({ ...foundry, rpcUrls: { default: { http: [anvil.rpcUrl] } 
 const publicClient = () => createPublicClient({ chain: chain(), transport: http(anvil.rpcUrl, { timeout: 5_000 }) });
 const wallet = (key: Hex) =>
   createWalletClient({ account: privateKeyToAccount(key), chain: chain(), transport: http(anvil.rpcUrl) });
-const read = <T>(functionName: string, args: readonly unknown[] = []) =>
-  publicClient().readContract({
-    address: deployment.network,
-    abi: iCorNetworkAbi,
-    functionName,
-    args,
-  } as never) as Promise<T>;
-const write = async (
-  key: Hex,
-  functionName: string,
-  args: readonly unknown[],
-  address?: Address,
-  abi: unknown = iCorNetworkAbi,
-) => {
-  const hash = await wallet(key).writeContract({
-    address: address ?? deployment.network,
-    abi,
-    functionName,
-    args,
-  } as never);
-  const receipt = await publicClient().waitForTransactionReceipt({ hash });
-  expect(receipt.status).toBe("success");
+// Chain reads and writes go through the SDK's actions, as a client's would.
+const network = () => deployment.network;
+const sessionCount = () => getSessionCount(publicClient(), { network: network() });
+const task = (taskId: string | bigint) => getTask(publicClient(), { network: network(), taskId: BigInt(taskId) });
+/** A `.catch` for a read of what may not be on chain yet: NotFoundError is undefined, anything else is thrown. */
+const notFound = (err: unknown): undefined => {
+  if (!(err instanceof NotFoundError)) throw err;
 };
+const nodeIdOf = async (key: Hex) =>
+  (await getNode(publicClient(), { network: network(), account: privateKeyToAccount(key).address })).nodeId;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const waitFor = async <T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> => {
   const started = Date.now();
@@ -195,8 +180,8 @@ const chat = async (prompt: string, maxTokens = 16) => {
 
 /** The client's check: the text is what IPFS holds under the result CID, and its hash is the chain's. */
 const verifyAgainstChain = async (taskId: string, text: string) => {
-  const t = await read<{ status: number; resultHash: Hex; winnerNodeId: number }>("getTask", [BigInt(taskId)]);
-  expect(t.status).toBe(TaskStatus.Finalized);
+  const t = await task(taskId);
+  expect(t.status).toBe("Finalized");
   expect(contentHash(new TextEncoder().encode(text))).toBe(t.resultHash);
 };
 
@@ -221,12 +206,11 @@ const expectNoUnexpectedExits = () => {
 const expectNoStuckTasks = async (timeoutMs = 4 * WINDOW * 1000 + 20_000) => {
   await waitFor(
     async () => {
-      const sessions = Number(await read("sessionCount"));
+      const sessions = await sessionCount();
       for (let s = 1; s <= sessions; s++) {
-        const { taskCount } = await read<{ taskCount: number }>("getSession", [s]);
-        for (let i = 1; i <= Number(taskCount); i++) {
-          const t = await read<{ status: number }>("getTask", [(BigInt(s) << 32n) | BigInt(i)]);
-          if (t.status !== TaskStatus.Finalized && t.status !== TaskStatus.Failed) return undefined;
+        const { taskCount } = await getSession(publicClient(), { network: network(), sessionId: s });
+        for (let i = 1; i <= taskCount; i++) {
+          if (!isTerminalStatus((await task((BigInt(s) << 32n) | BigInt(i))).status)) return undefined;
         }
       }
       return true;
@@ -319,15 +303,14 @@ beforeAll(async () => {
   deployment = await deployCore({ rpcUrl: anvil.rpcUrl, file: deploymentFile });
   store = await createEmbeddedStore({ directory: join(root, "ipfs") });
   for (const key of Object.values(KEYS).flat()) {
-    await write(
-      anvilKey(0),
-      "transfer",
-      [privateKeyToAccount(key).address, parseEther("100000")],
-      deployment.token,
-      erc20Abi,
-    );
+    const to = privateKeyToAccount(key).address;
+    await transferCor(wallet(anvilKey(0)), {
+      network: network(),
+      token: deployment.token,
+      to,
+      amount: parseEther("100000"),
+    });
   }
-  await write(KEYS.client, "approve", [deployment.network, maxUint256], deployment.token, erc20Abi);
 
   const logger = pino(
     { name: "cor-supervisor", level: "info" },
@@ -414,7 +397,7 @@ beforeAll(async () => {
       `miner ${i + 1}`,
       120_000,
     );
-    minerIds.push(Number(await read("nodeIdOf", [privateKeyToAccount(KEYS.miners[i]).address])));
+    minerIds.push(await nodeIdOf(KEYS.miners[i]));
   }
   await waitFor(async () => ((await liveCount()) === 4 ? true : undefined), "router connected to 4 miners", 120_000);
   await waitFor(async () => ((await healthy(`${ponderUrl}/health`)) ? true : undefined), "indexer", 120_000);
@@ -567,8 +550,8 @@ describe("chaos: the network survives the faults it meets every day", () => {
         await waitFor(
           async () => {
             if (!cut) return undefined;
-            const t = await read<{ status: number }>("getTask", [BigInt(cut.taskId)]);
-            return t.status >= TaskStatus.Queued ? true : undefined;
+            await task(cut.taskId); // NotFoundError (waited on) until the submission is mined
+            return true;
           },
           "the cut stream's task on chain",
           30_000,
@@ -583,23 +566,25 @@ describe("chaos: the network survives the faults it meets every day", () => {
     await router.restarted(r0, 30_000);
     router.hold();
     router.kill("SIGKILL", { expected: true });
-    const routerNode = Number(await read("nodeIdOf", [privateKeyToAccount(KEYS.router).address]));
-    await write(KEYS.client, "createSession", [
-      toSessionConfig({
-        modelId: deployment.modelId,
-        redundancy: 3,
-        maxTokens: 64,
-        routerId: routerNode,
-        windows: { precommit: WINDOW, reveal: WINDOW, attest: WINDOW },
-      }),
-      parseEther("10"),
-    ]);
-    const sessionId = Number(await read("sessionCount"));
-    const prompt = new TextEncoder().encode("While the router was down,");
-    const { cid } = await store.add(prompt);
-    await write(KEYS.client, "submitTask", [sessionId, contentHash(prompt), cid, 32]);
-    const queuedTask = ((BigInt(sessionId) << 32n) | 1n).toString();
-    const sessionsBefore = Number(await read("sessionCount"));
+    const client = wallet(KEYS.client);
+    const { sessionId } = await createSession(client, {
+      network: network(),
+      modelId: deployment.modelId,
+      deposit: parseEther("10"),
+      redundancy: 3,
+      maxTokens: 64,
+      routerId: await nodeIdOf(KEYS.router),
+      windows: { precommit: WINDOW, reveal: WINDOW, attest: WINDOW },
+    });
+    const submitted = await submitTask(client, {
+      network: network(),
+      sessionId,
+      prompt: "While the router was down,",
+      store,
+      maxTokens: 32,
+    });
+    const queuedTask = submitted.taskId.toString();
+    const sessionsBefore = await sessionCount();
     router.release();
     await waitFor(async () => ((await healthy(`${routerUrl}/health`)) ? true : undefined), "router back", 60_000);
 
@@ -622,7 +607,7 @@ describe("chaos: the network survives the faults it meets every day", () => {
     const again = await chat("After the restart");
     expect(again.status).toBe(200);
     expect(BigInt(again.body.cor?.task_id as string) >> 32n).toBe(BigInt(cut.taskId) >> 32n);
-    expect(Number(await read("sessionCount"))).toBe(sessionsBefore);
+    expect(await sessionCount()).toBe(sessionsBefore);
     await afterFault();
   }, 300_000);
 
@@ -823,19 +808,20 @@ describe("chaos: the network survives the faults it meets every day", () => {
     // relayed one when it qualifies). Polled every 20 ms: a miner commits ≥ 250 ms (its batch window) after that.
     let uncommitted: number[] = [];
     for (const deadline = Date.now() + 30_000; !uncommitted.length && Date.now() < deadline; await sleep(20)) {
-      const t = await read<{ miners: readonly number[]; committedMask: number }>("getTask", [BigInt(sse.taskId)]);
-      if (t.miners.some((id) => Number(id) !== 0))
-        uncommitted = t.miners.map(Number).filter((id, slot) => id !== 0 && !(Number(t.committedMask) & (1 << slot)));
+      // Streams start before their submission is mined (speculative start): no task on chain yet is no slot yet.
+      const slots = (await task(sse.taskId).catch(notFound))?.slots ?? [];
+      if (slots.some((s) => s.nodeId !== 0))
+        uncommitted = slots.filter((s) => s.nodeId !== 0 && !s.committed).map((s) => s.nodeId);
     }
     expect(uncommitted.length).toBeGreaterThan(0);
     const victim = miners[minerIds.indexOf(uncommitted.includes(source) ? source : uncommitted[0])];
     victim.hold();
     victim.kill("SIGKILL", { expected: true });
     await sleep(Math.max(0, 60_000 - (Date.now() - killedAt)));
-    const stuck = await read<{ status: number; deadline: number }>("getTask", [BigInt(sse.taskId)]);
-    expect(stuck.status).toBe(TaskStatus.Committing); // past its window: only a keeper can move it
+    const stuck = await task(sse.taskId);
+    expect(stuck.status).toBe("Committing"); // past its window: only a keeper can move it
     // Back up, with idle health checks on (as `npm start` runs it).
-    const sessionsBefore = Number(await read("sessionCount"));
+    const sessionsBefore = await sessionCount();
     oracle.release();
     await sse.finished;
     const last = sse.events.findLast((e) => "cor" in e) as { cor: { status: string; task_id: string } } | undefined;
@@ -845,17 +831,16 @@ describe("chaos: the network survives the faults it meets every day", () => {
     victim.release();
     await waitFor(async () => ((await liveCount()) === 4 ? true : undefined), "miners back", 30_000);
     // The restarted oracle runs its next health check in the session it already owns.
-    const { taskCount: checksBefore } = await read<{ taskCount: number }>("getSession", [healthSession]);
+    const checks = async () =>
+      (await getSession(publicClient(), { network: network(), sessionId: healthSession })).taskCount;
+    const checksBefore = await checks();
     await waitFor(
-      async () => {
-        const { taskCount } = await read<{ taskCount: number }>("getSession", [healthSession]);
-        return Number(taskCount) > Number(checksBefore) ? true : undefined;
-      },
+      async () => ((await checks()) > checksBefore ? true : undefined),
       "a health check by the restarted oracle",
       60_000,
     );
     expect(await ownSessions()).toEqual([healthSession]);
-    expect(Number(await read("sessionCount"))).toBe(sessionsBefore);
+    expect(await sessionCount()).toBe(sessionsBefore);
     await afterFault();
   }, 300_000);
 
