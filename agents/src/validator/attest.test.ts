@@ -1,7 +1,11 @@
-import { contentHash, type TaskSlot } from "@cor-network/sdk";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ContentVerificationError, contentHash, StorageError, type TaskSlot } from "@cor-network/sdk";
+import { createEmbeddedStore } from "@cor-network/sdk/storage";
 import { describe, expect, it } from "vitest";
 import { samplingOfSession } from "../shared/sampling.ts";
-import { revealedResults, scoringPlanOf } from "./attest.ts";
+import { fetchRevealed, revealedResults, scoringPlanOf } from "./attest.ts";
 
 const MODEL = `0x${"ab".repeat(32)}` as const;
 const OTHER = `0x${"cd".repeat(32)}` as const;
@@ -50,5 +54,46 @@ describe("what a validator attests", () => {
       topK: 40,
       topP: 0.9,
     });
+  });
+
+  it("blames a miner only for content nobody serves; a failing store makes the validator not attest", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cor-validator-fetch-"));
+    const store = await createEmbeddedStore({ directory: dir });
+    try {
+      const { cid } = await store.add("a revealed result");
+      expect(new TextDecoder().decode(await fetchRevealed(store, cid, { retryMs: 1 }))).toBe("a revealed result");
+      // Never published: empty bytes, which do not match the revealed hash (score 0), after every attempt.
+      const missing = (await store.add("published elsewhere, not here")).cid;
+      const other = await createEmbeddedStore({ directory: join(dir, "other") });
+      const gets: string[] = [];
+      const counting = {
+        get: (c: string, o?: { timeoutMs?: number }) => {
+          gets.push(c);
+          return other.get(c, o);
+        },
+      };
+      expect(await fetchRevealed(counting, missing, { retryMs: 1 })).toHaveLength(0);
+      expect(gets).toHaveLength(3);
+      await other.close();
+      // The validator's own trouble (unreachable store, bytes that do not match their CID): it throws after the
+      // attempts instead of scoring the miner 0; a transient failure is retried and the result scored.
+      let calls = 0;
+      const flaky = {
+        get: async (c: string) => {
+          if (++calls < 3) throw new StorageError("The IPFS daemon is unreachable.", { retryable: true });
+          return store.get(c);
+        },
+      };
+      expect(new TextDecoder().decode(await fetchRevealed(flaky, cid, { retryMs: 1 }))).toBe("a revealed result");
+      const corrupt = {
+        get: async () => {
+          throw new ContentVerificationError({ cid, actualCid: missing });
+        },
+      };
+      await expect(fetchRevealed(corrupt, cid, { retryMs: 1 })).rejects.toBeInstanceOf(ContentVerificationError);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,10 @@
-import { contentHash, type SessionInfo, type TaskInfo } from "@cor-network/sdk";
+import {
+  ContentNotFoundError,
+  type ContentStore,
+  contentHash,
+  type SessionInfo,
+  type TaskInfo,
+} from "@cor-network/sdk";
 import type { Hex } from "viem";
 import type { RevealedResult } from "./score.ts";
 
@@ -36,4 +42,30 @@ export const revealedResults = async (
     results.push({ slot: s.slot, text, tokens: r?.tokens ?? 0 });
   }
   return results;
+};
+
+/**
+ * A revealed result's stored bytes, for `revealedResults`. Content nobody serves (ContentNotFoundError on every
+ * one of `attempts`) is the miner's fault — it must keep what it revealed available — and reads as empty, which
+ * scores 0. Any other failure (the store unreachable, a storage error, bytes that do not match their CID) may be
+ * this validator's own: it throws after the attempts, and the validator does not attest rather than score an
+ * honest miner 0 (an attestation cannot be taken back; a missing one only counts against the quorum).
+ */
+export const fetchRevealed = async (
+  store: Pick<ContentStore, "get">,
+  cid: string,
+  opts: { attempts?: number; retryMs?: number; timeoutMs?: number } = {},
+): Promise<Uint8Array> => {
+  const attempts = opts.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await store.get(cid, { timeoutMs: opts.timeoutMs ?? 15_000 });
+    } catch (err) {
+      if (attempt >= attempts) {
+        if (err instanceof ContentNotFoundError) return new Uint8Array();
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, (opts.retryMs ?? 500) * attempt));
+    }
+  }
 };

@@ -11,7 +11,7 @@ import { loadNodeKeys } from "../shared/keys.ts";
 import { createLogger } from "../shared/logger.ts";
 import { ensureRegistered } from "../shared/node.ts";
 import { samplingOfSession } from "../shared/sampling.ts";
-import { revealedResults, scoringPlanOf } from "./attest.ts";
+import { fetchRevealed, revealedResults, scoringPlanOf } from "./attest.ts";
 import { createValidatorPrivacy } from "./privacy.ts";
 import { scoreByEmbedding, scoreByReplay } from "./score.ts";
 
@@ -124,7 +124,7 @@ export const startValidator = async (overrides: Partial<Record<keyof typeof vali
       const results = await revealedResults(task, async (slot) => {
         const r = reveals.get(key)?.get(slot);
         if (!r) return undefined;
-        const stored = await store.get(r.cid, { timeoutMs: 15_000 }).catch(() => new Uint8Array());
+        const stored = await fetchRevealed(store, r.cid);
         // Throws (no attestation) when this validator holds no key for an encrypted task.
         return { bytes: await privacy.readResult(taskId, stored), tokens: r.tokens };
       });
