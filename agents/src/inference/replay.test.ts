@@ -15,6 +15,7 @@ import {
   ModelIdMismatchError,
   type PositionLogits,
   type ReplayScorer,
+  type ReplayVerdict,
   scoreGreedy,
   scoreSampled,
 } from "./replay.ts";
@@ -126,6 +127,61 @@ describe("greedy sessions", () => {
     const early = await scorer.score({ prompt: PROMPT, output: g.text, tokens: 40, maxTokens: 64 });
     expect(early).toMatchObject({ fault: "ending", endingOk: false });
     expect(early.score).toBeLessThanOrEqual(FAULT_CAP);
+  });
+});
+
+describe("results of one task share the prompt's evaluation", () => {
+  const LONG = "Once upon a time, there was a little girl named Lily. She loved to play with her toys. One day,";
+  const strip = (v: ReplayVerdict) => ({ ...v, ms: 0, evaluated: 0 });
+
+  it("a second result for the same prompt feeds only its output; verdicts equal a fresh replay's", async () => {
+    const honest = await engine.generate({ prompt: LONG, maxTokens: MAX });
+    const lazy = (await engine.generate({ prompt: "The sun was hot and", maxTokens: MAX })).text;
+    const req = (output: string) => ({ prompt: LONG, output, tokens: count(output), maxTokens: MAX });
+    const other = await engine.generate({ prompt: PROMPT, maxTokens: MAX });
+    // A different prompt first, so nothing of LONG is evaluated yet.
+    await scorer.score({ prompt: PROMPT, output: other.text, tokens: count(other.text), maxTokens: MAX });
+    const first = await scorer.score(req(honest.text));
+    const cheat = await scorer.score(req(lazy));
+    const again = await scorer.score(req(honest.text));
+    expect(first.score).toBe(MAX_SCORE);
+    expect(cheat.score).toBeLessThan(CHEAT_MAX);
+    expect(strip(again)).toEqual(strip(first));
+    // The first replay fed the prompt (less the BOS it shares with the previous prompt) and the output, plus what
+    // split repairs evaluate twice; the later ones only the prompt's last token (its logits predict the first
+    // output token) and their output.
+    expect(honest.promptTokens).toBeGreaterThan(20);
+    expect(first.evaluated).toBeGreaterThanOrEqual(honest.promptTokens - 1 + first.outputTokens);
+    expect(again.evaluated).toBe(first.evaluated - (honest.promptTokens - 2));
+
+    // A scorer that never saw this prompt, with the engine's context settings (flash attention, F16 KV cache):
+    // the same verdicts (the cheat's fault and bar, not its exact count: other float rounding near ties).
+    const fresh = await createReplayScorer({
+      modelPath: await resolveModelPath(),
+      threads: 1,
+      flashAttention: true,
+      kvCacheType: "F16",
+    });
+    try {
+      const freshCheat = await fresh.score(req(lazy));
+      expect(freshCheat.fault).toBe(cheat.fault);
+      expect(freshCheat.score).toBeLessThan(CHEAT_MAX);
+      expect(strip(await fresh.score(req(honest.text)))).toEqual(strip(first));
+      // A prompt that extends the one evaluated keeps the shared tokens: it feeds at least LONG's tokens (less its
+      // BOS, which any two prompts share) fewer than after an unrelated prompt, for the same verdict.
+      const longer = `${LONG} she`;
+      const g = await engine.generate({ prompt: longer, maxTokens: MAX });
+      const reqLonger = { prompt: longer, output: g.text, tokens: count(g.text), maxTokens: MAX };
+      await fresh.score({ prompt: PROMPT, output: other.text, tokens: count(other.text), maxTokens: MAX });
+      const afterOther = await fresh.score(reqLonger);
+      await fresh.score(req(honest.text));
+      const afterLong = await fresh.score(reqLonger);
+      expect(afterLong).toMatchObject({ score: MAX_SCORE, fault: "none" });
+      expect(strip(afterLong)).toEqual(strip(afterOther));
+      expect(afterOther.evaluated - afterLong.evaluated).toBeGreaterThanOrEqual(honest.promptTokens - 1);
+    } finally {
+      await fresh.close();
+    }
   });
 });
 

@@ -130,6 +130,11 @@ export interface ReplayVerdict {
   z?: number;
   /** Wall time of the evaluation, ms. */
   ms: number;
+  /**
+   * Tokens this replay fed to the model: the prompt (less what the previous replay of the same prompt left
+   * evaluated), the output, and what split repairs evaluate again.
+   */
+  evaluated: number;
 }
 
 export interface ReplayScorer {
@@ -341,6 +346,8 @@ class Scorer implements ReplayScorer {
   readonly contextSize: number;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Tokens fed to the model so far (for `ReplayVerdict.evaluated`). */
+  private fed = 0;
 
   constructor(
     private readonly model: LlamaModel,
@@ -371,6 +378,7 @@ class Scorer implements ReplayScorer {
       throw new TypeError(`maxTokens must be a positive integer (got ${String(request.maxTokens)})`);
     }
     const started = performance.now();
+    const fedBefore = this.fed;
     const model = this.model;
     const prompt = promptTokensOf(model, request.prompt);
     const output = outputTokensOf(model, request.output);
@@ -378,7 +386,14 @@ class Scorer implements ReplayScorer {
     const counted = Math.min(n, request.maxTokens);
     const base = { outputTokens: counted, claimedTokens: request.tokens, mismatches: 0, outside: 0 };
     const ms = () => performance.now() - started;
-    const fail = (fault: ReplayFault): ReplayVerdict => ({ ...base, score: 0, fault, endingOk: false, ms: ms() });
+    const fail = (fault: ReplayFault): ReplayVerdict => ({
+      ...base,
+      score: 0,
+      fault,
+      endingOk: false,
+      ms: ms(),
+      evaluated: 0,
+    });
     if (request.tokens !== counted) return fail("tokenCount");
     if (prompt.length >= this.contextSize) return fail("promptTooLong");
     const room = this.contextSize - prompt.length;
@@ -391,7 +406,8 @@ class Scorer implements ReplayScorer {
     try {
       let verdict: ReplayVerdict;
       if (isGreedy(sampling)) {
-        verdict = { ...base, ...(await this.greedy(prompt, output, request.output, cap)), ms: ms() };
+        const r = await this.greedy(prompt, output, request.output, cap);
+        verdict = { ...base, ...r, ms: ms(), evaluated: this.fed - fedBefore };
       } else {
         // Sampled: the canonical tokens, repaired where a drawable token spells the same text by
         // another split. Splits the repair cannot see (a canonical token that is drawable too) leave the
@@ -414,7 +430,8 @@ class Scorer implements ReplayScorer {
         const endingOk = scored.length > steps ? r.lastInside : true;
         const fault: ReplayFault =
           r.outside > 0 ? (endingOk ? "outsideWindow" : "ending") : r.score < MAX_SCORE ? "atypical" : "none";
-        verdict = { ...base, score: r.score, fault, outside: r.outside, endingOk, z: r.z, ms: ms() };
+        const evaluated = this.fed - fedBefore;
+        verdict = { ...base, score: r.score, fault, outside: r.outside, endingOk, z: r.z, ms: ms(), evaluated };
       }
       done = true;
       return verdict;
@@ -602,6 +619,7 @@ class Scorer implements ReplayScorer {
         },
       ] as const;
     });
+    this.fed += feed.length;
     const evaluated = await this.sequence.controlledEvaluate(input as never);
     const positions: PositionLogits[] = [];
     for (let i = Math.max(0, first - shift); i < feed.length && i + shift <= last; i++) {

@@ -16,6 +16,7 @@ const verdict = (score: number): ReplayVerdict => ({
   outside: 0,
   endingOk: true,
   ms: 1,
+  evaluated: 1,
 });
 
 describe("scoreByReplay", () => {
@@ -47,6 +48,64 @@ describe("scoreByReplay", () => {
       ["good", 5, 8, "p"],
     ]);
     expect(seen[0].sampling).toBe(sampling);
+  });
+});
+
+describe("scoreByReplay: one replay per distinct result", () => {
+  const sampling = { temperature: 0, topK: 0, topP: 1 };
+  const counting = () => {
+    const seen: string[] = [];
+    const scorer = {
+      score: async (r: ReplayRequest) => {
+        seen.push(`${r.output}/${r.tokens}`);
+        return verdict(r.output === "honest" && r.tokens === 5 ? 10_000 : 2_500);
+      },
+    } as unknown as ReplayScorer;
+    return { seen, scorer };
+  };
+  const task = (results: { slot: number; text: string | undefined; tokens: number }[]) => ({
+    prompt: "p",
+    maxTokens: 8,
+    sampling,
+    slots: results.length,
+    results,
+  });
+
+  it("three identical honest results: one replay, three equal scores", async () => {
+    const { seen, scorer } = counting();
+    const r = await scoreByReplay(scorer, task([0, 1, 2].map((slot) => ({ slot, text: "honest", tokens: 5 }))));
+    expect(seen).toEqual(["honest/5"]);
+    expect(r.replays).toBe(1);
+    expect(r.scores).toEqual([10_000, 10_000, 10_000]);
+    expect(r.verdicts[0]).toBe(r.verdicts[2]);
+  });
+
+  it("two honest + one distinct cheat: two replays; the same text with another token count is another result", async () => {
+    const { seen, scorer } = counting();
+    const r = await scoreByReplay(
+      scorer,
+      task([
+        { slot: 0, text: "honest", tokens: 5 },
+        { slot: 1, text: "lazy", tokens: 5 },
+        { slot: 2, text: "honest", tokens: 5 },
+      ]),
+    );
+    expect(seen).toEqual(["honest/5", "lazy/5"]);
+    expect(r.replays).toBe(2);
+    expect(r.scores).toEqual([10_000, 2_500, 10_000]);
+
+    const inflated = counting();
+    const r2 = await scoreByReplay(
+      inflated.scorer,
+      task([
+        { slot: 0, text: "honest", tokens: 5 },
+        { slot: 1, text: "honest", tokens: 8 },
+        { slot: 2, text: undefined, tokens: 5 },
+      ]),
+    );
+    expect(inflated.seen).toEqual(["honest/5", "honest/8"]);
+    expect(r2.replays).toBe(2);
+    expect(r2.scores).toEqual([10_000, 2_500, 0]);
   });
 });
 

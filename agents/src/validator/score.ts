@@ -4,7 +4,8 @@
  * - Replay sessions (the session's model is the one this validator loaded, checked by its sha256
  *   model id): every revealed result is replayed through the model (inference/replay.ts) against the
  *   prompt, the session's declared sampling, the task's maxTokens and the token count the miner
- *   revealed. Each result is judged on its own, so two cheaters cannot outvote one honest miner.
+ *   revealed. Each result is judged on its own, so two cheaters cannot outvote one honest miner; identical
+ *   results (same text and token count) are replayed once and get the same score.
  * - Embedding sessions: cosine similarity to the medoid of all results (embedding/score.ts).
  * A result whose bytes do not match the revealed hash (or that is missing) scores 0; slots without
  * a reveal score 0 (the contract ignores them).
@@ -29,26 +30,37 @@ export type ReplayTask = {
   results: readonly RevealedResult[];
 };
 
-/** Replay scores per slot, with each verdict (for logs). */
+/**
+ * Replay scores per slot, with each verdict (for logs) and how many replays it took. A verdict depends only on
+ * (text, token count) within a task, and the contract requires identical results to get identical scores, so each
+ * distinct result is replayed once: R honest miners with the same greedy answer cost one replay, not R. The
+ * scorer keeps the prompt's evaluation between the replays of a task (replay.ts).
+ */
 export async function scoreByReplay(
   scorer: ReplayScorer,
   task: ReplayTask,
-): Promise<{ scores: number[]; verdicts: (ReplayVerdict | undefined)[] }> {
+): Promise<{ scores: number[]; verdicts: (ReplayVerdict | undefined)[]; replays: number }> {
   const scores = new Array<number>(task.slots).fill(0);
   const verdicts = new Array<ReplayVerdict | undefined>(task.slots).fill(undefined);
+  const byResult = new Map<string, ReplayVerdict>();
   for (const r of task.results) {
     if (r.text === undefined) continue;
-    const v = await scorer.score({
-      prompt: task.prompt,
-      output: r.text,
-      tokens: r.tokens,
-      maxTokens: task.maxTokens,
-      sampling: task.sampling,
-    });
+    const key = `${r.tokens}:${r.text}`;
+    let v = byResult.get(key);
+    if (!v) {
+      v = await scorer.score({
+        prompt: task.prompt,
+        output: r.text,
+        tokens: r.tokens,
+        maxTokens: task.maxTokens,
+        sampling: task.sampling,
+      });
+      byResult.set(key, v);
+    }
     scores[r.slot] = v.score;
     verdicts[r.slot] = v;
   }
-  return { scores, verdicts };
+  return { scores, verdicts, replays: byResult.size };
 }
 
 /** Embedding scores per slot: similarity to the medoid of the revealed results. */
