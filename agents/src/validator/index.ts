@@ -113,9 +113,11 @@ export const startValidator = async (overrides: Partial<Record<keyof typeof vali
     return new TextDecoder().decode(bytes);
   };
 
-  const validate = async (taskId: bigint) => {
+  /** Attempts per task: a failure (the store or the RPC briefly unreachable) is tried again 2 s later, twice. */
+  const ATTEMPTS = 3;
+  const validate = async (taskId: bigint, attempt = 1) => {
     const key = taskId.toString();
-    if (done.has(key)) return;
+    if (attempt === 1 && done.has(key)) return;
     done.add(key);
     const started = Date.now();
     try {
@@ -155,7 +157,12 @@ export const startValidator = async (overrides: Partial<Record<keyof typeof vali
       attested++;
       logger.info(`Attested task=${key} scores=${scores.join(",")} (${Date.now() - started}ms)`);
     } catch (err) {
-      logger.warn({ err: String((err as Error).message).split("\n")[0] }, `Attest failed task=${key}`);
+      const again = attempt < ATTEMPTS;
+      logger.warn(
+        { err: String((err as Error).message).split("\n")[0], attempt },
+        `Attest failed task=${key}${again ? "; trying again in 2 s" : ""}`,
+      );
+      if (again) setTimeout(() => void validate(taskId, attempt + 1), 2_000).unref();
     }
   };
 
