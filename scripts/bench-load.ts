@@ -9,8 +9,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { iCorNetworkAbi } from "@cor-network/sdk";
 import { anvilKey, deployCore, freePort, startAnvil } from "@cor-network/sdk/testing";
-import { createPublicClient, createWalletClient, erc20Abi, type Hex, http, parseEther, toHex } from "viem";
+import {
+  createPublicClient,
+  createWalletClient,
+  decodeFunctionData,
+  erc20Abi,
+  type Hex,
+  http,
+  parseEther,
+  toHex,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { spawnAgent, waitHealthy } from "../agents/src/network/index.ts";
@@ -149,12 +159,22 @@ const main = async () => {
     // reveals, validator attestations, oracle calls), from the block receipts, per finalized task.
     let gas = 0n;
     let txs = 0;
+    const byCall = new Map<string, { txs: number; gas: bigint }>(); // issue 12: which entry points carried the load
     for (let b = fromBlock; b <= toBlock; b++) {
       const receipts = await pub.request({ method: "eth_getBlockReceipts", params: [toHex(b)] });
+      const block = await pub.getBlock({ blockNumber: b, includeTransactions: true });
+      const inputOf = new Map(block.transactions.map((t) => [t.hash, t.input]));
       for (const r of receipts ?? []) {
         if (r.to?.toLowerCase() !== deployment.network.toLowerCase()) continue;
         gas += BigInt(r.gasUsed);
         txs++;
+        const input = inputOf.get(r.transactionHash);
+        let fn = "?";
+        try {
+          if (input) fn = decodeFunctionData({ abi: iCorNetworkAbi, data: input }).functionName;
+        } catch {}
+        const c = byCall.get(fn) ?? { txs: 0, gas: 0n };
+        byCall.set(fn, { txs: c.txs + 1, gas: c.gas + BigInt(r.gasUsed) });
       }
     }
     await stopChild(router.child);
@@ -169,6 +189,11 @@ const main = async () => {
     const phase = [
       `R=${R}: ${ok} tasks finalized in ${wall.toFixed(1)} s → ${tps.toFixed(2)} tasks/s; latency p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; errors ${errCount}; gas/task ${ok ? (Number(gas) / ok / 1000).toFixed(0) : "-"}k all-in (${txs} network txs in blocks ${fromBlock}–${toBlock}); load average ${load}`,
     ];
+    // Per entry point: transactions, gas per finalized task (the miners' commit/reveal path is commit*/reveal*).
+    const calls = [...byCall].sort((a, b) => Number(b[1].gas - a[1].gas));
+    phase.push(
+      `  gas/task by call: ${calls.map(([fn, c]) => `${fn} ${ok ? (Number(c.gas) / ok / 1000).toFixed(1) : "-"}k (${c.txs} txs)`).join(", ")}`,
+    );
     for (const [msg, n] of errors) phase.push(`  error ×${n}: ${msg}`);
     process.stderr.write(`${phase.join("\n")}\n`); // as it goes, in case a later phase fails
     lines.push(...phase);
