@@ -60,7 +60,7 @@ const minerA = async () => {
     ipfsDir: join(root, "ipfs"),
     dataDir: join(root, "a"),
     // A wide window: the three tasks of a test land in one commit batch even on a loaded host.
-    batchMs: "3000",
+    batchMs: "4000",
     concurrency: "3",
   });
   stops.set("a", m.stop);
