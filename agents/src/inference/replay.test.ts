@@ -120,6 +120,16 @@ describe("greedy sessions", () => {
     process.stdout.write(`greedy cheat scores: ${JSON.stringify(scores)}\n`);
   });
 
+  it("bounds a cheat's repair work: a lazy 256-token answer evaluates < 2.5x its tokens (was up to 3.4x)", async () => {
+    const lazy = (await engine.generate({ prompt: "There was a big tree", maxTokens: 256 })).text;
+    const ratios: number[] = [];
+    for (const prompt of [OTHER, "One day, a little dog", "Tom had a red ball. He", "The sun was hot and"]) {
+      const v = await scorer.score({ prompt, output: lazy, tokens: count(lazy, 256), maxTokens: 256 });
+      ratios.push(v.evaluated / v.outputTokens);
+    }
+    expect(Math.max(...ratios)).toBeLessThan(2.5);
+  });
+
   it("checks the ending: a result the model would continue fails unless it stopped at maxTokens", async () => {
     const g = await engine.generate({ prompt: PROMPT, maxTokens: 40 });
     // Honest at maxTokens 40; the same text claimed for a task allowing 64 tokens ends too early.

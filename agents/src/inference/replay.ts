@@ -55,8 +55,13 @@ const SAMPLED_TOP = 1024;
 const MAX_REPAIRS = 16;
 /** Extra logits fetched beyond a top-k window, for ties at its edge. */
 const TIE_MARGIN = 8;
-/** Path tokens fed per evaluation call (splits are repaired between calls). */
+/** Path tokens fed per evaluation call at most (splits are repaired between calls). */
 const REPLAY_CHUNK = 128;
+/**
+ * Path tokens fed by the first call after a repair; each call without a repair doubles it up to `REPLAY_CHUNK`.
+ * What a repair wastes is what was evaluated past it, so bad positions close together (a cheat) cost little.
+ */
+const REPAIR_CHUNK = 16;
 /** How many tokens before a bad position a split may start. */
 const BACKTRACK = 2;
 /**
@@ -466,14 +471,15 @@ class Scorer implements ReplayScorer {
   }
 
   /**
-   * Evaluates the canonical tokens chunk by chunk (`REPLAY_CHUNK` tokens per call) and repairs the token path on
+   * Evaluates the canonical tokens chunk by chunk (up to `REPLAY_CHUNK` tokens per call, `REPAIR_CHUNK` right after
+   * a repair, doubling) and repairs the token path on
    * the way: at the first position whose token is `bad`, if one of the `candidates` there or up to `BACKTRACK`
    * positions earlier (most likely first) spells the text that follows by another split (greedy and sampled
    * generation pick a non-canonical split of a word now and then, or a control token the text cannot show, like
    * the BOS stories260K emits between stories), the path continues with that token and the canonical tokens of
    * the rest, and evaluation resumes from there (the KV cache keeps everything before). At most `MAX_REPAIRS`
    * times; a bad position with no such candidate stays. Cost: one prefill of the path plus at most one chunk per
-   * repair.
+   * repair (a repair that follows another soon wastes at most `REPAIR_CHUNK` tokens).
    */
   private async repair(
     prompt: Token[],
@@ -492,12 +498,14 @@ class Scorer implements ReplayScorer {
     let started = false;
     // Built at the first bad position only (an honest output with canonical splits throughout needs none).
     let spell: Speller | undefined;
+    let chunk = REPLAY_CHUNK;
     for (;;) {
-      const until = Math.min(path.length, fed + REPLAY_CHUNK);
+      const until = Math.min(path.length, fed + chunk);
       if (!started || until > fed) {
         positions.push(...(await this.evaluate(prompt, path, fed, path.length < room, fetch, until)));
         fed = until;
         started = true;
+        chunk = Math.min(REPLAY_CHUNK, chunk * 2);
       }
       // Positions 0..fed are known (position fed predicts path[fed], or the end).
       const checkEnd = Math.min(fed + 1, path.length);
@@ -536,6 +544,7 @@ class Scorer implements ReplayScorer {
         continue;
       }
       repairs++;
+      chunk = REPAIR_CHUNK;
       const at = positions[split];
       const logit = at.top.find(([t]) => t === token)?.[1] ?? Number.NEGATIVE_INFINITY;
       if (split === 0) {
