@@ -1,7 +1,7 @@
 import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { writeNetworkPulling } from "../utils/allowance.ts";
-import type { AnyClient, ApproveParameters, NetworkWriteErrorType, WriteParameters } from "../utils/write.ts";
+import type { ApproveParameters, NetworkWriteErrorType, WriteParameters } from "../utils/write.ts";
 
 export type AddStakeParameters = WriteParameters &
   ApproveParameters & {
@@ -35,9 +35,8 @@ export async function addStake<chain extends Chain | undefined, account extends 
   client: Client<Transport, chain, account>,
   parameters: AddStakeParameters,
 ): Promise<AddStakeReturnType> {
-  const c = client as AnyClient;
   const { network, amount, approve = true } = parameters;
-  const { hash, receipt, approvalHash } = await writeNetworkPulling(c, {
+  const { hash, receipt, approvalHash } = await writeNetworkPulling(client, {
     network,
     amount: amount,
     token: parameters.token,

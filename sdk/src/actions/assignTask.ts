@@ -1,7 +1,7 @@
 import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
-import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type AssignTaskParameters = WriteParameters & {
   taskId: bigint;
@@ -36,7 +36,7 @@ export async function assignTask<chain extends Chain | undefined, account extend
   client: Client<Transport, chain, account>,
   parameters: AssignTaskParameters,
 ): Promise<AssignTaskReturnType> {
-  const { hash, receipt } = await writeNetwork(client as AnyClient, {
+  const { hash, receipt } = await writeNetwork(client, {
     network: parameters.network,
     functionName: "assignTask",
     args: [parameters.taskId, parameters.nodeIds],

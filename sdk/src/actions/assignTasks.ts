@@ -2,7 +2,7 @@ import { type Account, type Chain, type Client, type Hash, parseEventLogs, type 
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { type EmptyBatchErrorType, requireItems } from "../utils/batch.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
-import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type AssignTasksParameters = WriteParameters & {
   /** One entry per task: its id and one eligible miner node id per vacant slot, in slot order. */
@@ -34,7 +34,7 @@ export async function assignTasks<chain extends Chain | undefined, account exten
 ): Promise<AssignTasksReturnType> {
   const { assignments } = parameters;
   requireItems("assignTasks", assignments);
-  const { hash, receipt } = await writeNetwork(client as AnyClient, {
+  const { hash, receipt } = await writeNetwork(client, {
     network: parameters.network,
     functionName: "assignMany",
     args: [assignments.map((a) => a.taskId), assignments.map((a) => [...a.nodeIds])],

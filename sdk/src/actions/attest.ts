@@ -1,7 +1,7 @@
 import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { settlementOf, type TaskSettlement } from "../utils/settlement.ts";
-import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type AttestParameters = WriteParameters & {
   /** A Validating task (Embedding or Replay session). */
@@ -39,7 +39,7 @@ export async function attest<chain extends Chain | undefined, account extends Ac
   parameters: AttestParameters,
 ): Promise<AttestReturnType> {
   const { network, taskId } = parameters;
-  const { hash, receipt } = await writeNetwork(client as AnyClient, {
+  const { hash, receipt } = await writeNetwork(client, {
     network,
     functionName: "attest",
     args: [taskId, [...parameters.scores]],

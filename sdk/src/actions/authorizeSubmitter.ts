@@ -1,5 +1,5 @@
 import type { Account, Address, Chain, Client, Hash, Transport } from "viem";
-import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type AuthorizeSubmitterParameters = WriteParameters & {
   sessionId: number;
@@ -28,7 +28,7 @@ export async function authorizeSubmitter<chain extends Chain | undefined, accoun
   client: Client<Transport, chain, account>,
   parameters: AuthorizeSubmitterParameters,
 ): Promise<AuthorizeSubmitterReturnType> {
-  const { hash } = await writeNetwork(client as AnyClient, {
+  const { hash } = await writeNetwork(client, {
     network: parameters.network,
     functionName: "authorizeSubmitter",
     args: [parameters.sessionId, parameters.submitter, parameters.allowed ?? true],

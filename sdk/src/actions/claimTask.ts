@@ -12,7 +12,6 @@ import { getAction } from "viem/utils";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
 import {
-  type AnyClient,
   accountAddress,
   type NetworkWriteErrorType,
   resolveAccount,
@@ -58,10 +57,9 @@ export async function claimTask<chain extends Chain | undefined, account extends
   client: Client<Transport, chain, account>,
   parameters: ClaimTaskParameters,
 ): Promise<ClaimTaskReturnType> {
-  const c = client as AnyClient;
   const { network, taskId } = parameters;
-  const claimer = accountAddress(resolveAccount(c, parameters.account));
-  const { hash, receipt } = await writeNetwork(c, {
+  const claimer = accountAddress(resolveAccount(client, parameters.account));
+  const { hash, receipt } = await writeNetwork(client, {
     network,
     functionName: "claimTask",
     args: [taskId],
@@ -70,7 +68,7 @@ export async function claimTask<chain extends Chain | undefined, account extends
   });
   // The receipt does not carry the return value: the slot is where the claimer's node id sits in the table.
   const nodeId = await getAction(
-    c,
+    client,
     readContract,
     "readContract",
   )({

@@ -1,6 +1,6 @@
 import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type CloseSessionParameters = WriteParameters & {
   sessionId: number;
@@ -29,7 +29,7 @@ export async function closeSession<chain extends Chain | undefined, account exte
   client: Client<Transport, chain, account>,
   parameters: CloseSessionParameters,
 ): Promise<CloseSessionReturnType> {
-  const { hash, receipt } = await writeNetwork(client as AnyClient, {
+  const { hash, receipt } = await writeNetwork(client, {
     network: parameters.network,
     functionName: "closeSession",
     args: [parameters.sessionId],

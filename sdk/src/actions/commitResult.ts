@@ -13,7 +13,6 @@ import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
 import { commitmentOf, contentHashOf as contentHash } from "../utils/hash.ts";
 import { type NotAssignedError, resolveSlot } from "../utils/slot.ts";
 import {
-  type AnyClient,
   accountAddress,
   type NetworkWriteErrorType,
   resolveAccount,
@@ -77,14 +76,13 @@ export async function commitResult<chain extends Chain | undefined, account exte
   client: Client<Transport, chain, account>,
   parameters: CommitResultParameters,
 ): Promise<CommitResultReturnType> {
-  const c = client as AnyClient;
   const { network, taskId } = parameters;
-  const miner = accountAddress(resolveAccount(c, parameters.account));
+  const miner = accountAddress(resolveAccount(client, parameters.account));
   const resultHash = parameters.resultHash ?? contentHash(parameters.result as string | Uint8Array);
   const salt = parameters.salt ?? randomSalt();
-  const slot = parameters.slot ?? (await resolveSlot(c, { network, taskId, account: miner }));
+  const slot = parameters.slot ?? (await resolveSlot(client, { network, taskId, account: miner }));
   const commitment = commitmentOf(taskId, miner, resultHash, parameters.tokens, salt);
-  const { hash, receipt } = await writeNetwork(c, {
+  const { hash, receipt } = await writeNetwork(client, {
     network,
     functionName: "commit",
     args: [taskId, slot, commitment],

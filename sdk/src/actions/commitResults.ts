@@ -78,12 +78,11 @@ export async function commitResults<chain extends Chain | undefined, account ext
   client: Client<Transport, chain, account>,
   parameters: CommitResultsParameters,
 ): Promise<CommitResultsReturnType> {
-  const c = client as AnyClient;
   const { network } = parameters;
   requireItems("commitResults", parameters.commits);
-  const miner = accountAddress(resolveAccount(c, parameters.account));
-  const commits = await prepareCommits(c, { network, miner, items: parameters.commits });
-  const { hash, receipt } = await writeNetwork(c, {
+  const miner = accountAddress(resolveAccount(client, parameters.account));
+  const commits = await prepareCommits(client, { network, miner, items: parameters.commits });
+  const { hash, receipt } = await writeNetwork(client, {
     network,
     functionName: "commitMany",
     args: [commits.map((x) => x.taskId), commits.map((x) => x.slot), commits.map((x) => x.commitment)],

@@ -2,7 +2,7 @@ import { type Account, type Chain, type Client, type Hash, parseEventLogs, type 
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { writeNetworkPulling } from "../utils/allowance.ts";
 import { type SessionConfigInput, type SessionConfigStruct, toSessionConfig } from "../utils/sessionConfig.ts";
-import type { AnyClient, ApproveParameters, NetworkWriteErrorType, WriteParameters } from "../utils/write.ts";
+import type { ApproveParameters, NetworkWriteErrorType, WriteParameters } from "../utils/write.ts";
 
 export {
   type SessionConfigInput,
@@ -53,10 +53,9 @@ export async function createSession<chain extends Chain | undefined, account ext
   client: Client<Transport, chain, account>,
   parameters: CreateSessionParameters,
 ): Promise<CreateSessionReturnType> {
-  const c = client as AnyClient;
   const { network, deposit, approve = true } = parameters;
   const config = toSessionConfig(parameters);
-  const { hash, receipt, approvalHash } = await writeNetworkPulling(c, {
+  const { hash, receipt, approvalHash } = await writeNetworkPulling(client, {
     network,
     amount: deposit,
     token: parameters.token,

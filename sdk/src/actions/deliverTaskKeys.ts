@@ -137,7 +137,7 @@ export async function deliverTaskKeys<chain extends Chain | undefined>(
   client: Client<Transport, chain>,
   parameters: DeliverTaskKeysParameters,
 ): Promise<DeliverTaskKeysReturnType> {
-  const c = client as Client<Transport, Chain | undefined>;
+  const c: Client<Transport, Chain | undefined> = client;
   const { network, taskId } = parameters;
   const fromBlock = parameters.fromBlock ?? 0n;
   const miners =

@@ -1,7 +1,7 @@
 import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { writeNetworkPulling } from "../utils/allowance.ts";
-import type { AnyClient, ApproveParameters, NetworkWriteErrorType, WriteParameters } from "../utils/write.ts";
+import type { ApproveParameters, NetworkWriteErrorType, WriteParameters } from "../utils/write.ts";
 
 export type DepositToSessionParameters = WriteParameters &
   ApproveParameters & {
@@ -34,9 +34,8 @@ export async function depositToSession<chain extends Chain | undefined, account 
   client: Client<Transport, chain, account>,
   parameters: DepositToSessionParameters,
 ): Promise<DepositToSessionReturnType> {
-  const c = client as AnyClient;
   const { network, sessionId, amount, approve = true } = parameters;
-  const { hash, receipt, approvalHash } = await writeNetworkPulling(c, {
+  const { hash, receipt, approvalHash } = await writeNetworkPulling(client, {
     network,
     amount: amount,
     token: parameters.token,

@@ -2,7 +2,7 @@ import { type Account, type Chain, type Client, type Hash, parseEventLogs, type 
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
 import { settlementOf, type TaskSettlement } from "../utils/settlement.ts";
-import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type ExpireSlotParameters = WriteParameters & {
   /** A Queued, Committing or Revealing task whose phase deadline has passed. */
@@ -40,7 +40,7 @@ export async function expireSlot<chain extends Chain | undefined, account extend
   parameters: ExpireSlotParameters,
 ): Promise<ExpireSlotReturnType> {
   const { network, taskId, slot } = parameters;
-  const { hash, receipt } = await writeNetwork(client as AnyClient, {
+  const { hash, receipt } = await writeNetwork(client, {
     network,
     functionName: "expire",
     args: [taskId, slot],

@@ -184,7 +184,7 @@ export async function fetchResult<chain extends Chain | undefined>(
   client: Client<Transport, chain>,
   parameters: FetchResultParameters,
 ): Promise<FetchResultReturnType> {
-  const c = client as Client<Transport, Chain | undefined>;
+  const c: Client<Transport, Chain | undefined> = client;
   const { network, taskId } = parameters;
   const fromBlock = parameters.fromBlock ?? 0n;
   const task = await getTask(c, { network, taskId });

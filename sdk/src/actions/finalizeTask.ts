@@ -1,6 +1,6 @@
 import type { Account, Chain, Client, Hash, Transport } from "viem";
 import { settlementOf, type TaskSettlement } from "../utils/settlement.ts";
-import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type FinalizeTaskParameters = WriteParameters & {
   /** A Validating task whose attest deadline has passed below quorum. */
@@ -28,7 +28,7 @@ export async function finalizeTask<chain extends Chain | undefined, account exte
   parameters: FinalizeTaskParameters,
 ): Promise<FinalizeTaskReturnType> {
   const { network, taskId } = parameters;
-  const { hash, receipt } = await writeNetwork(client as AnyClient, {
+  const { hash, receipt } = await writeNetwork(client, {
     network,
     functionName: "finalize",
     args: [taskId],

@@ -49,7 +49,7 @@ export async function getNode<chain extends Chain | undefined>(
   client: Client<Transport, chain>,
   parameters: GetNodeParameters,
 ): Promise<GetNodeReturnType> {
-  const nodeId = await resolveNodeId(client as Client<Transport, Chain | undefined>, parameters);
+  const nodeId = await resolveNodeId(client, parameters);
   const raw = await getAction(
     client,
     readContract,

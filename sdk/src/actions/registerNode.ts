@@ -2,7 +2,7 @@ import { type Account, type Chain, type Client, type Hash, type Hex, parseEventL
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import { writeNetworkPulling } from "../utils/allowance.ts";
 import { assignmentModeValue, type RoleName, roleValue } from "../utils/enums.ts";
-import type { AnyClient, ApproveParameters, NetworkWriteErrorType, WriteParameters } from "../utils/write.ts";
+import type { ApproveParameters, NetworkWriteErrorType, WriteParameters } from "../utils/write.ts";
 
 const ZERO_KEY = `0x${"0".repeat(64)}` as Hex;
 
@@ -79,9 +79,8 @@ export async function registerNode<chain extends Chain | undefined, account exte
   client: Client<Transport, chain, account>,
   parameters: RegisterNodeParameters,
 ): Promise<RegisterNodeReturnType> {
-  const c = client as AnyClient;
   const { network, stake, approve = true } = parameters;
-  const { hash, receipt, approvalHash } = await writeNetworkPulling(c, {
+  const { hash, receipt, approvalHash } = await writeNetworkPulling(client, {
     network,
     amount: stake,
     token: parameters.token,

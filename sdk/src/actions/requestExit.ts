@@ -1,6 +1,6 @@
 import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type RequestExitParameters = WriteParameters;
 
@@ -28,7 +28,7 @@ export async function requestExit<chain extends Chain | undefined, account exten
   client: Client<Transport, chain, account>,
   parameters: RequestExitParameters,
 ): Promise<RequestExitReturnType> {
-  const { hash, receipt } = await writeNetwork(client as AnyClient, {
+  const { hash, receipt } = await writeNetwork(client, {
     network: parameters.network,
     functionName: "requestExit",
     args: [],

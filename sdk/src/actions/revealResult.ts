@@ -5,7 +5,6 @@ import { contentHashOf as contentHash } from "../utils/hash.ts";
 import { settlementOf, type TaskSettlement } from "../utils/settlement.ts";
 import { type NotAssignedError, resolveSlot } from "../utils/slot.ts";
 import {
-  type AnyClient,
   accountAddress,
   type NetworkWriteErrorType,
   resolveAccount,
@@ -75,7 +74,6 @@ export async function revealResult<chain extends Chain | undefined, account exte
   client: Client<Transport, chain, account>,
   parameters: RevealResultParameters,
 ): Promise<RevealResultReturnType> {
-  const c = client as AnyClient;
   const { network, taskId } = parameters;
   let resultHash: Hex;
   let resultCid: string;
@@ -90,8 +88,12 @@ export async function revealResult<chain extends Chain | undefined, account exte
   }
   const slot =
     parameters.slot ??
-    (await resolveSlot(c, { network, taskId, account: accountAddress(resolveAccount(c, parameters.account)) }));
-  const { hash, receipt } = await writeNetwork(c, {
+    (await resolveSlot(client, {
+      network,
+      taskId,
+      account: accountAddress(resolveAccount(client, parameters.account)),
+    }));
+  const { hash, receipt } = await writeNetwork(client, {
     network,
     functionName: "reveal",
     args: [taskId, slot, resultHash, parameters.salt, parameters.tokens, resultCid],

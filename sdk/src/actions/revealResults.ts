@@ -11,7 +11,6 @@ import { failReasonName, type TaskStatusName, taskStatusNameOf } from "../utils/
 import { contentHashOf as contentHash } from "../utils/hash.ts";
 import { type NotAssignedError, resolveSlot } from "../utils/slot.ts";
 import {
-  type AnyClient,
   accountAddress,
   type NetworkWriteErrorType,
   resolveAccount,
@@ -75,10 +74,9 @@ export async function revealResults<chain extends Chain | undefined, account ext
   client: Client<Transport, chain, account>,
   parameters: RevealResultsParameters,
 ): Promise<RevealResultsReturnType> {
-  const c = client as AnyClient;
   const { network } = parameters;
   requireItems("revealResults", parameters.reveals);
-  const signer = accountAddress(resolveAccount(c, parameters.account));
+  const signer = accountAddress(resolveAccount(client, parameters.account));
   const items = await Promise.all(
     parameters.reveals.map(async (item) => {
       let resultHash: Hex;
@@ -92,11 +90,11 @@ export async function revealResults<chain extends Chain | undefined, account ext
         resultHash = item.resultHash;
         resultCid = item.resultCid;
       }
-      const slot = item.slot ?? (await resolveSlot(c, { network, taskId: item.taskId, account: signer }));
+      const slot = item.slot ?? (await resolveSlot(client, { network, taskId: item.taskId, account: signer }));
       return { taskId: item.taskId, slot, resultHash, salt: item.salt, tokens: item.tokens, resultCid };
     }),
   );
-  const { hash, receipt } = await writeNetwork(c, {
+  const { hash, receipt } = await writeNetwork(client, {
     network,
     functionName: "revealMany",
     args: [items],

@@ -1,5 +1,5 @@
 import type { Account, Chain, Client, Hash, Transport } from "viem";
-import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type SetSessionRouterParameters = WriteParameters & {
   sessionId: number;
@@ -26,7 +26,7 @@ export async function setSessionRouter<chain extends Chain | undefined, account 
   client: Client<Transport, chain, account>,
   parameters: SetSessionRouterParameters,
 ): Promise<SetSessionRouterReturnType> {
-  const { hash } = await writeNetwork(client as AnyClient, {
+  const { hash } = await writeNetwork(client, {
     network: parameters.network,
     functionName: "setSessionRouter",
     args: [parameters.sessionId, parameters.routerId],

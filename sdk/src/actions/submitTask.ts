@@ -17,7 +17,7 @@ import { iCorNetworkAbi } from "../generated/abis.ts";
 import type { ContentStore, StorageError } from "../storage/index.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
 import { contentHashOf as contentHash } from "../utils/hash.ts";
-import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 import { type DeliverTaskKeysReturnType, deliverTaskKeys } from "./deliverTaskKeys.ts";
 import { getRecipientKeys } from "./getRecipientKeys.ts";
 import { getSession } from "./getSession.ts";
@@ -147,18 +147,17 @@ export async function submitTask<chain extends Chain | undefined, account extend
   client: Client<Transport, chain, account>,
   parameters: SubmitTaskParameters,
 ): Promise<SubmitTaskReturnType> {
-  const c = client as AnyClient;
   const { network, sessionId } = parameters;
   let promptCid: string;
   let promptHash: Hex;
   let taskKey: TaskKey | undefined;
   const { encryption } = parameters;
-  const session = await getSession(c, { network, sessionId });
+  const session = await getSession(client, { network, sessionId });
   if (parameters.prompt !== undefined) {
     const bytes =
       typeof parameters.prompt === "string" ? new TextEncoder().encode(parameters.prompt) : parameters.prompt;
     promptHash = contentHash(bytes);
-    const prepared = await preparePrompt(c, {
+    const prepared = await preparePrompt(client, {
       network,
       sessionId,
       bytes,
@@ -178,7 +177,7 @@ export async function submitTask<chain extends Chain | undefined, account extend
   }
   const maxTokens = parameters.maxTokens ?? session.maxTokens;
 
-  const { hash, receipt } = await writeNetwork(c, {
+  const { hash, receipt } = await writeNetwork(client, {
     network,
     functionName: "submitTask",
     args: [sessionId, promptHash, promptCid, maxTokens],
@@ -199,7 +198,7 @@ export async function submitTask<chain extends Chain | undefined, account extend
   }
   const keyDelivery =
     taskKey && encryption && miners.length
-      ? await deliverTaskKeys(c, {
+      ? await deliverTaskKeys(client, {
           network,
           taskId: submitted.args.taskId,
           store: encryption.store ?? { get: () => Promise.reject(new Error("no store")) },

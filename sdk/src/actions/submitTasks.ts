@@ -11,7 +11,7 @@ import {
 } from "../utils/batch.ts";
 import { type TaskStatusName, taskStatusNameOf } from "../utils/enums.ts";
 import { contentHashOf as contentHash } from "../utils/hash.ts";
-import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 import { getSession } from "./getSession.ts";
 
 /** One task of a batch: prompt text/bytes (uploaded to `store`) or an already uploaded CID with its hash. */
@@ -71,10 +71,9 @@ export async function submitTasks<chain extends Chain | undefined, account exten
   client: Client<Transport, chain, account>,
   parameters: SubmitTasksParameters,
 ): Promise<SubmitTasksReturnType> {
-  const c = client as AnyClient;
   const { network, sessionId, tasks } = parameters;
   requireItems("submitTasks", tasks);
-  const session = await getSession(c, { network, sessionId });
+  const session = await getSession(client, { network, sessionId });
   const prepared = await Promise.all(
     tasks.map(async (item) => {
       const maxTokens = item.maxTokens ?? session.maxTokens;
@@ -90,7 +89,7 @@ export async function submitTasks<chain extends Chain | undefined, account exten
       return { promptCid: cid, promptHash: contentHash(bytes), maxTokens };
     }),
   );
-  const { hash, receipt } = await writeNetwork(c, {
+  const { hash, receipt } = await writeNetwork(client, {
     network,
     functionName: "submitMany",
     args: [

@@ -1,6 +1,6 @@
 import type { Account, Address, Chain, Client, Hash, Transport } from "viem";
 import { resolveToken, writeToken } from "../utils/allowance.ts";
-import { type AnyClient, type NetworkWriteErrorType, resolveAccount, type WriteParameters } from "../utils/write.ts";
+import { type NetworkWriteErrorType, resolveAccount, type WriteParameters } from "../utils/write.ts";
 
 export type TransferCorParameters = WriteParameters & {
   /** Recipient. */
@@ -30,10 +30,9 @@ export async function transferCor<chain extends Chain | undefined, account exten
   client: Client<Transport, chain, account>,
   parameters: TransferCorParameters,
 ): Promise<TransferCorReturnType> {
-  const c = client as AnyClient;
-  const account = resolveAccount(c, parameters.account);
-  const token = await resolveToken(c, parameters.network, parameters.token);
-  const { hash } = await writeToken(c, {
+  const account = resolveAccount(client, parameters.account);
+  const token = await resolveToken(client, parameters.network, parameters.token);
+  const { hash } = await writeToken(client, {
     token,
     functionName: "transfer",
     args: [parameters.to, parameters.amount],

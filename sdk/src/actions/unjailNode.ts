@@ -1,6 +1,6 @@
 import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type UnjailNodeParameters = WriteParameters;
 
@@ -25,7 +25,7 @@ export async function unjailNode<chain extends Chain | undefined, account extend
   client: Client<Transport, chain, account>,
   parameters: UnjailNodeParameters,
 ): Promise<UnjailNodeReturnType> {
-  const { hash, receipt } = await writeNetwork(client as AnyClient, {
+  const { hash, receipt } = await writeNetwork(client, {
     network: parameters.network,
     functionName: "unjail",
     args: [],

@@ -1,6 +1,6 @@
 import { type Account, type Chain, type Client, type Hash, type Hex, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type UpdateModelsParameters = WriteParameters & {
   /** Registered model ids to start serving (default none). */
@@ -28,7 +28,7 @@ export async function updateModels<chain extends Chain | undefined, account exte
   client: Client<Transport, chain, account>,
   parameters: UpdateModelsParameters,
 ): Promise<UpdateModelsReturnType> {
-  const { hash, receipt } = await writeNetwork(client as AnyClient, {
+  const { hash, receipt } = await writeNetwork(client, {
     network: parameters.network,
     functionName: "updateModels",
     args: [[...(parameters.added ?? [])], [...(parameters.removed ?? [])]],

@@ -1,6 +1,6 @@
 import { type Account, type Chain, type Client, type Hash, type Hex, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type UpdateNodeParameters = WriteParameters & {
   /** The node's new X25519 public key for prompt encryption (a rotated key). */
@@ -28,7 +28,7 @@ export async function updateNode<chain extends Chain | undefined, account extend
   client: Client<Transport, chain, account>,
   parameters: UpdateNodeParameters,
 ): Promise<UpdateNodeReturnType> {
-  const { hash, receipt } = await writeNetwork(client as AnyClient, {
+  const { hash, receipt } = await writeNetwork(client, {
     network: parameters.network,
     functionName: "updateNode",
     args: [parameters.encryptionKey, parameters.endpoint],

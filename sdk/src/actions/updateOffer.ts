@@ -1,7 +1,7 @@
 import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import type { NodeInfo } from "../utils/decode.ts";
-import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 import { type OfferInput, toOffer } from "./registerNode.ts";
 
 export type UpdateOfferParameters = WriteParameters & {
@@ -37,7 +37,7 @@ export async function updateOffer<chain extends Chain | undefined, account exten
   client: Client<Transport, chain, account>,
   parameters: UpdateOfferParameters,
 ): Promise<UpdateOfferReturnType> {
-  const { hash, receipt } = await writeNetwork(client as AnyClient, {
+  const { hash, receipt } = await writeNetwork(client, {
     network: parameters.network,
     functionName: "updateOffer",
     args: [toOffer(parameters.offer)],

@@ -106,7 +106,7 @@ export async function waitForTaskResult<chain extends Chain | undefined>(
   client: Client<Transport, chain>,
   parameters: WaitForTaskResultParameters,
 ): Promise<WaitForTaskResultReturnType> {
-  const c = client as Client<Transport, Chain | undefined>;
+  const c: Client<Transport, Chain | undefined> = client;
   const { network, taskId, signal } = parameters;
   const fromBlock = parameters.fromBlock ?? 0n;
   const timeout = parameters.timeout ?? 120_000;

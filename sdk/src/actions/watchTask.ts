@@ -91,7 +91,7 @@ export function watchTask<chain extends Chain | undefined>(
   client: Client<Transport, chain>,
   parameters: WatchTaskParameters,
 ): WatchTaskReturnType {
-  const c = client as Client<Transport, Chain | undefined>;
+  const c: Client<Transport, Chain | undefined> = client;
   const { network, taskId } = parameters;
   const seen = new Set<string>();
   let status: TaskStatusName = "None";

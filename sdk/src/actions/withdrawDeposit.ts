@@ -1,6 +1,6 @@
 import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type WithdrawDepositParameters = WriteParameters & {
   sessionId: number;
@@ -31,7 +31,7 @@ export async function withdrawDeposit<chain extends Chain | undefined, account e
   client: Client<Transport, chain, account>,
   parameters: WithdrawDepositParameters,
 ): Promise<WithdrawDepositReturnType> {
-  const { hash, receipt } = await writeNetwork(client as AnyClient, {
+  const { hash, receipt } = await writeNetwork(client, {
     network: parameters.network,
     functionName: "withdrawDeposit",
     args: [parameters.sessionId, parameters.amount],

@@ -4,7 +4,6 @@ import { getAction } from "viem/utils";
 import { NotFoundError, type NotFoundErrorType } from "../errors/task.ts";
 import { iCorNetworkAbi } from "../generated/abis.ts";
 import {
-  type AnyClient,
   accountAddress,
   type NetworkWriteErrorType,
   resolveAccount,
@@ -40,12 +39,11 @@ export async function withdrawRewards<chain extends Chain | undefined, account e
   client: Client<Transport, chain, account>,
   parameters: WithdrawRewardsParameters,
 ): Promise<WithdrawRewardsReturnType> {
-  const c = client as AnyClient;
   let nodeId = parameters.nodeId;
   if (nodeId === undefined) {
-    const account = accountAddress(resolveAccount(c, parameters.account));
+    const account = accountAddress(resolveAccount(client, parameters.account));
     nodeId = await getAction(
-      c,
+      client,
       readContract,
       "readContract",
     )({ address: parameters.network, abi: iCorNetworkAbi, functionName: "nodeIdOf", args: [account] });
@@ -53,7 +51,7 @@ export async function withdrawRewards<chain extends Chain | undefined, account e
       throw new NotFoundError({ kind: "node", id: account, details: "the account is not registered: pass nodeId" });
     }
   }
-  const { hash, receipt } = await writeNetwork(c, {
+  const { hash, receipt } = await writeNetwork(client, {
     network: parameters.network,
     functionName: "withdrawRewards",
     args: [nodeId],

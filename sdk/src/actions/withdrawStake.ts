@@ -1,6 +1,6 @@
 import { type Account, type Chain, type Client, type Hash, parseEventLogs, type Transport } from "viem";
 import { iCorNetworkAbi } from "../generated/abis.ts";
-import { type AnyClient, type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
+import { type NetworkWriteErrorType, type WriteParameters, writeNetwork } from "../utils/write.ts";
 
 export type WithdrawStakeParameters = WriteParameters;
 
@@ -30,7 +30,7 @@ export async function withdrawStake<chain extends Chain | undefined, account ext
   client: Client<Transport, chain, account>,
   parameters: WithdrawStakeParameters,
 ): Promise<WithdrawStakeReturnType> {
-  const { hash, receipt } = await writeNetwork(client as AnyClient, {
+  const { hash, receipt } = await writeNetwork(client, {
     network: parameters.network,
     functionName: "withdrawStake",
     args: [],
