@@ -105,12 +105,12 @@ export async function setupNetwork(opts: { blockTime?: number } = {}): Promise<C
   const client = (i: number): TestClient => {
     let c = clients.get(i);
     if (!c) {
-      c = createWalletClient({
+      c = createWalletClient<Transport, Chain, Account>({
         chain,
         transport,
         account: privateKeyToAccount(anvilKey(i)),
         pollingInterval: 50,
-      }).extend(publicActions) as unknown as TestClient;
+      }).extend(publicActions);
       clients.set(i, c);
     }
     return c;
