@@ -4,8 +4,11 @@ import { fetchResult } from "../actions/fetchResult.ts";
 import { getNode } from "../actions/getNode.ts";
 import { getParams } from "../actions/getParams.ts";
 import { getRecipientKeys } from "../actions/getRecipientKeys.ts";
+import { getRawSession } from "../actions/getRawSession.ts";
+import { getRawTask } from "../actions/getRawTask.ts";
 import { getReputation } from "../actions/getReputation.ts";
 import { getSession } from "../actions/getSession.ts";
+import { getSessionCount } from "../actions/getSessionCount.ts";
 import { getTask } from "../actions/getTask.ts";
 import { verifyResult } from "../actions/verifyResult.ts";
 import { waitForTaskResult } from "../actions/waitForTaskResult.ts";
@@ -16,6 +19,9 @@ import { bindActions, type CorDecoratorConfig, type Decorated } from "./network.
 const publicCorActions = {
   getTask,
   getSession,
+  getRawTask,
+  getRawSession,
+  getSessionCount,
   getNode,
   getParams,
   getReputation,
@@ -32,7 +38,7 @@ export type CorActions<network extends Address | undefined = undefined> = Decora
 
 /**
  * viem decorator of COR network's reads: `client.extend(corActions({ network }))` adds `getTask`, `getSession`,
- * `getNode`, `getParams`, `getReputation`, `getRecipientKeys`, `watchTask`, `waitForTaskResult`, `fetchResult`,
+ * `getRawTask`, `getRawSession`, `getSessionCount`, `getNode`, `getParams`, `getReputation`, `getRecipientKeys`, `watchTask`, `waitForTaskResult`, `fetchResult`,
  * `verifyResult` and `deliverTaskKeys`, each taking the action's parameters without the client. With `network`
  * given here, the parameter becomes optional in every call.
  *

@@ -2,6 +2,7 @@ import { createPublicClient, http, publicActions } from "viem";
 import { afterAll, beforeAll, expect, expectTypeOf, test } from "vitest";
 import type { GetTaskReturnType } from "../actions/getTask.ts";
 import { isContractError } from "../errors/contract.ts";
+import { TaskStatus } from "../utils/enums.ts";
 import { type CorTestNetwork, setupNetwork, tempContentStore } from "../testing/fixture.ts";
 import { parseCor } from "../utils/units.ts";
 import { corActions } from "./corActions.ts";
@@ -54,6 +55,9 @@ test("a whole task through decorated clients: register, open, submit, assign, co
   const task = await owner.getTask({ taskId });
   expect(task.status).toBe("Finalized");
   expectTypeOf(task).toEqualTypeOf<GetTaskReturnType>();
+  expect((await owner.getRawTask({ taskId })).status).toBe(TaskStatus.Finalized);
+  expect((await owner.getRawSession({ sessionId })).owner).toBe(net.address(1));
+  expect(await owner.getSessionCount({})).toBeGreaterThanOrEqual(sessionId);
   await expect.poll(() => statuses.at(-1), { timeout: 30_000 }).toBe("Finalized");
   unwatch();
 });
