@@ -518,6 +518,15 @@ const indexerSuite = (getUrl: () => string) => {
     expect(perDay((d) => d.tokensServed)).toBe(served);
     expect(perDay((d) => d.nodesRegistered)).toBe(BigInt(expected.nodes.length));
     expect(perDay((d) => d.sessionsCreated)).toBe(BigInt(expected.sessions.length));
+    // GraphQL serves the same view (as the dashboard reads it: newest first, a page of days).
+    const { dailyStats } = await graphql<{ dailyStats: { items: { day: string; tasksSubmitted: number }[] } }>(
+      url,
+      `{ dailyStats(orderBy: "day", orderDirection: "desc", limit: 60) { items { day tasksSubmitted } } }`,
+    );
+    expect(dailyStats.items.reduce((a, d) => a + d.tasksSubmitted, 0)).toBe(taskCount);
+    expect(dailyStats.items.map((d) => d.day)).toEqual(
+      [...dailyStats.items.map((d) => d.day)].sort((a, b) => Number(BigInt(b) - BigInt(a))),
+    );
     // The network object joins the params row and the totals view.
     expect(stats.network.taskCount).toBe(taskCount);
     expect(stats.network.tasksFinalized).toBe(stats.tasksByStatus.Finalized);
