@@ -81,6 +81,18 @@ describe("greedy sessions", () => {
     }
   });
 
+  it("scores long honest outputs (BOS between stories) 10000 (a split after BOS was missed: 5000 before)", async () => {
+    for (const [prompt, maxTokens] of [
+      ["One day, a little dog", 512],
+      ["One day, a little dog", 1024],
+      ["The sun was hot and", 1024],
+    ] as const) {
+      const g = await engine.generate({ prompt, maxTokens });
+      const v = await scorer.score({ prompt, output: g.text, tokens: count(g.text, maxTokens), maxTokens });
+      expect(v, `${prompt} / ${maxTokens}`).toMatchObject({ score: MAX_SCORE, fault: "none", endingOk: true });
+    }
+  });
+
   it("rejects the cheats: lazy, truncated, perturbed, sampled at T=1, inflated count", async () => {
     const honest = await engine.generate({ prompt: PROMPT, maxTokens: MAX });
     const lazy = (await engine.generate({ prompt: OTHER, maxTokens: MAX })).text;

@@ -62,6 +62,8 @@ const REPLAY_CHUNK = 128;
  * What a repair wastes is what was evaluated past it, so bad positions close together (a cheat) cost little.
  */
 const REPAIR_CHUNK = 16;
+/** Tokens of context a piece is rendered after (the miners' engine renders its output the same way). */
+const DETOKENIZE_CONTEXT = 16;
 /** How many tokens before a bad position a split may start. */
 const BACKTRACK = 2;
 /**
@@ -699,10 +701,15 @@ class Speller {
     if (this.offsets.length > from + 1) this.offsets.length = from + 1;
   }
 
-  /** The text token `t` spells at position `j` (after the path's token before it, or the prompt's last). */
+  /**
+   * The text token `t` spells at position `j`, rendered after the `DETOKENIZE_CONTEXT` tokens before it (prompt
+   * and path) as the miners' engine renders its output: one token of context is not enough after an invisible
+   * one (a piece after a BOS alone loses its leading space, after "friend. BOS" it keeps it).
+   */
   pieceAt(j: number, t: Token): string {
-    const prev = j > 0 ? [this.path[j - 1]] : this.prompt.length > 0 ? [this.prompt[this.prompt.length - 1]] : [];
-    return this.model.detokenize([t], false, prev);
+    const before =
+      j >= DETOKENIZE_CONTEXT ? [] : this.prompt.slice(Math.max(0, this.prompt.length - (DETOKENIZE_CONTEXT - j)));
+    return this.model.detokenize([t], false, [...before, ...this.path.slice(Math.max(0, j - DETOKENIZE_CONTEXT), j)]);
   }
 
   /**
