@@ -5,8 +5,8 @@
  *
  * 1. Per result: for each prompt the miner's engine generates a result (greedy, then sampled at T=0.8/top-k 40/
  *    top-p 0.95) and the validator's replay scorer judges that same result right after, so both see the same machine
- *    load: once with the scorer at the miners' thread count (`--threads`), once at 2 threads (a validator may give
- *    its replays both cores; the miner's generation stays at `--threads`).
+ *    load: one row with the scorer at the miners' thread count (`--threads`), one at 2 threads (a validator may give
+ *    its replays both cores; the miner's generation stays at `--threads`), each on its own generations.
  * 2. Per task at R = 3, as the validator scores it (`scoreByReplay`: one replay per distinct result, the prompt's
  *    evaluation shared): 3 honest greedy results (identical: 1 replay), 2 honest + 1 distinct cheater (a fluent
  *    answer to another prompt: 2 replays), 3 honest sampled results (3 distinct draws: 3 replays), each against the
@@ -142,15 +142,16 @@ try {
     ...(sampling ? { sampling } : {}),
   });
 
-  // 1. Per result, replay at the miners' thread count and at 2 threads.
+  // 1. Per result, replay at the miners' thread count and at 2 threads. Each row generates its own results, right
+  // before replaying each one: a 2-thread replay does not run between another row's generation and replay.
   for (const [kind, sampling] of KINDS) {
     const rows = new Map(REPLAY_THREADS.map((t) => [t, new Row()]));
-    for (let round = 0; round < rounds; round++) {
-      for (const [i, prompt] of PROMPTS.entries()) {
-        const g = await timed(() =>
-          engine.generate({ prompt, maxTokens, ...(sampling ? { sampling, seed: round * 100 + i } : {}) }),
-        );
-        for (const [t, s] of scorers) {
+    for (const [t, s] of scorers) {
+      for (let round = 0; round < rounds; round++) {
+        for (const [i, prompt] of PROMPTS.entries()) {
+          const g = await timed(() =>
+            engine.generate({ prompt, maxTokens, ...(sampling ? { sampling, seed: round * 100 + i } : {}) }),
+          );
           const v = await timed(() => s.score(request(prompt, g.value.text, sampling)));
           rows
             .get(t)
@@ -253,7 +254,9 @@ try {
     const genSeq = genCtx.getSequence();
     const completion = new LlamaCompletion({ contextSequence: genSeq });
     const prefillSeq = prefillCtx.getSequence();
-    const sums = { engine: [0, 0], replay: [0, 0], fastGen: [0, 0], prefill: [0, 0] };
+    // The same scorer code with the engine's context settings: what the code changes give without the settings.
+    const minerLike = await createReplayScorer({ modelPath, threads, flashAttention: true, kvCacheType: "F16" });
+    const sums = { engine: [0, 0], replay: [0, 0], minerLike: [0, 0], fastGen: [0, 0], prefill: [0, 0] };
     const add = (k: keyof typeof sums, t: { ms: number; cpu: number }) => {
       sums[k][0] += t.ms;
       sums[k][1] += t.cpu;
@@ -265,6 +268,7 @@ try {
         const g = await timed(() => engine.generate({ prompt, maxTokens }));
         add("engine", g);
         add("replay", await timed(() => scorer.score(request(prompt, g.value.text))));
+        add("minerLike", await timed(() => minerLike.score(request(prompt, g.value.text))));
         await genSeq.clearHistory();
         const f = await timed(() =>
           completion.generateCompletion(prompt, { maxTokens, temperature: 0, repeatPenalty: false }),
@@ -283,12 +287,14 @@ try {
       line("generation, miner's engine (flash attention auto = on, F16 KV)", "engine"),
       line("generation, node-llama-cpp with the replay's settings (no flash attention, F32 KV)", "fastGen"),
       line("replay (validator's scorer)", "replay"),
+      line("replay with the engine's context settings (flash attention, F16 KV)", "minerLike"),
       line("bare prefill of prompt + output (no next-token output), replay's settings", "prefill"),
       "",
       `replay / generation with the replay's settings: ${x(sums.replay[0] / sums.fastGen[0])} wall, ${x(sums.replay[1] / sums.fastGen[1])} CPU;` +
         ` bare prefill / that generation: ${x(sums.prefill[0] / sums.fastGen[0])} wall, ${x(sums.prefill[1] / sums.fastGen[1])} CPU` +
         ` (same text as the engine's: ${sameText}/${n}).`,
     );
+    await minerLike.close();
   } finally {
     await genCtx.dispose();
     await prefillCtx.dispose();
