@@ -142,6 +142,27 @@ describe("greedy sessions", () => {
     expect(Math.max(...ratios)).toBeLessThan(2.5);
   });
 
+  it("rejects lazy answers at any length: another prompt's greedy story stays below the bar at 256 and 512 tokens", async () => {
+    // Its mismatches sit in its first tokens; as a share of the whole output they once let 7 of 30 lazy 512-token
+    // answers pass a 9000 bar.
+    const worst: Record<number, number> = {};
+    for (const maxTokens of [256, 512]) {
+      const stories = await Promise.all(
+        PROMPTS.map(async (p) => (await engine.generate({ prompt: p, maxTokens })).text),
+      );
+      worst[maxTokens] = 0;
+      for (const [i, prompt] of PROMPTS.entries())
+        for (const [j, story] of stories.entries()) {
+          if (i === j || (maxTokens === 256 && j !== (i + 1) % PROMPTS.length)) continue;
+          const v = await scorer.score({ prompt, output: story, tokens: count(story, maxTokens), maxTokens });
+          worst[maxTokens] = Math.max(worst[maxTokens], v.score);
+        }
+    }
+    process.stdout.write(`lazy answers, best score: ${JSON.stringify(worst)}\n`);
+    expect(worst[256]).toBeLessThan(BAR);
+    expect(worst[512]).toBeLessThan(BAR);
+  }, 120_000);
+
   it("checks the ending: a result the model would continue fails unless it stopped at maxTokens", async () => {
     const g = await engine.generate({ prompt: PROMPT, maxTokens: 40 });
     // Honest at maxTokens 40; the same text claimed for a task allowing 64 tokens ends too early.
@@ -332,6 +353,10 @@ describe("pure scoring", () => {
     const isEnd = (t: number) => t === 9;
     expect(scoreGreedy([ok, tie, ok, ok], 4, isEnd)).toEqual({ score: MAX_SCORE, mismatches: 0, endingOk: true });
     expect(scoreGreedy([ok, wrong, ok, ok, ok, ok, ok, ok, ok, ok], 10, isEnd).score).toBe(6000);
+    // Beyond 64 tokens mismatches are not diluted: one in 256 → 9375 (above a 9000 bar), six → 6250.
+    const long = (wrongs: number) => Array.from({ length: 256 }, (_, i) => (i < wrongs ? wrong : ok));
+    expect(scoreGreedy(long(1), 256, isEnd).score).toBe(9375);
+    expect(scoreGreedy(long(6), 256, isEnd).score).toBe(6250);
     expect(
       scoreGreedy(
         [

@@ -12,7 +12,10 @@
  * - Where the argmax spells the same text by another split (greedy generation picks a non-canonical
  *   split of a word now and then, or a control token the text cannot show, like the BOS stories260K
  *   emits between stories), the token path is repaired from there and the suffix re-evaluated.
- * - score = 10000 × max(0, 1 − 4 × mismatches / n): 5% wrong tokens → 8000, 25% → 0.
+ * - score = 10000 × max(0, 1 − 4 × mismatches / min(n, 64)): one wrong token in 64 or more → 9375 (a float
+ *   flip beyond the tie allowance, ≈ 1 in 32,000 positions, stays above the 9000 bar), two → 8750, six → 6250.
+ *   Normalising by at most 64 tokens matters: an answer to another prompt gets its mismatches in its first tokens
+ *   (then the model predicts the story from the story itself), so a share of the whole length shrank with length.
  * - Ending: an output shorter than its cap (min(maxTokens, context room)) must end where the model
  *   ends it, i.e. end-of-sequence is the argmax after the last token. Otherwise (a truncated answer)
  *   the score is capped at 5000.
@@ -38,8 +41,13 @@ import { outputTokensOf, promptTokensOf } from "./tokens.ts";
 export const MAX_SCORE = 10_000;
 /** Logit distance under which two tokens count as tied for argmax (batch-shape float noise). */
 export const TIE_LOGITS = 0.01;
-/** Each wrong token costs this many times its share of the output (greedy). */
+/** Each wrong token costs this many times its share of the output, or of `MISMATCH_WINDOW` tokens (greedy). */
 export const MISMATCH_WEIGHT = 4;
+/**
+ * Longer outputs do not dilute mismatches beyond this many tokens: an answer written for another prompt diverges
+ * in its first few tokens only (a lazy 512-token answer scored up to 9531 when mismatches were a share of n).
+ */
+export const MISMATCH_WINDOW = 64;
 /** Cap for a result that does not end where the model ends it, or has tokens outside the window. */
 export const FAULT_CAP = 5_000;
 /** Minimum probability of a sampled token under the declared window and temperature. */
@@ -210,7 +218,8 @@ export function scoreGreedy(
     const [top, topLogit] = end.top[0];
     endingOk = isEnd(top) || end.claimedLogit >= topLogit - TIE_LOGITS;
   }
-  let score = n === 0 ? MAX_SCORE : clampScore(MAX_SCORE * Math.max(0, 1 - (MISMATCH_WEIGHT * mismatches) / n));
+  const share = (MISMATCH_WEIGHT * mismatches) / Math.min(n, MISMATCH_WINDOW);
+  let score = n === 0 ? MAX_SCORE : clampScore(MAX_SCORE * Math.max(0, 1 - share));
   if (!endingOk) score = Math.min(score, FAULT_CAP);
   return { score, mismatches, endingOk };
 }
