@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ContentVerificationError, contentHash, StorageError, type TaskSlot } from "@cor-network/sdk";
+import {
+  ContentNotFoundError,
+  ContentVerificationError,
+  contentHash,
+  StorageError,
+  type TaskSlot,
+} from "@cor-network/sdk";
 import { createEmbeddedStore } from "@cor-network/sdk/storage";
 import { describe, expect, it } from "vitest";
 import { samplingOfSession } from "../shared/sampling.ts";
@@ -91,6 +97,20 @@ describe("what a validator attests", () => {
         },
       };
       await expect(fetchRevealed(corrupt, cid, { retryMs: 1 })).rejects.toBeInstanceOf(ContentVerificationError);
+      // A revealed CID that is not a file's (here a malformed one) is the miner's fault: empty, scores 0.
+      expect(await fetchRevealed(store, "not-a-cid", { retryMs: 1 })).toHaveLength(0);
+      // A CID nobody serves, on a store that only gives up at its timeout (Kubo): the attest deadline bounds the
+      // attempts and each read, so the validator still attests in time (3 × 15 s would outlast a 30 s window).
+      const slow = {
+        get: async (c: string, o?: { timeoutMs?: number }) => {
+          await new Promise((r) => setTimeout(r, o?.timeoutMs ?? 15_000));
+          throw new ContentNotFoundError({ cid: c, timeoutMs: o?.timeoutMs });
+        },
+      };
+      const t0 = performance.now();
+      expect(await fetchRevealed(store, cid, { until: t0 + 5_000.5 })).toHaveLength(17); // timeouts are whole ms
+      expect(await fetchRevealed(slow, cid, { until: t0 + 2_500.5 })).toHaveLength(0);
+      expect(performance.now() - t0).toBeLessThan(4_000);
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });

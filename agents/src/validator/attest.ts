@@ -2,6 +2,7 @@ import {
   ContentNotFoundError,
   type ContentStore,
   contentHash,
+  InvalidCidError,
   type SessionInfo,
   type TaskInfo,
 } from "@cor-network/sdk";
@@ -45,27 +46,36 @@ export const revealedResults = async (
 };
 
 /**
- * A revealed result's stored bytes, for `revealedResults`. Content nobody serves (ContentNotFoundError on every
- * one of `attempts`) is the miner's fault — it must keep what it revealed available — and reads as empty, which
- * scores 0. Any other failure (the store unreachable, a storage error, bytes that do not match their CID) may be
- * this validator's own: it throws after the attempts, and the validator does not attest rather than score an
- * honest miner 0 (an attestation cannot be taken back; a missing one only counts against the quorum).
+ * A revealed result's stored bytes, for `revealedResults`. Content nobody serves (ContentNotFoundError, which is
+ * also a read that times out) or a revealed CID that is not a file's (InvalidCidError) is the miner's fault — it
+ * must keep what it revealed available — and reads as empty, which scores 0. Any other failure (the store
+ * unreachable, a storage error, bytes that do not match their CID) may be this validator's own: it throws after the
+ * attempts, and the validator does not attest rather than score an honest miner 0 (an attestation cannot be taken
+ * back; a missing one only counts against the quorum).
+ *
+ * `until` (a `performance.now()` time: the attest deadline less a margin for the attestation itself) bounds the
+ * attempts and each read's timeout, so a miner that reveals a CID nobody serves cannot make the validator retry past
+ * the deadline (no quorum would pay it as Unverified): every read gets at least 1 s.
  */
 export const fetchRevealed = async (
   store: Pick<ContentStore, "get">,
   cid: string,
-  opts: { attempts?: number; retryMs?: number; timeoutMs?: number } = {},
+  opts: { attempts?: number; retryMs?: number; timeoutMs?: number; until?: number } = {},
 ): Promise<Uint8Array> => {
   const attempts = opts.attempts ?? 3;
+  const left = () => (opts.until ?? Number.POSITIVE_INFINITY) - performance.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      return await store.get(cid, { timeoutMs: opts.timeoutMs ?? 15_000 });
+      // Whole milliseconds: the stores reject a fractional timeout.
+      const timeoutMs = Math.floor(Math.max(1_000, Math.min(opts.timeoutMs ?? 15_000, left())));
+      return await store.get(cid, { timeoutMs });
     } catch (err) {
-      if (attempt >= attempts) {
-        if (err instanceof ContentNotFoundError) return new Uint8Array();
+      const wait = (opts.retryMs ?? 500) * attempt;
+      if (attempt >= attempts || left() < wait + 1_000) {
+        if (err instanceof ContentNotFoundError || err instanceof InvalidCidError) return new Uint8Array();
         throw err;
       }
-      await new Promise((r) => setTimeout(r, (opts.retryMs ?? 500) * attempt));
+      await new Promise((r) => setTimeout(r, wait));
     }
   }
 };

@@ -113,6 +113,8 @@ export const startValidator = async (overrides: Partial<Record<keyof typeof vali
     return new TextDecoder().decode(bytes);
   };
 
+  /** Time kept before a task's attest deadline for the attestation transaction itself. */
+  const ATTEST_MARGIN_MS = 8_000;
   /** Attempts per task: a failure (the store or the RPC briefly unreachable) is tried again 2 s later, twice. */
   const ATTEMPTS = 3;
   const validate = async (taskId: bigint, attempt = 1) => {
@@ -123,10 +125,13 @@ export const startValidator = async (overrides: Partial<Record<keyof typeof vali
     try {
       const task = await getTask(client, { network, taskId });
       if (task.status !== "Validating") return;
+      // Reads of revealed results stop in time to attest: the attest deadline (chain time) less a margin.
+      const head = await client.getBlock();
+      const until = performance.now() + (task.deadline - Number(head.timestamp)) * 1_000 - ATTEST_MARGIN_MS;
       const results = await revealedResults(task, async (slot) => {
         const r = reveals.get(key)?.get(slot);
         if (!r) return undefined;
-        const stored = await fetchRevealed(store, r.cid);
+        const stored = await fetchRevealed(store, r.cid, { until });
         // Throws (no attestation) when this validator holds no key for an encrypted task.
         return { bytes: await privacy.readResult(taskId, stored), tokens: r.tokens };
       });
