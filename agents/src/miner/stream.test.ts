@@ -35,7 +35,7 @@ const setup = async () => {
           JSON.stringify({
             type: "auth",
             nodeId: 5,
-            signature: await router.signMessage({ message: streamChallengeText(miner.address, msg.nonce as never) }),
+            signature: await router.signMessage({ message: streamChallengeText(miner.address, msg.nonce) }),
           }),
         );
       if (msg.type === "authorized") resolve();

@@ -98,7 +98,7 @@ export const createStreamServer = (opts: {
     try {
       const signer = await recoverMessageAddress({
         message: streamChallengeText(opts.miner, peer.nonce),
-        signature: signature as Hex,
+        signature,
       });
       reason = await opts.checkRouter(nodeId, signer);
     } catch (err) {

@@ -112,7 +112,7 @@ export const createMinerLink = (opts: {
             return;
           }
           opts
-            .sign(streamChallengeText(opts.minerAccount, msg.nonce as Hex))
+            .sign(streamChallengeText(opts.minerAccount, msg.nonce))
             .then((signature) => {
               if (socket.readyState === socket.OPEN)
                 socket.send(safeStringify({ type: "auth", nodeId: opts.routerNodeId, signature }));

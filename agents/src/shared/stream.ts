@@ -25,8 +25,13 @@ export const STREAM_MAX_PIECES = 256;
 /** Longest prompt a dispatch carries (characters; the router's own prompt limit is lower). */
 export const DISPATCH_MAX_PROMPT = 64 * 1024;
 
-const hex = (bytes?: number) =>
-  z.string().regex(bytes ? new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`) : /^0x[0-9a-fA-F]*$/);
+/** A 0x-prefixed hex string (of `bytes` bytes when given), typed as viem's `Hex` once it matched. */
+const hex = (bytes?: number) => {
+  const pattern = bytes ? new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`) : /^0x[0-9a-fA-F]*$/;
+  return z.custom<Hex>((v) => typeof v === "string" && pattern.test(v), {
+    message: bytes ? `Expected 0x and ${bytes * 2} hex digits` : "Expected a 0x-prefixed hex string",
+  });
+};
 const taskKey = z.string().regex(/^\d{1,78}$/);
 const nodeId = z.number().int().min(1).max(0xffffffff);
 
