@@ -1,18 +1,11 @@
-import {
-  assignTasks,
-  contentHash,
-  getTask,
-  iCorNetworkAbi,
-  parseCor,
-  type RootBatch,
-  submitTasks,
-} from "@cor-network/sdk";
+import { contentHash, getTask, iCorNetworkAbi, parseCor, type RootBatch } from "@cor-network/sdk";
 import {
   anvilKey,
   type CorTestNetwork,
   openSession,
   registerMiners,
   setupNetwork,
+  submitAssigned,
   tempContentStore,
 } from "@cor-network/sdk/testing";
 import { decodeFunctionData, type Hex, keccak256, toHex } from "viem";
@@ -41,18 +34,13 @@ afterAll(async () => {
 });
 
 /** n Queued tasks assigned to the one miner (R=1). */
-const assigned = async (n: number) => {
-  const { network } = net.deployment;
-  const { tasks } = await submitTasks(net.client(1), {
-    network,
+const assigned = (n: number) =>
+  submitAssigned(net, {
     sessionId,
     store,
-    tasks: Array.from({ length: n }, (_, i) => ({ prompt: `p${i} ${Math.random()}` })),
+    prompts: Array.from({ length: n }, (_, i) => `p${i} ${Math.random()}`),
+    miners: [minerNode],
   });
-  const ids = tasks.map((t) => t.taskId);
-  await assignTasks(net.client(1), { network, assignments: ids.map((taskId) => ({ taskId, nodeIds: [minerNode] })) });
-  return ids;
-};
 /** The miner's batchers; `roots` collects every root batch the commit batcher journals before sending it. */
 const minerBatchers = async (windowMs: number, options: ResultBatchersOptions = {}) => {
   const clients = await createClients(net.rpcUrl, anvilKey(2) as Hex, net.deployment);
@@ -193,7 +181,6 @@ test("COR_BATCH_MS=0 sends every item alone", async () => {
 });
 
 test("gas at R=3: 8 tasks through commitRoot/revealRoot cost less than through commitMany/revealMany (same run)", async () => {
-  const { network } = net.deployment;
   const n = 8;
   const others = await registerMiners(net, [3, 4]);
   const session = await openSession(net, 1, { deposit: parseCor("5"), redundancy: 3, maxTokens: 16 });
@@ -211,15 +198,12 @@ test("gas at R=3: 8 tasks through commitRoot/revealRoot cost less than through c
     );
   /** Gas of the miners' commits and reveals per task; the reveals in `calls` rounds (windows that opened apart). */
   const run = async (roots: boolean, calls: number) => {
-    const { tasks } = await submitTasks(net.client(1), {
-      network,
+    const ids = await submitAssigned(net, {
       sessionId: session,
       store,
-      tasks: Array.from({ length: n }, (_, i) => ({ prompt: `gas ${i} ${Math.random()}` })),
+      prompts: Array.from({ length: n }, (_, i) => `gas ${i} ${Math.random()}`),
+      miners: [minerNode, ...others],
     });
-    const ids = tasks.map((t) => t.taskId);
-    const nodes = [minerNode, ...others];
-    await assignTasks(net.client(1), { network, assignments: ids.map((taskId) => ({ taskId, nodeIds: nodes })) });
     const miners = await batchersOf(roots);
     const hashes: Hex[] = [];
     for (const [slot, m] of miners.entries()) {

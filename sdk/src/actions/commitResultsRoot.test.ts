@@ -2,14 +2,12 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { isContractError } from "../errors/contract.ts";
 import { contentHash } from "../protocol.ts";
 import { type CorTestNetwork, setupNetwork, tempContentStore } from "../testing/fixture.ts";
-import { openSession, registerMiners } from "../testing/flow.ts";
+import { openSession, registerMiners, submitAssigned } from "../testing/flow.ts";
 import { EmptyBatchError } from "../utils/batch.ts";
 import { parseCor } from "../utils/units.ts";
-import { assignTasks } from "./assignTasks.ts";
 import { commitResultsRoot } from "./commitResultsRoot.ts";
 import { getTask } from "./getTask.ts";
 import { revealResultsRoot } from "./revealResultsRoot.ts";
-import { submitTasks } from "./submitTasks.ts";
 
 let net: CorTestNetwork;
 let store: Awaited<ReturnType<typeof tempContentStore>>;
@@ -27,20 +25,13 @@ afterAll(async () => {
 });
 
 /** `n` tasks of the R=1 session, each assigned to the miner (anvil account 2). */
-const assigned = async (n: number) => {
-  const { network } = net.deployment;
-  const { tasks } = await submitTasks(net.client(1), {
-    network,
+const assigned = (n: number) =>
+  submitAssigned(net, {
     sessionId,
     store,
-    tasks: Array.from({ length: n }, (_, i) => ({ prompt: `prompt ${i}` })),
+    prompts: Array.from({ length: n }, (_, i) => `prompt ${i}`),
+    miners: [miner],
   });
-  await assignTasks(net.client(1), {
-    network,
-    assignments: tasks.map((t) => ({ taskId: t.taskId, nodeIds: [miner] })),
-  });
-  return tasks.map((t) => t.taskId);
-};
 
 test("commitResultsRoot commits three slots under one root; revealResultsRoot reveals them in two calls", async () => {
   const { network } = net.deployment;

@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { contentHash } from "../protocol.ts";
 import { type CorTestNetwork, setupNetwork, tempContentStore } from "../testing/fixture.ts";
-import { openSession, registerMiners } from "../testing/flow.ts";
+import { openSession, registerMiners, submitAssigned } from "../testing/flow.ts";
 import { StoreRequiredError } from "../utils/batch.ts";
 import { parseCor } from "../utils/units.ts";
-import { assignTasks } from "./assignTasks.ts";
 import { type CommitResultsReturnType, commitResults } from "./commitResults.ts";
 import { getTask } from "./getTask.ts";
 import { revealResults } from "./revealResults.ts";
-import { submitTasks } from "./submitTasks.ts";
 
 let net: CorTestNetwork;
 let store: Awaited<ReturnType<typeof tempContentStore>>;
@@ -34,14 +32,7 @@ const texts = ["alpha beta", "gamma"];
 /** Two tasks, both miners committed to `texts` in one batch each: returns the commits per miner. */
 const committedTasks = async () => {
   const { network } = net.deployment;
-  const { tasks } = await submitTasks(net.client(1), {
-    network,
-    sessionId,
-    store,
-    tasks: texts.map((t) => ({ prompt: `prompt for ${t}` })),
-  });
-  const ids = tasks.map((t) => t.taskId);
-  await assignTasks(net.client(1), { network, assignments: ids.map((taskId) => ({ taskId, nodeIds: miners })) });
+  const ids = await submitAssigned(net, { sessionId, store, prompts: texts.map((t) => `prompt for ${t}`), miners });
   const out: CommitResultsReturnType["commits"][] = [];
   for (const i of [2, 3]) {
     const { commits } = await commitResults(net.client(i), {

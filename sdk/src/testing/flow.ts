@@ -1,10 +1,12 @@
 import type { Hex } from "viem";
 import { assignTask } from "../actions/assignTask.ts";
+import { assignTasks } from "../actions/assignTasks.ts";
 import { commitResult } from "../actions/commitResult.ts";
 import { type CreateSessionParameters, createSession } from "../actions/createSession.ts";
 import { registerNode } from "../actions/registerNode.ts";
 import { type RevealResultReturnType, revealResult } from "../actions/revealResult.ts";
 import { submitTask } from "../actions/submitTask.ts";
+import { submitTasks } from "../actions/submitTasks.ts";
 import type { ContentStore } from "../storage/index.ts";
 import { parseCor } from "../utils/units.ts";
 import type { CorTestNetwork } from "./fixture.ts";
@@ -44,6 +46,33 @@ export async function openSession(
     ...config,
   });
   return sessionId;
+}
+
+/**
+ * Submits one task per prompt to `sessionId` (owned by anvil account `owner`, default 1) in one transaction, then
+ * assigns every one of them to `miners` (node ids, slot order) in one transaction. Returns the task ids in order.
+ */
+export async function submitAssigned(
+  net: CorTestNetwork,
+  p: {
+    owner?: number;
+    sessionId: number;
+    store: Pick<ContentStore, "add">;
+    prompts: readonly string[];
+    miners: readonly number[];
+  },
+): Promise<bigint[]> {
+  const network = net.deployment.network;
+  const owner = net.client(p.owner ?? 1);
+  const { tasks } = await submitTasks(owner, {
+    network,
+    sessionId: p.sessionId,
+    store: p.store,
+    tasks: p.prompts.map((prompt) => ({ prompt })),
+  });
+  const ids = tasks.map((t) => t.taskId);
+  await assignTasks(owner, { network, assignments: ids.map((taskId) => ({ taskId, nodeIds: [...p.miners] })) });
+  return ids;
 }
 
 export type PlayedMiner = {

@@ -7,4 +7,4 @@ export { deterministicBytes, deterministicChunks, fingerprint } from "../storage
 export { type IpfsDaemon, type StartIpfsDaemonOptions, startIpfsDaemon } from "../storage/testing/ipfsDaemon.ts";
 export { ANVIL_MNEMONIC, type Anvil, anvilKey, deployCore, freePort, repoRoot, startAnvil } from "./anvil.ts";
 export { type CorTestNetwork, setupNetwork, type TestClient, tempContentStore } from "./fixture.ts";
-export { openSession, type PlayedMiner, playMiners, registerMiners } from "./flow.ts";
+export { openSession, type PlayedMiner, playMiners, registerMiners, submitAssigned } from "./flow.ts";

@@ -1,11 +1,9 @@
 import { concat, type Hex, keccak256, parseAbi, toHex, zeroHash } from "viem";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { assignTasks } from "../actions/assignTasks.ts";
 import { getTask } from "../actions/getTask.ts";
-import { submitTasks } from "../actions/submitTasks.ts";
 import { contentHash } from "../protocol.ts";
 import { type CorTestNetwork, setupNetwork, tempContentStore } from "../testing/fixture.ts";
-import { openSession, registerMiners } from "../testing/flow.ts";
+import { openSession, registerMiners, submitAssigned } from "../testing/flow.ts";
 import { commitmentOf } from "./hash.ts";
 import { merkleRootOf, type RootEntry, revealRootArgs, rootBatchOf } from "./merkle.ts";
 import { parseCor } from "./units.ts";
@@ -52,18 +50,7 @@ beforeAll(async () => {
   store = await tempContentStore();
   const [miner] = await registerMiners(net, [2]);
   const sessionId = await openSession(net, 1, { deposit: parseCor("5"), redundancy: 1, maxTokens: 32 });
-  const { network } = net.deployment;
-  const { tasks } = await submitTasks(net.client(1), {
-    network,
-    sessionId,
-    store,
-    tasks: [{ prompt: "a" }, { prompt: "b" }, { prompt: "c" }],
-  });
-  taskIds = tasks.map((t) => t.taskId);
-  await assignTasks(net.client(1), {
-    network,
-    assignments: taskIds.map((taskId) => ({ taskId, nodeIds: [miner] })),
-  });
+  taskIds = await submitAssigned(net, { sessionId, store, prompts: ["a", "b", "c"], miners: [miner] });
 }, 120_000);
 afterAll(async () => {
   await store?.close();
