@@ -224,15 +224,21 @@ export const createRouterCore = (opts: {
     }
     const assigned = assigner.add({ taskId, nodeIds: picked }); // assignMany when several are ready (issue 12)
     dispatchTo(key, picked); // the assignment is on its way: the miners may start now
+    if (await assignmentMined(key, assigned, picked)) await privacy.grant(taskId, picked);
+  };
+  /**
+   * Awaits an assignment sent through the batcher: true once mined, false when someone else (the owner, or an
+   * earlier attempt) filled the slots first (WrongPhase: nothing left to do); any other failure throws.
+   */
+  const assignmentMined = async (key: string, sent: Promise<unknown>, picked: number[], how = "") => {
     try {
-      await assigned;
+      await sent;
     } catch (err) {
-      // Someone else (the owner, or an earlier attempt) filled the slots first: nothing left to do.
-      if (revertName((err as Error).cause) === "WrongPhase") return;
+      if (revertName((err as Error).cause) === "WrongPhase") return false;
       throw err;
     }
-    logger.info(`Assigned task=${key} miners=${picked.join(",")}`);
-    await privacy.grant(taskId, picked);
+    logger.info(`Assigned task=${key} miners=${picked.join(",")}${how}`);
+    return true;
   };
 
   /**
@@ -242,15 +248,10 @@ export const createRouterCore = (opts: {
    */
   const assignPredicted = (taskId: bigint, picked: number[]): Promise<void> => {
     const key = taskId.toString();
-    const p = (async () => {
-      try {
-        await assigner.add({ taskId, nodeIds: picked });
-      } catch (err) {
-        if (revertName((err as Error).cause) === "WrongPhase") return; // assigned already
-        throw err;
-      }
-      logger.info(`Assigned task=${key} miners=${picked.join(",")} (with its submission)`);
-    })().finally(() => assigning.delete(key));
+    const sent = assigner.add({ taskId, nodeIds: picked });
+    const p = assignmentMined(key, sent, picked, " (with its submission)")
+      .then(() => undefined)
+      .finally(() => assigning.delete(key));
     assigning.set(key, p);
     p.catch(() => undefined); // its failure is handled where it is awaited (the submission's settlement)
     return p;
